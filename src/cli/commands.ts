@@ -1,0 +1,9 @@
+import type { Command } from 'commander';
+
+/**
+ * Every pio-deploy subcommand is registered here, one line per area, so the whole command surface is
+ * visible in one place. Each area's register function adds its commands (with --help examples).
+ */
+export function registerCommands(program: Command): void {
+  void program;
+}
