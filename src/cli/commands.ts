@@ -1,4 +1,6 @@
 import type { Command } from 'commander';
+import { registerPlatformCommands } from '../platform/commands.js';
+import { registerBuildpackCommands } from '../buildpack/compile-command.js';
 
 /**
  * Every pio-deploy subcommand is registered here, one line per area, so the whole command surface is
@@ -6,4 +8,6 @@ import type { Command } from 'commander';
  */
 export function registerCommands(program: Command): void {
   void program;
+  registerPlatformCommands(program);
+  registerBuildpackCommands(program);
 }

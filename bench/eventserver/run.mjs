@@ -1,0 +1,301 @@
+#!/usr/bin/env node
+// Event Server benchmark: one run on this machine measures
+//   1. single-event POST /events.json throughput and p50/p99 latency at concurrency 32,
+//   2. the same rows inserted by a bare `pg` client, one INSERT per event, at concurrency 32,
+//   3. the HTTP ceiling: a bare Node HTTP server answering the same POSTs without storing them,
+//   4. `pio import` of 200,000 events against a bare COPY of the same rows,
+//   5. the Event Server's resident memory idle and under load,
+//   6. time from process start to the first answered request (GET /) and first stored event.
+// Usage (after `npm run build`):  node bench/eventserver/run.mjs [--quick] [--no-write]
+// It starts its own embedded PostgreSQL in a temp dir and prints a table; without --no-write it also
+// replaces the Event Server section of BENCHMARKS.md.
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cpus, totalmem, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import { httpLoad, operationLoad } from './lib/load.mjs';
+import { freePort, startBenchPostgres } from './lib/postgres.mjs';
+import { rssMb, sampleRss, sleep, spawnNode, stopChild, waitFor } from './lib/process.mjs';
+
+const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
+const PIO = join(ROOT, 'bin/pio');
+const CONCURRENCY = 32;
+
+const argv = new Set(process.argv.slice(2));
+const quick = argv.has('--quick');
+const write = !argv.has('--no-write') && !quick;
+const config = quick
+  ? { requests: 3_000, warmup: 500, rounds: 1, importEvents: 20_000, startupRuns: 2 }
+  : { requests: 20_000, warmup: 3_000, rounds: 2, importEvents: 200_000, startupRuns: 5 };
+
+if (!existsSync(join(ROOT, 'dist/native/pio/main.js'))) {
+  console.error('dist/ is missing: run `npm run build` first.');
+  process.exit(1);
+}
+const { openStorage, resolveStorageSettings } = await import(pathToFileURL(join(ROOT, 'dist/native/storage/index.js')).href);
+
+const log = (line) => process.stderr.write(`bench: ${line}\n`);
+const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+
+function eventBody(i) {
+  const second = String(i % 60).padStart(2, '0');
+  return JSON.stringify({
+    event: 'rate',
+    entityType: 'user',
+    entityId: `u${i}`,
+    targetEntityType: 'item',
+    targetEntityId: `i${i % 1000}`,
+    properties: { rating: (i % 5) + 1 },
+    eventTime: `2020-01-01T00:00:${second}.000Z`,
+  });
+}
+
+/** The row the Event Server would write for eventBody(i), as column values. */
+function eventRow(i) {
+  const second = String(i % 60).padStart(2, '0');
+  const now = new Date().toISOString().replace('T', ' ').replace('Z', '');
+  return [
+    randomUUID().replaceAll('-', ''),
+    'rate',
+    'user',
+    `u${i}`,
+    'item',
+    `i${i % 1000}`,
+    JSON.stringify({ rating: (i % 5) + 1 }),
+    `2020-01-01 00:00:${second}.000`,
+    'UTC',
+    null,
+    null,
+    now,
+    'UTC',
+  ];
+}
+
+const COLUMNS =
+  'id, event, entitytype, entityid, targetentitytype, targetentityid, properties, eventtime, eventtimezone, tags, prid, creationtime, creationtimezone';
+
+async function main() {
+  log(`starting PostgreSQL (${quick ? 'quick' : 'full'} run)`);
+  const postgres = await startBenchPostgres();
+  const pioHome = await mkdtemp(join(tmpdir(), 'pio-bench-home-'));
+  const env = {
+    ...process.env,
+    DATABASE_URL: postgres.url,
+    PIO_POSTGRES_OPTIONAL_SSL: 'true',
+    PIO_HOME: pioHome,
+    PIO_LOG_LEVEL: 'warn',
+  };
+  const storage = await openStorage(resolveStorageSettings(env));
+  const newApp = async (name) => {
+    const appId = await storage.apps.insert({ name });
+    await storage.events.init({ appId });
+    const key = await storage.accessKeys.insert({ appId });
+    return { appId, key, table: storage.events.tableName({ appId }) };
+  };
+  const serverApp = await newApp('bench-server');
+  const bareApp = await newApp('bench-bare');
+  const importApp = await newApp('bench-import');
+  const copyApp = await newApp('bench-copy');
+  const results = {};
+  const children = [];
+
+  try {
+    // --- startup -------------------------------------------------------------------------------
+    const startups = [];
+    for (let run = 0; run < config.startupRuns; run++) {
+      const port = await freePort();
+      const started = process.hrtime.bigint();
+      const proc = spawnNode([PIO, 'eventserver', '--ip', '127.0.0.1', '--port', String(port)], env);
+      await waitFor(`http://127.0.0.1:${port}/`);
+      const alive = Number(process.hrtime.bigint() - started) / 1e6;
+      await waitFor(`http://127.0.0.1:${port}/events.json?accessKey=${serverApp.key}`, { method: 'POST', body: eventBody(0), status: 201 });
+      const firstEvent = Number(process.hrtime.bigint() - started) / 1e6;
+      startups.push({ alive, firstEvent });
+      await stopChild(proc);
+    }
+    results.startup = {
+      alive: median(startups.map((s) => s.alive)),
+      firstEvent: median(startups.map((s) => s.firstEvent)),
+    };
+    log(`startup: ${results.startup.alive.toFixed(0)} ms to GET /, ${results.startup.firstEvent.toFixed(0)} ms to first stored event`);
+
+    // --- the Event Server under load -------------------------------------------------------------
+    const port = await freePort();
+    const server = spawnNode([PIO, 'eventserver', '--ip', '127.0.0.1', '--port', String(port)], env);
+    children.push(server);
+    await waitFor(`http://127.0.0.1:${port}/`);
+    await sleep(2000);
+    results.rssIdle = await rssMb(server.child.pid);
+    const serverUrl = `http://127.0.0.1:${port}/events.json?accessKey=${serverApp.key}`;
+
+    const bare = new pg.Pool({ connectionString: postgres.url, max: CONCURRENCY });
+    const insertSql = `INSERT INTO ${bareApp.table} (${COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`;
+
+    const ceilingProc = spawnNode([join(ROOT, 'bench/eventserver/lib/http-ceiling.mjs')], env);
+    children.push(ceilingProc);
+    let ceilingPort;
+    for (let i = 0; i < 500 && !ceilingPort; i++) {
+      ceilingPort = Number.parseInt(ceilingProc.output(), 10) || undefined;
+      if (!ceilingPort) await sleep(10);
+    }
+    const ceilingUrl = `http://127.0.0.1:${ceilingPort}/events.json`;
+
+    const rounds = { server: [], bare: [], ceiling: [] };
+    let rssLoad = 0;
+    let offset = 1;
+    const nextIds = (count) => {
+      const start = offset;
+      offset += count;
+      return start;
+    };
+    for (let round = 0; round < config.rounds; round++) {
+      // Each round: warm up, then measure, for all three in turn (same machine state for each).
+      let base = nextIds(config.warmup);
+      await httpLoad({ url: serverUrl, concurrency: CONCURRENCY, total: config.warmup, bodyFor: (i) => eventBody(base + i) });
+      base = nextIds(config.requests);
+      const sampler = sampleRss(server.child.pid);
+      rounds.server.push(await httpLoad({ url: serverUrl, concurrency: CONCURRENCY, total: config.requests, bodyFor: (i) => eventBody(base + i) }));
+      rssLoad = Math.max(rssLoad, await sampler.stop());
+      log(`round ${round + 1}: event server ${rounds.server.at(-1).perSecond.toFixed(0)}/s`);
+
+      base = nextIds(config.warmup);
+      await operationLoad({ concurrency: CONCURRENCY, total: config.warmup, operation: (i) => bare.query(insertSql, eventRow(base + i)) });
+      base = nextIds(config.requests);
+      rounds.bare.push(await operationLoad({ concurrency: CONCURRENCY, total: config.requests, operation: (i) => bare.query(insertSql, eventRow(base + i)) }));
+      log(`round ${round + 1}: bare pg ${rounds.bare.at(-1).perSecond.toFixed(0)}/s`);
+
+      await httpLoad({ url: ceilingUrl, concurrency: CONCURRENCY, total: config.warmup, bodyFor: eventBody });
+      rounds.ceiling.push(await httpLoad({ url: ceilingUrl, concurrency: CONCURRENCY, total: config.requests, bodyFor: eventBody }));
+      log(`round ${round + 1}: http ceiling ${rounds.ceiling.at(-1).perSecond.toFixed(0)}/s`);
+    }
+    await bare.end();
+    // Best round of each: the machine is shared, so the best round is the least disturbed one.
+    const best = (list) => list.reduce((a, b) => (b.perSecond > a.perSecond ? b : a));
+    results.server = best(rounds.server);
+    results.bare = best(rounds.bare);
+    results.ceiling = best(rounds.ceiling);
+    results.rssLoad = rssLoad;
+
+    // Every acknowledged event must be stored.
+    const acknowledged = rounds.server.reduce((sum, r) => sum + r.count - r.failures, 0);
+    const stored = await storage.events.count({ appId: serverApp.appId });
+    results.failures = rounds.server.reduce((sum, r) => sum + r.failures, 0);
+    results.storedCheck = stored >= acknowledged;
+    await stopChild(server);
+    await stopChild(ceilingProc);
+
+    // --- import vs COPY --------------------------------------------------------------------------
+    const file = join(pioHome, 'events.json');
+    const lines = [];
+    for (let i = 0; i < config.importEvents; i++) lines.push(eventBody(i));
+    await writeFile(file, `${lines.join('\n')}\n`);
+    log(`importing ${config.importEvents} events with pio import`);
+    const importStart = process.hrtime.bigint();
+    const importer = spawnNode([PIO, 'import', '--appid', String(importApp.appId), '--input', file], env);
+    const importExit = await importer.exited;
+    const importSeconds = Number(process.hrtime.bigint() - importStart) / 1e9;
+    const imported = await storage.events.count({ appId: importApp.appId });
+    results.import =
+      importExit.code === 0 && imported === config.importEvents
+        ? { seconds: importSeconds, perSecond: config.importEvents / importSeconds }
+        : { error: `exit ${importExit.code}, ${imported} rows: ${importer.output().slice(-300)}` };
+
+    log('bare COPY of the same rows');
+    const client = new pg.Client({ connectionString: postgres.url });
+    await client.connect();
+    const copyField = (value) => (value === null ? '\\N' : value.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n'));
+    function* copyChunks() {
+      let chunk = '';
+      for (let i = 0; i < config.importEvents; i++) {
+        chunk += `${eventRow(i).map(copyField).join('\t')}\n`;
+        if (chunk.length >= 64 * 1024) {
+          yield chunk;
+          chunk = '';
+        }
+      }
+      if (chunk) yield chunk;
+    }
+    const copyStart = process.hrtime.bigint();
+    await client.query('BEGIN');
+    await pipeline(Readable.from(copyChunks()), client.query(copyFrom(`COPY ${copyApp.table} (${COLUMNS}) FROM STDIN`)));
+    await client.query('COMMIT');
+    const copySeconds = Number(process.hrtime.bigint() - copyStart) / 1e9;
+    await client.end();
+    results.copy = { seconds: copySeconds, perSecond: config.importEvents / copySeconds };
+  } finally {
+    for (const child of children) await stopChild(child).catch(() => undefined);
+    await storage.close();
+    await postgres.stop();
+    await rm(pioHome, { recursive: true, force: true });
+  }
+  return results;
+}
+
+function report(r) {
+  const fmt = (n, digits = 0) => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a');
+  const ratio = (a, b) => (Number.isFinite(a) && Number.isFinite(b) && b > 0 ? a / b : Number.NaN);
+  const vsBare = ratio(r.server.perSecond, r.bare.perSecond);
+  const vsCeiling = ratio(r.server.perSecond, r.ceiling.perSecond);
+  const importRatio = r.import.perSecond ? ratio(r.import.perSecond, r.copy.perSecond) : Number.NaN;
+  const check = (ok) => (ok ? 'met' : 'MISSED');
+  const rows = [
+    ['Measurement', 'Result', 'Goal', ''],
+    ['Event Server, POST /events.json, c=32', `${fmt(r.server.perSecond)} events/s, p50 ${fmt(r.server.p50, 1)} ms, p99 ${fmt(r.server.p99, 1)} ms`, '', ''],
+    ['Bare pg client, 1 INSERT/event, c=32', `${fmt(r.bare.perSecond)} events/s, p50 ${fmt(r.bare.p50, 1)} ms, p99 ${fmt(r.bare.p99, 1)} ms`, '', ''],
+    ['HTTP ceiling (bare node:http, no storage), c=32', `${fmt(r.ceiling.perSecond)} req/s, p50 ${fmt(r.ceiling.p50, 1)} ms, p99 ${fmt(r.ceiling.p99, 1)} ms`, '', ''],
+    ['Event Server / bare pg', `${fmt(vsBare, 2)}x`, '>= 1.2x', check(vsBare >= 1.2)],
+    ['Event Server / HTTP ceiling', `${fmt(vsCeiling, 2)}`, '>= 0.35', check(vsCeiling >= 0.35)],
+    [
+      `pio import, ${config.importEvents} events`,
+      r.import.perSecond ? `${fmt(r.import.seconds, 2)} s (${fmt(r.import.perSecond)} events/s)` : `failed: ${r.import.error}`,
+      '',
+      '',
+    ],
+    [`Bare COPY, same ${config.importEvents} rows`, `${fmt(r.copy.seconds, 2)} s (${fmt(r.copy.perSecond)} rows/s)`, '', ''],
+    ['pio import / bare COPY', `${fmt(importRatio, 2)}`, '>= 0.6', check(importRatio >= 0.6)],
+    ['Event Server RSS idle', `${fmt(r.rssIdle, 1)} MB`, '< 100 MB', check(r.rssIdle < 100)],
+    ['Event Server RSS under load (max)', `${fmt(r.rssLoad, 1)} MB`, '< 100 MB', check(r.rssLoad < 100)],
+    ['Start to first answered GET /', `${fmt(r.startup.alive)} ms`, '< 1000 ms', check(r.startup.alive < 1000)],
+    ['Start to first stored event (201)', `${fmt(r.startup.firstEvent)} ms`, '< 1000 ms', check(r.startup.firstEvent < 1000)],
+    ['Failed requests / acknowledged events stored', `${r.failures} / ${r.storedCheck ? 'all' : 'NOT ALL'}`, '0 / all', check(r.failures === 0 && r.storedCheck)],
+  ];
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((row) => row[c].length)));
+  const line = (row) => `| ${row.map((cell, c) => cell.padEnd(widths[c])).join(' | ')} |`;
+  const table = [line(rows[0]), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.slice(1).map(line)].join('\n');
+  return table;
+}
+
+const results = await main();
+const table = report(results);
+process.stdout.write(`${table}\n`);
+
+if (write) {
+  const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM, Node ${process.version}`;
+  const section = [
+    '<!-- eventserver:start -->',
+    '## Event Server',
+    '',
+    `Measured by \`node bench/eventserver/run.mjs\` (after \`npm run build\`) on ${new Date().toISOString().slice(0, 10)}, ${machine}.`,
+    `One run: its own embedded PostgreSQL (default settings, fsync on), the Event Server as a child process`,
+    `(\`bin/pio eventserver\`, default pool of 8 connections), a closed-loop keep-alive load generator on loopback,`,
+    `${config.requests} requests per measurement after ${config.warmup} warm-up requests, best of ${config.rounds} interleaved rounds.`,
+    'Every event is acknowledged only after its COMMIT; concurrent single-event POSTs share one multi-row INSERT',
+    '(group commit). The machine is shared with other work, so absolute numbers vary between runs; the ratios',
+    'are measured in the same run.',
+    '',
+    table,
+    '<!-- eventserver:end -->',
+  ].join('\n');
+  const path = join(ROOT, 'BENCHMARKS.md');
+  const existing = existsSync(path) ? await readFile(path, 'utf8') : '# Benchmarks\n';
+  const pattern = /<!-- eventserver:start -->[\s\S]*<!-- eventserver:end -->/;
+  const updated = pattern.test(existing) ? existing.replace(pattern, section) : `${existing.trimEnd()}\n\n${section}\n`;
+  await writeFile(path, updated);
+  log('updated BENCHMARKS.md');
+}

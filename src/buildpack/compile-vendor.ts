@@ -1,0 +1,109 @@
+import { cp, lstat, mkdir, mkdtemp, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { join, relative, sep } from 'node:path';
+import { UserError } from '../lib/errors.js';
+
+/** Where pio-deploy itself lives inside the slug (team interface). */
+export const VENDOR_DIR = '.pio-deploy';
+
+export interface VendorResult {
+  dir: string;
+  bytes: number;
+  packages: number;
+  nodeVendored: boolean;
+}
+
+/**
+ * Copies the running pio-deploy (this checkout) into `<app>/.pio-deploy`: bin/, dist/ (without source
+ * maps and type declarations), package.json and the production part of node_modules, as listed by
+ * package-lock.json. A Node downloaded by bin/compile (`nodeHome`) goes to `.pio-deploy/node/` — only
+ * its `node` binary: npm is not needed at run time. Assembled in a staging dir, then swapped in.
+ */
+export async function vendorPioDeploy(
+  sourceRoot: string,
+  appDir: string,
+  options: { nodeHome?: string | undefined } = {},
+): Promise<VendorResult> {
+  for (const required of ['bin/pio-deploy', 'dist/cli/main.js', 'package.json']) {
+    if (!(await exists(join(sourceRoot, required)))) {
+      throw new UserError(`The pio-deploy checkout at ${sourceRoot} has no ${required}.`, {
+        hint: 'Run `npm ci` in the buildpack checkout (bin/compile does this when dist/ is missing).',
+      });
+    }
+  }
+  const staging = await mkdtemp(join(appDir, `${VENDOR_DIR}.staging-`));
+  try {
+    const root = join(staging, 'pkg');
+    await mkdir(root);
+    await cp(join(sourceRoot, 'bin'), join(root, 'bin'), { recursive: true, verbatimSymlinks: true });
+    await cp(join(sourceRoot, 'dist'), join(root, 'dist'), {
+      recursive: true,
+      filter: (source) => !/\.(map|d\.ts)$/.test(source),
+    });
+    await cp(join(sourceRoot, 'package.json'), join(root, 'package.json'));
+    const packages = await productionPackages(sourceRoot);
+    for (const packagePath of packages) {
+      await cp(join(sourceRoot, packagePath), join(root, packagePath), { recursive: true, verbatimSymlinks: true });
+    }
+    let nodeVendored = false;
+    if (options.nodeHome) {
+      await mkdir(join(root, 'node', 'bin'), { recursive: true });
+      await cp(join(options.nodeHome, 'bin', 'node'), join(root, 'node', 'bin', 'node'));
+      if (await exists(join(options.nodeHome, 'LICENSE'))) {
+        await cp(join(options.nodeHome, 'LICENSE'), join(root, 'node', 'LICENSE'));
+      }
+      nodeVendored = true;
+    }
+    const target = join(appDir, VENDOR_DIR);
+    if (await exists(target)) await rename(target, join(staging, 'previous'));
+    await rename(root, target);
+    return { dir: target, bytes: await diskUsage(target), packages: packages.length, nodeVendored };
+  } finally {
+    await rm(staging, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Top-level package directories of node_modules needed in production: every package-lock entry not
+ * marked `dev` (nested node_modules come along with their parent). Entries missing on disk are optional
+ * packages for other platforms.
+ */
+async function productionPackages(sourceRoot: string): Promise<string[]> {
+  let lock: { packages?: Record<string, { dev?: boolean }> };
+  try {
+    lock = JSON.parse(await readFile(join(sourceRoot, 'package-lock.json'), 'utf8')) as typeof lock;
+  } catch {
+    throw new UserError(`The pio-deploy checkout at ${sourceRoot} has no readable package-lock.json.`, {
+      hint: 'Use a full checkout of the buildpack repository.',
+    });
+  }
+  const result: string[] = [];
+  for (const [path, entry] of Object.entries(lock.packages ?? {})) {
+    if (!path.startsWith('node_modules/') || entry.dev) continue;
+    // Only top-level packages: nested ones are copied with their parent.
+    if (path.slice('node_modules/'.length).includes('/node_modules/')) continue;
+    if (await exists(join(sourceRoot, path))) result.push(path);
+  }
+  return result.sort();
+}
+
+export async function diskUsage(path: string): Promise<number> {
+  const info = await lstat(path);
+  if (!info.isDirectory()) return info.size;
+  let total = 0;
+  for (const entry of await readdir(path)) total += await diskUsage(join(path, entry));
+  return total;
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** For messages: a path relative to the app, as it will be at run time. */
+export function appRelative(appDir: string, path: string): string {
+  return relative(appDir, path).split(sep).join('/');
+}

@@ -1,0 +1,125 @@
+import { execa } from 'execa';
+import { accessSync, constants as fsConstants } from 'node:fs';
+import { constants as osConstants } from 'node:os';
+import { delimiter, join } from 'node:path';
+import { Transform, type TransformCallback } from 'node:stream';
+import { finished } from 'node:stream/promises';
+import { redactSecrets } from '../distributions/redact.js';
+import { UserError } from '../lib/errors.js';
+import { DISTRIBUTION_DIR } from '../distributions/install.js';
+import { DETAIL_PREFIX } from '../lib/output.js';
+
+/** `<app>/PredictionIO-dist/bin/pio`, else `pio` on PATH. */
+export function findPio(appDir: string, env: NodeJS.ProcessEnv): string {
+  const bundled = join(appDir, DISTRIBUTION_DIR, 'bin', 'pio');
+  if (isExecutable(bundled)) return bundled;
+  for (const dir of (env.PATH ?? '').split(delimiter)) {
+    if (!dir) continue;
+    const candidate = join(dir, 'pio');
+    if (isExecutable(candidate)) return candidate;
+  }
+  throw new UserError(`No pio found: ${bundled} does not exist and there is no pio on PATH.`, {
+    hint: 'Build the app first (git push, or pio-deploy compile) so PredictionIO-dist is installed.',
+  });
+}
+
+function isExecutable(path: string): boolean {
+  try {
+    accessSync(path, fsConstants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export interface ChildRun {
+  /** Executable path (pio, or a data hook); run directly, never through a shell. */
+  command: string;
+  argv: string[];
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  /** Values hidden from the child's output (passwords, access keys). */
+  secrets: readonly string[];
+  /** Indent child output 7 spaces (release phase), or pass lines through unchanged (web logs). */
+  indent?: boolean;
+  /** Keep stdout in memory (small outputs such as `pio app show`). */
+  capture?: boolean;
+}
+
+export interface ChildResult {
+  exitCode: number;
+  stdout: string;
+}
+
+/**
+ * Runs pio (or a data hook) without a shell. stdout/stderr stream through line by line with secrets masked;
+ * SIGTERM/SIGINT received by pio-deploy are forwarded to the child, and the child's status becomes
+ * ours (128 + signal number when it died of a signal, as a shell would report).
+ */
+export async function runChild(run: ChildRun): Promise<ChildResult> {
+  const child = execa(run.command, run.argv, {
+    cwd: run.cwd,
+    env: run.env,
+    extendEnv: false,
+    stdin: 'inherit',
+    stdout: 'pipe',
+    stderr: 'pipe',
+    buffer: false,
+    reject: false,
+  });
+  const chunks: Buffer[] = [];
+  if (run.capture) child.stdout?.on('data', (chunk: Buffer) => chunks.push(chunk));
+  const prefix = run.indent ? DETAIL_PREFIX : '';
+  const outputs = [
+    { from: child.stdout, to: process.stdout },
+    { from: child.stderr, to: process.stderr },
+  ].map(({ from, to }) => {
+    const lines = redactingLines(run.secrets, prefix);
+    from?.pipe(lines);
+    lines.pipe(to, { end: false });
+    return finished(lines);
+  });
+
+  const forward = (signal: NodeJS.Signals) => {
+    child.kill(signal);
+  };
+  process.on('SIGTERM', forward);
+  process.on('SIGINT', forward);
+  try {
+    const result = await child;
+    // Let the last lines reach our stdout/stderr before the caller prints anything after them.
+    await Promise.all(outputs);
+    return { exitCode: statusOf(result.exitCode, result.signal), stdout: Buffer.concat(chunks).toString('utf8') };
+  } finally {
+    process.off('SIGTERM', forward);
+    process.off('SIGINT', forward);
+  }
+}
+
+function statusOf(exitCode: number | undefined, signal: string | undefined): number {
+  if (exitCode !== undefined) return exitCode;
+  const number = signal ? osConstants.signals[signal as NodeJS.Signals] : undefined;
+  return number ? 128 + number : 1;
+}
+
+/** Access keys printed by `pio app new/show/list` are hidden even when they are not ours. */
+const ACCESS_KEY_LINE = /(Access Key(?:\(s\))?:\s*)([A-Za-z0-9_-]{8,})/g;
+
+export function redactLine(line: string, secrets: readonly string[]): string {
+  return redactSecrets(line, secrets).replace(ACCESS_KEY_LINE, '$1********');
+}
+
+/** Line-buffered: a secret split across two chunks is still masked. */
+export function redactingLines(secrets: readonly string[], prefix = ''): Transform {
+  let pending = '';
+  return new Transform({
+    transform(chunk: Buffer, _encoding, callback: TransformCallback) {
+      const parts = (pending + chunk.toString('utf8')).split('\n');
+      pending = parts.pop() ?? '';
+      callback(null, parts.map((line) => `${prefix}${redactLine(line, secrets)}\n`).join(''));
+    },
+    flush(callback: TransformCallback) {
+      callback(null, pending ? `${prefix}${redactLine(pending, secrets)}\n` : '');
+    },
+  });
+}

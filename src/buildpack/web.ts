@@ -1,0 +1,97 @@
+import { access } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { PioDeployConfig } from '../config/load-config.js';
+import { planSparkMemory, sparkArgs, type SparkMemoryPlan } from '../config/spark-args.js';
+import { UserError } from '../lib/errors.js';
+import type { Output } from '../lib/output.js';
+import { runChild } from './run-child.js';
+import { prepareRuntime } from './runtime-config.js';
+
+export type WebMode = 'engine' | 'eventserver';
+
+/** Same rule as compile's Procfile choice: an event server when asked to be one or when there is no engine. */
+export async function webMode(appDir: string, config: PioDeployConfig): Promise<WebMode> {
+  if (config.values.PIO_RUN_AS_EVENTSERVER) return 'eventserver';
+  try {
+    await access(join(appDir, 'engine.json'));
+    return 'engine';
+  } catch {
+    return 'eventserver';
+  }
+}
+
+export interface FeedbackTarget {
+  hostname: string;
+  port: number;
+  accessKey: string;
+}
+
+const FEEDBACK_VARIABLES = ['PIO_EVENTSERVER_HOSTNAME', 'PIO_EVENTSERVER_ACCESS_KEY', 'PIO_EVENTSERVER_APP_NAME'] as const;
+
+/**
+ * The feedback loop when PIO_ENABLE_FEEDBACK=true. A half-configured loop is an error naming what is
+ * missing; the access key itself is never printed (the original echoed it).
+ */
+export function feedbackTarget(config: PioDeployConfig): FeedbackTarget | undefined {
+  const values = config.values;
+  if (!values.PIO_ENABLE_FEEDBACK) return undefined;
+  const missing = FEEDBACK_VARIABLES.filter((name) => !values[name]);
+  if (missing.length > 0) {
+    const status = FEEDBACK_VARIABLES.map((name) => `${name}: ${missing.includes(name) ? 'missing' : 'set'}`);
+    throw new UserError(`PIO_ENABLE_FEEDBACK=true requires ${missing.join(', ')}.\n${status.join('\n')}`, {
+      hint: 'Set the missing variables to reach your event server app, or unset PIO_ENABLE_FEEDBACK.',
+    });
+  }
+  return {
+    hostname: values.PIO_EVENTSERVER_HOSTNAME as string,
+    port: values.PIO_EVENTSERVER_PORT ?? 80,
+    accessKey: values.PIO_EVENTSERVER_ACCESS_KEY as string,
+  };
+}
+
+export function requirePort(config: PioDeployConfig): number {
+  const port = config.values.PORT;
+  if (port === undefined) {
+    throw new UserError('PORT is not set: the web process must listen on $PORT.', {
+      hint: 'The platform sets PORT for web dynos; to run locally, e.g. PORT=8000 pio-deploy web.',
+    });
+  }
+  return port;
+}
+
+/**
+ * `pio deploy --port $PORT [PIO_OPTS] [--feedback …] -- [spark opts]` for an engine (spec 3.10 shape),
+ * `pio eventserver --ip 0.0.0.0 --port $PORT` for an event server.
+ */
+export function webArgv(mode: WebMode, config: PioDeployConfig, memory: SparkMemoryPlan): string[] {
+  const port = requirePort(config);
+  if (mode === 'eventserver') return ['eventserver', '--ip', '0.0.0.0', '--port', String(port)];
+  const feedback = feedbackTarget(config);
+  const feedbackArgs = feedback
+    ? ['--feedback', '--event-server-ip', feedback.hostname, '--event-server-port', String(feedback.port), '--accesskey', feedback.accessKey]
+    : [];
+  return [
+    'deploy',
+    '--port',
+    String(port),
+    ...config.values.PIO_OPTS,
+    ...feedbackArgs,
+    '--',
+    ...sparkArgs(config.values.PIO_SPARK_OPTS, config, memory),
+  ];
+}
+
+/** `pio-deploy web`: render config, then run the server in the foreground; its exit code is ours. */
+export async function runWeb(appDir: string, env: NodeJS.ProcessEnv, output: Output): Promise<number> {
+  const runtime = await prepareRuntime(appDir, env, output);
+  const mode = await webMode(appDir, runtime.config);
+  const memory = await planSparkMemory(runtime.config);
+  const argv = webArgv(mode, runtime.config, memory);
+  if (mode === 'engine') {
+    if (memory.warning) output.warn(memory.warning);
+    output.detail(`Spark ${memory.description}`);
+  }
+  output.topic(mode === 'engine' ? 'Starting the engine server (pio deploy)' : 'Starting the event server (pio eventserver)');
+  const result = await runChild({ command: runtime.pio, argv, cwd: appDir, env: runtime.childEnv, secrets: runtime.secrets });
+  return result.exitCode;
+}

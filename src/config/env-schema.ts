@@ -1,0 +1,495 @@
+import { z } from 'zod';
+import { ShellWordsError, splitShellWords } from './shell-words.js';
+import { AWS_REGION_PATTERN, S3_BUCKET_PATTERN } from './s3.js';
+
+/**
+ * THE list of environment variables pio-deploy honours: name, phase(s), default, one-line description and
+ * the zod type that parses the raw string. Everything else (loader, `pio-deploy config --help`, the
+ * CUSTOM.md table, the compile allow-list) is derived from this file.
+ *
+ * Conventions: an empty or all-blank value counts as unset (as the original's `[ -z "$X" ]` did).
+ * Booleans accept true/false, yes/no, on/off, 1/0 in any case; anything else is an error instead of
+ * silently meaning "true".
+ */
+
+export const PHASES = {
+  build: 'compile (bin/compile, read from ENV_DIR)',
+  dyno: 'dyno start (.profile.d → pio-deploy runtime-config)',
+  pio: 'every pio invocation (rendered into conf/pio-env.sh)',
+  release: 'release phase (pio-deploy release / load-data)',
+  web: 'web process (pio-deploy web)',
+  train: 'training (pio-deploy train, and release)',
+  engine: 'read by engine code, passed through untouched',
+} as const;
+export type Phase = keyof typeof PHASES;
+
+export interface VariableDeclaration<S extends z.ZodType = z.ZodType> {
+  phases: readonly Phase[];
+  description: string;
+  /** Human-readable default for help and docs ("(unset)" when there is none). */
+  default: string;
+  /** Shown in error messages as the fix: `NAME=<example>`. */
+  example: string;
+  /** `value`: never print it; `url`: print with the password hidden. */
+  secret?: 'value' | 'url';
+  schema: S;
+}
+
+class InvalidValue extends Error {}
+
+const blankToUndefined = (value: unknown): unknown =>
+  typeof value === 'string' && value.trim() === '' ? undefined : value;
+
+/** A variable whose raw string is parsed by `parse`; unset → `fallback`. */
+function parsed<T>(parse: (raw: string) => T, fallback: T) {
+  return z.preprocess(blankToUndefined, z.string().optional()).transform((raw, ctx): T => {
+    if (raw === undefined) return fallback;
+    try {
+      return parse(raw);
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: error instanceof Error ? error.message : String(error) });
+      return z.NEVER;
+    }
+  });
+}
+
+function text(check?: (raw: string) => void) {
+  return parsed<string | undefined>((raw) => {
+    check?.(raw);
+    return raw;
+  }, undefined);
+}
+
+function boolean(fallback: boolean) {
+  return parsed((raw) => {
+    const value = raw.trim().toLowerCase();
+    if (['true', 'yes', 'on', '1'].includes(value)) return true;
+    if (['false', 'no', 'off', '0'].includes(value)) return false;
+    throw new InvalidValue('must be true or false');
+  }, fallback);
+}
+
+function port(fallback: number | undefined) {
+  return parsed<number | undefined>((raw) => {
+    const value = raw.trim();
+    if (!/^\d{1,5}$/.test(value) || Number(value) < 1 || Number(value) > 65535) {
+      throw new InvalidValue('must be a TCP port number from 1 to 65535');
+    }
+    return Number(value);
+  }, fallback);
+}
+
+function positiveInteger() {
+  return parsed<number | undefined>((raw) => {
+    if (!/^\d+$/.test(raw.trim()) || Number(raw) < 1) throw new InvalidValue('must be a whole number ≥ 1');
+    return Number(raw.trim());
+  }, undefined);
+}
+
+function shellWords() {
+  return parsed<string[]>((raw) => {
+    try {
+      return splitShellWords(raw);
+    } catch (error) {
+      if (error instanceof ShellWordsError) {
+        throw new InvalidValue(`cannot be split into arguments (${error.message}); quote values shell-style`);
+      }
+      throw error;
+    }
+  }, []);
+}
+
+function url(protocols: readonly string[]) {
+  return text((raw) => {
+    let parsedUrl: URL;
+    try {
+      parsedUrl = new URL(raw.trim());
+    } catch {
+      throw new InvalidValue('must be an absolute URL');
+    }
+    if (!protocols.includes(parsedUrl.protocol)) {
+      throw new InvalidValue(`must be a ${protocols.map((p) => p.replace(/:$/, '://')).join(' or ')} URL`);
+    }
+  });
+}
+
+function matching(pattern: RegExp, expectation: string) {
+  return text((raw) => {
+    if (!pattern.test(raw.trim())) throw new InvalidValue(`must be ${expectation}`);
+  });
+}
+
+/** Accepts plain hex or the gpg `--print-md` layout Apache publishes (`file: ABCD 1234 …`). */
+function sha512() {
+  return parsed<string | undefined>((raw) => {
+    const hex = raw.replace(/^[^:]*:/, '').replace(/\s+/g, '').toLowerCase();
+    if (!/^[0-9a-f]{128}$/.test(hex)) throw new InvalidValue('must be a SHA-512 digest (128 hex characters)');
+    return hex;
+  }, undefined);
+}
+
+/** `512m`, `2.5g`, `14G`, `1073741824` → bytes. */
+function memorySize() {
+  return parsed<number | undefined>((raw) => {
+    const match = /^(\d+(?:\.\d+)?)\s*([kmgt]i?b?|b)?$/i.exec(raw.trim());
+    if (!match) throw new InvalidValue('must be a memory size such as 2560m or 14g');
+    const unit = (match[2] ?? 'b').charAt(0).toLowerCase();
+    const factor = { b: 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 }[unit] ?? 1;
+    const bytes = Math.floor(Number(match[1]) * factor);
+    if (bytes < 64 * 1024 ** 2) throw new InvalidValue('must be at least 64m');
+    return bytes;
+  }, undefined);
+}
+
+function declare<S extends z.ZodType>(declaration: VariableDeclaration<S>): VariableDeclaration<S> {
+  return declaration;
+}
+
+const VERSION = /^\d+\.\d+\.\d+(?:-[A-Za-z0-9.-]+)?$/;
+const ACCESS_KEY = /^[A-Za-z0-9_][A-Za-z0-9_-]{0,63}$/;
+const HOSTNAME = /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*$|^\d{1,3}(?:\.\d{1,3}){3}$/;
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** `<NAME>_URL` and `<NAME>_SHA512` override the catalog's download for one artifact. */
+function artifactOverride<N extends string>(name: N, title: string) {
+  return {
+    [`${name}_URL`]: declare({
+      phases: ['build'],
+      description: `Download ${title} from this URL instead of the catalog's (http(s):// or file://).`,
+      default: 'catalog URL',
+      example: `https://mirror.example.com/${name.toLowerCase()}.tar.gz`,
+      secret: 'url',
+      schema: url(['http:', 'https:', 'file:']),
+    }),
+    [`${name}_SHA512`]: declare({
+      phases: ['build'],
+      description: `Expected SHA-512 of ${title} (hex or Apache's gpg layout); wins over the catalog's.`,
+      default: 'catalog digest / published side file',
+      example: '<128 hex characters>',
+      schema: sha512(),
+    }),
+  } as Record<`${N}_URL` | `${N}_SHA512`, VariableDeclaration<ReturnType<typeof url> | ReturnType<typeof sha512>>>;
+}
+
+export const ENV_VARIABLES = {
+  // ---- build ----------------------------------------------------------------------------------------
+  PIO_DISTRIBUTION: declare({
+    phases: ['build'],
+    description: 'Which PredictionIO to install: native (pio-deploy\'s own runtime) or apache (PredictionIO + Spark).',
+    default: 'native',
+    example: 'apache',
+    schema: parsed((raw) => {
+      const value = raw.trim().toLowerCase();
+      if (value !== 'native' && value !== 'apache') throw new InvalidValue('must be native or apache');
+      return value as 'native' | 'apache';
+    }, 'native' as 'native' | 'apache'),
+  }),
+  PIO_VERSION: declare({
+    phases: ['build'],
+    description: 'PredictionIO version to install (apache distribution).',
+    default: 'template.json pio.version.min, else the newest supported',
+    example: '0.14.0',
+    schema: matching(VERSION, 'a version such as 0.14.0 or 0.12.0-incubating'),
+  }),
+  PIO_VERBOSE: declare({
+    phases: ['build'],
+    description: 'true → pio build --verbose and more build output.',
+    default: 'false',
+    example: 'true',
+    schema: boolean(false),
+  }),
+  PIO_MAVEN_REPO: declare({
+    phases: ['build'],
+    description: 'Extra Maven repository for the engine build (added as an sbt resolver).',
+    default: '(unset)',
+    example: 'https://repository.example.com/maven2',
+    secret: 'url',
+    schema: url(['http:', 'https:', 'file:']),
+  }),
+  PIO_BUILD_SPARK_VERSION: declare({
+    phases: ['build'],
+    description: 'Spark version paired with the apache distribution.',
+    default: 'per PredictionIO version (catalog)',
+    example: '2.1.3',
+    schema: matching(VERSION, 'a version such as 2.1.3'),
+  }),
+  PIO_BUILD_HADOOP_VERSION: declare({
+    phases: ['build'],
+    description: 'Hadoop line of the Spark tarball (spark-<v>-bin-hadoop<h>).',
+    default: '2.7',
+    example: '2.7',
+    schema: matching(/^\d+\.\d+$/, 'a Hadoop line such as 2.7'),
+  }),
+  ...artifactOverride('PREDICTIONIO_DIST', 'the Apache PredictionIO binary tarball'),
+  ...artifactOverride('SPARK_DIST', 'the Spark tarball'),
+  ...artifactOverride('POSTGRESQL_DRIVER', 'the PostgreSQL JDBC driver jar'),
+  ...artifactOverride('HADOOP_AWS', 'the hadoop-aws jar (S3A)'),
+  ...artifactOverride('AWS_JAVA_SDK', 'the aws-java-sdk jar (S3A)'),
+  ...artifactOverride('ELASTICSEARCH_DIST', 'the Elasticsearch tarball'),
+  ...artifactOverride('NATIVE_DIST', 'the native distribution tarball'),
+  PIO_RUN_AS_EVENTSERVER: declare({
+    phases: ['build', 'release', 'web'],
+    description: 'true → this app is an event server: web runs pio eventserver, release never trains.',
+    default: 'false (true when the app has no engine.json)',
+    example: 'true',
+    schema: boolean(false),
+  }),
+
+  // ---- storage ----------------------------------------------------------------------------------------
+  DATABASE_URL: declare({
+    phases: ['dyno', 'pio', 'release'],
+    description: 'PostgreSQL for events, metadata and models → PIO_STORAGE_SOURCES_PGSQL_URL/USERNAME/PASSWORD.',
+    default: 'embedded PostgreSQL (native) / localhost pio:pio (apache)',
+    example: 'postgres://user:password@host:5432/dbname',
+    secret: 'url',
+    schema: text(),
+  }),
+  PIO_POSTGRES_OPTIONAL_SSL: declare({
+    phases: ['dyno', 'pio', 'release'],
+    description: 'true → do not add sslmode=require to the JDBC URL (local PostgreSQL without TLS).',
+    default: 'false',
+    example: 'true',
+    schema: boolean(false),
+  }),
+  PIO_STORAGE_SOURCES_PGSQL_URL: declare({
+    phases: ['pio'],
+    description: 'JDBC URL PredictionIO uses; set it only to override the value computed from DATABASE_URL.',
+    default: 'from DATABASE_URL',
+    example: 'jdbc:postgresql://host:5432/db?sslmode=require',
+    schema: matching(/^jdbc:postgresql:\/\/\S+$/, 'a jdbc:postgresql://host:port/db URL'),
+  }),
+  PIO_STORAGE_SOURCES_PGSQL_USERNAME: declare({
+    phases: ['pio'],
+    description: 'PostgreSQL user for PredictionIO; overrides the one in DATABASE_URL.',
+    default: 'from DATABASE_URL',
+    example: 'pio',
+    schema: text(),
+  }),
+  PIO_STORAGE_SOURCES_PGSQL_PASSWORD: declare({
+    phases: ['pio'],
+    description: 'PostgreSQL password for PredictionIO; overrides the one in DATABASE_URL.',
+    default: 'from DATABASE_URL',
+    example: '<password>',
+    secret: 'value',
+    schema: text(),
+  }),
+  PIO_STORAGE_REPOSITORIES_METADATA_NAME: declare({
+    phases: ['pio'],
+    description: 'Table-name prefix of PredictionIO metadata (apps, access keys, engine instances).',
+    default: 'pio_meta',
+    example: 'pio_meta',
+    schema: matching(IDENTIFIER, 'a SQL identifier (letters, digits, _)'),
+  }),
+  PIO_STORAGE_REPOSITORIES_EVENTDATA_NAME: declare({
+    phases: ['pio', 'release'],
+    description: 'Table-name prefix of event tables (<prefix>_<appId>).',
+    default: 'pio_event',
+    example: 'pio_event',
+    schema: matching(IDENTIFIER, 'a SQL identifier (letters, digits, _)'),
+  }),
+  PIO_STORAGE_REPOSITORIES_MODELDATA_NAME: declare({
+    phases: ['pio'],
+    description: 'Table-name prefix of trained models.',
+    default: 'pio_model',
+    example: 'pio_model',
+    schema: matching(IDENTIFIER, 'a SQL identifier (letters, digits, _)'),
+  }),
+  PIO_ELASTICSEARCH_URL: declare({
+    phases: ['build', 'dyno', 'pio'],
+    description: 'Elasticsearch for metadata (and the Universal Recommender); explicit ports are kept.',
+    default: '(unset: metadata in PostgreSQL)',
+    example: 'https://user:password@host.example.com:9243',
+    secret: 'url',
+    schema: text(),
+  }),
+  PIO_S3_BUCKET_NAME: declare({
+    phases: ['build', 'dyno'],
+    description: 'S3 bucket used as Hadoop default file system (core-site.xml, s3a://<bucket>).',
+    default: '(unset)',
+    example: 'my-models-bucket',
+    schema: matching(S3_BUCKET_PATTERN, 'an S3 bucket name (3-63 lowercase letters, digits, dots, hyphens)'),
+  }),
+  PIO_S3_AWS_ACCESS_KEY_ID: declare({
+    phases: ['dyno'],
+    description: 'AWS access key id for the S3 bucket.',
+    default: '(unset)',
+    example: 'AKIA…',
+    secret: 'value',
+    schema: text(),
+  }),
+  PIO_S3_AWS_SECRET_ACCESS_KEY: declare({
+    phases: ['dyno'],
+    description: 'AWS secret access key for the S3 bucket.',
+    default: '(unset)',
+    example: '<secret>',
+    secret: 'value',
+    schema: text(),
+  }),
+  PIO_S3_AWS_REGION: declare({
+    phases: ['dyno', 'release', 'web', 'train'],
+    description: 'Region of the S3 bucket (Bucketeer attached as PIO_S3 sets it); wins over AWS_REGION.',
+    default: 'AWS_REGION',
+    example: 'eu-west-1',
+    schema: matching(AWS_REGION_PATTERN, 'an AWS region such as us-east-1'),
+  }),
+  AWS_REGION: declare({
+    phases: ['dyno', 'release', 'web', 'train'],
+    description: 'AWS region: sets fs.s3a.endpoint and adds the S3 SigV4 JVM options to Spark.',
+    default: '(unset)',
+    example: 'us-east-1',
+    schema: matching(AWS_REGION_PATTERN, 'an AWS region such as us-east-1'),
+  }),
+
+  // ---- event server / release ------------------------------------------------------------------------
+  PIO_EVENTSERVER_APP_NAME: declare({
+    phases: ['release', 'web', 'engine'],
+    description: 'PredictionIO app (event namespace); required for data hooks and feedback.',
+    default: '(unset)',
+    example: 'my-engine',
+    schema: matching(/^[^\s]+$/, 'an app name without spaces'),
+  }),
+  PIO_EVENTSERVER_ACCESS_KEY: declare({
+    phases: ['release', 'web'],
+    description: 'Access key given to pio app new when the release creates the app; used by feedback.',
+    default: '(unset)',
+    example: '<64 characters from [A-Za-z0-9_-]>',
+    secret: 'value',
+    schema: matching(ACCESS_KEY, 'an access key of 1-64 characters from A-Z a-z 0-9 _ - (not starting with -)'),
+  }),
+  PIO_EVENTSERVER_HOSTNAME: declare({
+    phases: ['web'],
+    description: 'Host name of the event server that receives feedback events.',
+    default: '(unset)',
+    example: 'my-eventserver.herokuapp.com',
+    schema: matching(HOSTNAME, 'a host name without scheme or port, e.g. my-eventserver.herokuapp.com'),
+  }),
+  PIO_EVENTSERVER_PORT: declare({
+    phases: ['web'],
+    description: 'Port of that event server. PredictionIO posts feedback over plain http.',
+    default: '80',
+    example: '80',
+    schema: port(80),
+  }),
+  PIO_ENABLE_FEEDBACK: declare({
+    phases: ['web'],
+    description: 'true → pio deploy --feedback (needs PIO_EVENTSERVER_HOSTNAME, _ACCESS_KEY, _APP_NAME).',
+    default: 'false',
+    example: 'true',
+    schema: boolean(false),
+  }),
+  PIO_TRAIN_ON_RELEASE: declare({
+    phases: ['release'],
+    description: 'false → release phase neither loads data nor trains.',
+    default: 'true',
+    example: 'false',
+    schema: boolean(true),
+  }),
+  PIO_PURGE_EVENTS_ON_SYNC: declare({
+    phases: ['release'],
+    description: 'true → delete the app\'s events before importing data/sync-events.json.',
+    default: 'false',
+    example: 'true',
+    schema: boolean(false),
+  }),
+
+  // ---- processes --------------------------------------------------------------------------------------
+  PORT: declare({
+    phases: ['web'],
+    description: 'Port the web process binds (set by the platform).',
+    default: '(required for web)',
+    example: '5000',
+    schema: port(undefined),
+  }),
+  PIO_OPTS: declare({
+    phases: ['web', 'train'],
+    description: 'Extra pio deploy / pio train arguments before --, split shell-style (e.g. --variant best.json).',
+    default: '(none)',
+    example: "'--variant best.json'",
+    schema: shellWords(),
+  }),
+  PIO_SPARK_OPTS: declare({
+    phases: ['web'],
+    description: 'spark-submit arguments for pio deploy (after --); --driver-memory is autoset unless given.',
+    default: '--driver-memory autoset',
+    example: "'--driver-memory 2g'",
+    schema: shellWords(),
+  }),
+  PIO_TRAIN_SPARK_OPTS: declare({
+    phases: ['train', 'release'],
+    description: 'spark-submit arguments for pio train (after --); --driver-memory is autoset unless given.',
+    default: '--driver-memory autoset',
+    example: "'--driver-memory 12g'",
+    schema: shellWords(),
+  }),
+  PIO_MEMORY_LIMIT: declare({
+    phases: ['web', 'train', 'release'],
+    description: 'Memory budget for the Spark autoset instead of the detected container limit.',
+    default: 'cgroup v2/v1 limit, else total RAM',
+    example: '2560m',
+    schema: memorySize(),
+  }),
+  JAVA_OPTS: declare({
+    phases: ['pio'],
+    description: 'Options of the pio launcher JVM; its -Xmx is reserved before sizing the Spark driver.',
+    default: '(unset)',
+    example: '-Xmx256m',
+    schema: text(),
+  }),
+  JAVA_TOOL_OPTIONS: declare({
+    phases: ['pio'],
+    description: 'Options every JVM picks up; its -Xmx is reserved like JAVA_OPTS.',
+    default: '(unset)',
+    example: '-Xss512k',
+    schema: text(),
+  }),
+  HEROKU_PRIVATE_IP: declare({
+    phases: ['pio'],
+    description: 'Private Spaces dyno IP → SPARK_LOCAL_IP.',
+    default: '127.0.0.1',
+    example: '10.0.0.5',
+    schema: text(),
+  }),
+  HEROKU_DNS_DYNO_NAME: declare({
+    phases: ['pio'],
+    description: 'Private Spaces dyno DNS name → SPARK_PUBLIC_DNS.',
+    default: '(empty)',
+    example: '1.web.my-app.app.localspace',
+    schema: text(),
+  }),
+
+  // ---- engine pass-through ----------------------------------------------------------------------------
+  PIO_UR_ELASTICSEARCH_CONCURRENCY: declare({
+    phases: ['engine'],
+    description: 'Universal Recommender: parallel writers to Elasticsearch.',
+    default: '(engine default)',
+    example: '1',
+    schema: positiveInteger(),
+  }),
+  PIO_UR_ELASTICSEARCH_INDEX_REPLICAS: declare({
+    phases: ['engine'],
+    description: 'Universal Recommender: replicas of its Elasticsearch index.',
+    default: '1',
+    example: '1',
+    schema: positiveInteger(),
+  }),
+};
+
+export type EnvName = keyof typeof ENV_VARIABLES;
+type Shape = { [K in EnvName]: (typeof ENV_VARIABLES)[K]['schema'] };
+
+export const ENV_NAMES = Object.keys(ENV_VARIABLES) as EnvName[];
+
+export const envSchema = z.object(
+  Object.fromEntries(ENV_NAMES.map((name) => [name, ENV_VARIABLES[name].schema])) as Shape,
+);
+
+export type EnvValues = z.output<typeof envSchema>;
+
+/** Names of the variables read in `phase`, e.g. the compile allow-list for `build`. */
+export function variablesForPhase(phase: Phase): EnvName[] {
+  return ENV_NAMES.filter((name) => ENV_VARIABLES[name].phases.includes(phase));
+}
+
+export function declarationOf(name: EnvName): VariableDeclaration {
+  return ENV_VARIABLES[name];
+}

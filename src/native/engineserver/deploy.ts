@@ -1,0 +1,198 @@
+import { request } from 'node:http';
+import { connect } from 'node:net';
+import type { EngineInstance, Storage } from '../storage/index.js';
+import type { ConsoleLines } from '../workflow/context.js';
+import { engineVersionOf, locateEngine, readEngineVariant } from '../workflow/engine-variant.js';
+import { EngineWorkflowError, errorMessage } from '../workflow/errors.js';
+import { checkTemplate } from '../workflow/template-check.js';
+import { createFeedbackSender } from './feedback.js';
+import { createModelWatcher } from './hot-swap.js';
+import { createEngineServer } from './server.js';
+import { loadServingState } from './serving-state.js';
+
+export const DEFAULT_POLL_INTERVAL_MS = 5000;
+
+export interface DeployOptions {
+  engineDir?: string | undefined;
+  variant?: string | undefined;
+  ip: string;
+  port: number;
+  engineInstanceId?: string | undefined;
+  feedback?: boolean | undefined;
+  accessKey?: string | undefined;
+  eventServerIp: string;
+  eventServerPort: number;
+  /** Milliseconds between hot-swap polls; 0 = off. */
+  pollIntervalMs: number;
+  serverKey?: string | undefined;
+}
+
+export interface DeployedServer {
+  url: string;
+  /** Resolves when the server has shut down (after `/stop` or `close()`). */
+  stopped: Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Upstream's instance selection for deploy and batch predict (spec §5.10 steps 2–3). */
+export async function selectEngineInstance(
+  storage: Storage,
+  identity: { engineId: string; engineVersion: string; engineVariant: string },
+  engineInstanceId: string | undefined,
+  command: 'deploy' | 'batchpredict',
+): Promise<EngineInstance> {
+  if (engineInstanceId !== undefined) {
+    const instance = await storage.engineInstances.get(engineInstanceId);
+    if (!instance) throw new EngineWorkflowError(`Invalid engine instance ID ${engineInstanceId}. Aborting.`);
+    return instance;
+  }
+  const instance = await storage.engineInstances.getLatestCompleted(identity.engineId, identity.engineVersion, identity.engineVariant);
+  if (!instance) {
+    throw new EngineWorkflowError(
+      `No valid engine instance found for engine ${identity.engineId} ${identity.engineVersion}.\nTry running 'train' before '${command}'. Aborting.`,
+    );
+  }
+  return instance;
+}
+
+const displayHost = (ip: string) => (ip === '0.0.0.0' ? '127.0.0.1' : ip);
+
+/** POST /stop to whatever listens at ip:port: 'stopped' | 'nothing' | an HTTP status code. */
+export function requestStop(ip: string, port: number, serverKey?: string): Promise<'stopped' | 'nothing' | number> {
+  return new Promise((resolve) => {
+    const path = serverKey ? `/stop?accessKey=${encodeURIComponent(serverKey)}` : '/stop';
+    const req = request({ host: displayHost(ip), port, method: 'POST', path, timeout: 5000 }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode === 200 ? 'stopped' : (res.statusCode ?? 0)));
+    });
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', (error: NodeJS.ErrnoException) => resolve(error.code === 'ECONNREFUSED' ? 'nothing' : 0));
+    req.end();
+  });
+}
+
+function portIsFree(ip: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: displayHost(ip), port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.once('error', () => resolve(true));
+  });
+}
+
+async function waitForPortFree(ip: string, port: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await portIsFree(ip, port)) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/**
+ * `pio deploy` (spec §5.10, §6): selects and loads the engine instance, stops a previous engine server on
+ * the same ip:port, binds, and keeps a model watcher running for hot swaps.
+ */
+export async function runDeploy(
+  options: DeployOptions,
+  io: { console: ConsoleLines; openStorage: () => Promise<Storage>; cwd?: string; logger?: boolean | Record<string, unknown> },
+): Promise<DeployedServer> {
+  const { console } = io;
+  const location = await locateEngine(options, io.cwd);
+  await checkTemplate(location.engineDir, console, { fatal: true });
+  const variant = await readEngineVariant(location);
+  const storage = await io.openStorage();
+  let closeStorage = true;
+  try {
+    const instance = await selectEngineInstance(
+      storage,
+      { engineId: variant.engineFactory, engineVersion: engineVersionOf(variant.engineDir), engineVariant: variant.id },
+      options.engineInstanceId,
+      'deploy',
+    );
+    console.info('Engine$', `Using engine instance ${instance.id} (variant ${instance.engineVariant}, trained ${instance.startTime.toISOString()})`);
+    const load = (next: EngineInstance) => loadServingState({ storage, instance: next, variant, console });
+    const initialState = await load(instance);
+
+    let feedback;
+    if (options.feedback) {
+      if (!options.accessKey) console.warn('Engine$', 'Feedback loop cannot be enabled because accessKey is empty.');
+      else feedback = { eventServerIp: options.eventServerIp, eventServerPort: options.eventServerPort, accessKey: options.accessKey };
+    }
+
+    let resolveStopped!: () => void;
+    const stopped = new Promise<void>((resolve) => (resolveStopped = resolve));
+    let closing: Promise<void> | undefined;
+    const close = () => {
+      closing ??= (async () => {
+        watcher.stop();
+        await server.app.close();
+        sender?.close();
+        await storage.close();
+        resolveStopped();
+      })();
+      return closing;
+    };
+
+    // Feedback failures log through the server's pino logger, which exists only once the server does.
+    const sender = feedback
+      ? createFeedbackSender(feedback, { warn: (fields, message) => server.app.log.warn(fields, message) })
+      : undefined;
+    const server = createEngineServer({
+      ip: options.ip,
+      port: options.port,
+      initialState,
+      feedback: sender,
+      feedbackInfo: { enabled: feedback !== undefined, eventServerIp: options.eventServerIp, eventServerPort: options.eventServerPort },
+      serverKey: options.serverKey,
+      onStop: () => void close(),
+      logger: io.logger,
+    });
+    if (feedback) server.app.log.info({ eventServerIp: feedback.eventServerIp, eventServerPort: feedback.eventServerPort }, 'Feedback loop enabled');
+
+    const watcher = createModelWatcher({
+      intervalMs: options.pollIntervalMs,
+      latestCompleted: (served) => storage.engineInstances.getLatestCompleted(served.engineId, served.engineVersion, served.engineVariant),
+      load,
+      current: server.current,
+      swap: server.swap,
+      log: server.app.log,
+    });
+    server.attachWatcher(watcher);
+
+    if (options.port !== 0) {
+      const at = `http://${options.ip}:${options.port}`;
+      console.info('MasterActor', `Undeploying any existing engine instance at ${at}`);
+      const previous = await requestStop(options.ip, options.port, options.serverKey);
+      if (previous === 'nothing') console.info('MasterActor', `Nothing at ${at}`);
+      else await waitForPortFree(options.ip, options.port, 10_000);
+    }
+    await listenWithRetry(server.app, options.ip, options.port);
+    const address = server.app.server.address();
+    const port = typeof address === 'object' && address ? address.port : options.port;
+    const url = `http://${options.ip}:${port}`;
+    console.info('MasterActor', `Engine is deployed and running. Engine API is live at ${url}.`);
+    closeStorage = false;
+    return { url, stopped, close };
+  } finally {
+    if (closeStorage) await storage.close();
+  }
+}
+
+/** Binds, retrying 3 times 1 s apart like 0.12/0.13 (a previous server may still be releasing the port). */
+async function listenWithRetry(app: { listen(options: { host: string; port: number }): Promise<string> }, ip: string, port: number): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await app.listen({ host: ip, port });
+      return;
+    } catch (error) {
+      if (attempt >= 3 || (error as NodeJS.ErrnoException).code !== 'EADDRINUSE') {
+        throw new EngineWorkflowError(`Unable to bind the engine server to ${ip}:${port}: ${errorMessage(error)}. Stop the process using that port or pick another with --port.`, {
+          logger: 'MasterActor',
+        });
+      }
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
+  }
+}

@@ -1,0 +1,139 @@
+import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
+import { predictQuery } from '../workflow/core.js';
+import { errorMessage } from '../workflow/errors.js';
+import type { FeedbackSender } from './feedback.js';
+import type { ModelWatcher } from './hot-swap.js';
+import type { ServingState } from './serving-state.js';
+import { statusHtml, statusJson, type ServerStats } from './status-page.js';
+
+export interface EngineServerOptions {
+  ip: string;
+  port: number;
+  initialState: ServingState;
+  feedback?: FeedbackSender | undefined;
+  feedbackInfo: { enabled: boolean; eventServerIp: string; eventServerPort: number };
+  /** When set, `/reload` and `/stop` require `?accessKey=<serverKey>` (upstream `key-auth-enforced`). */
+  serverKey?: string | undefined;
+  /** Called after `/stop` answered. */
+  onStop: () => void;
+  /** pino options, or `false` for silence (tests). */
+  logger?: boolean | Record<string, unknown>;
+}
+
+export interface EngineServer {
+  app: FastifyInstance;
+  current(): ServingState;
+  swap(state: ServingState): void;
+  attachWatcher(watcher: ModelWatcher): void;
+  stats: ServerStats;
+}
+
+const JSON_TYPE = 'application/json; charset=UTF-8';
+const TEXT_TYPE = 'text/plain; charset=UTF-8';
+
+function sendJson(reply: FastifyReply, status: number, body: unknown): FastifyReply {
+  return reply.code(status).type(JSON_TYPE).send(JSON.stringify(body));
+}
+
+/**
+ * The engine (prediction) server (spec §6): status page, `/queries.json`, `/reload`, `/stop`. The serving
+ * state is one reference: a hot swap replaces it while each query keeps the state it started with.
+ */
+export function createEngineServer(options: EngineServerOptions): EngineServer {
+  let state = options.initialState;
+  let watcher: ModelWatcher | undefined;
+  const stats: ServerStats = { startTime: new Date(), requestCount: 0, averageServingTime: 0, lastServingTime: 0 };
+
+  const app = Fastify({
+    logger: options.logger ?? { level: 'info' },
+    disableRequestLogging: true,
+    bodyLimit: 16 * 1024 * 1024,
+    return503OnClosing: false,
+  });
+  // Upstream reads the body as text whatever the content type (spec §6.3).
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => done(null, body));
+
+  const authorized = (query: unknown): boolean =>
+    options.serverKey === undefined || (query as { accessKey?: string } | undefined)?.accessKey === options.serverKey;
+
+  const methodNotAllowed = (reply: FastifyReply) =>
+    reply.code(405).type(TEXT_TYPE).send('HTTP method not allowed, supported methods: POST');
+
+  app.get('/', async (request, reply) => {
+    const info = { ip: options.ip, port: options.port, state, stats, feedback: options.feedbackInfo };
+    if ((request.headers.accept ?? '').includes('application/json')) return sendJson(reply, 200, statusJson(info));
+    return reply.type('text/html; charset=UTF-8').send(statusHtml(info));
+  });
+
+  app.post('/queries.json', async (request, reply) => {
+    const receivedAt = new Date();
+    const started = performance.now();
+    const served = state;
+    const raw = typeof request.body === 'string' ? request.body : '';
+    let queryJson: unknown;
+    try {
+      queryJson = JSON.parse(raw);
+    } catch (error) {
+      return sendJson(reply, 400, { message: `Invalid JSON in query: ${errorMessage(error)}` });
+    }
+    let query: unknown;
+    try {
+      query = served.components.parseQuery(queryJson);
+    } catch (error) {
+      return sendJson(reply, 400, { message: `Invalid query: ${errorMessage(error)}` });
+    }
+    let predictionJson: unknown;
+    try {
+      const prediction = await predictQuery(served.components, served.models, query, served.ctx);
+      predictionJson = served.components.predictionToJson(prediction);
+    } catch (error) {
+      request.log.error(
+        { engineInstanceId: served.instance.id, query: raw.slice(0, 2000), err: error },
+        'Query failed',
+      );
+      return sendJson(reply, 500, { message: `Query failed: ${errorMessage(error)}` });
+    }
+    const body = options.feedback
+      ? options.feedback.send({ engineInstanceId: served.instance.id, queryJson, predictionJson, receivedAt })
+      : predictionJson;
+    const seconds = (performance.now() - started) / 1000;
+    stats.requestCount += 1;
+    stats.averageServingTime += (seconds - stats.averageServingTime) / stats.requestCount;
+    stats.lastServingTime = seconds;
+    return sendJson(reply, 200, body ?? null);
+  });
+  app.route({ method: ['GET', 'PUT', 'DELETE', 'PATCH'], url: '/queries.json', handler: (_request, reply) => methodNotAllowed(reply) });
+
+  app.post('/reload', async (request, reply) => {
+    if (!authorized(request.query)) return reply.code(401).type(TEXT_TYPE).send('Unauthorized');
+    setImmediate(() => void watcher?.reload());
+    return reply.type(TEXT_TYPE).send('Reloading...');
+  });
+  app.route({ method: ['GET', 'PUT', 'DELETE', 'PATCH'], url: '/reload', handler: (_request, reply) => methodNotAllowed(reply) });
+
+  // Upstream's `pio undeploy` sends GET while the server only accepted POST (spec §5.11): accept both.
+  app.route({
+    method: ['POST', 'GET'],
+    url: '/stop',
+    handler: async (request, reply) => {
+      if (!authorized(request.query)) return reply.code(401).type(TEXT_TYPE).send('Unauthorized');
+      reply.raw.once('finish', () => setImmediate(options.onStop));
+      return reply.type(TEXT_TYPE).header('connection', 'close').send('Shutting down...');
+    },
+  });
+
+  app.get('/plugins.json', async (_request, reply) => sendJson(reply, 200, { plugins: { outputblockers: {}, outputsniffers: {} } }));
+
+  return {
+    app,
+    current: () => state,
+    swap(next) {
+      state = next;
+    },
+    attachWatcher(next) {
+      watcher = next;
+    },
+    stats,
+  };
+}

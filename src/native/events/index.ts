@@ -1,0 +1,29 @@
+/**
+ * The PredictionIO event model (spec §1), shared by the Event Server, `pio import`/`export` and engines:
+ * decoding an input event from JSON (with upstream's coercions and exact error messages), validation,
+ * time parsing/printing that keeps the zone, event ids and the output representation.
+ *
+ *   const event = decodeEventJson(line);            // throws InvalidEventError (message = upstream's)
+ *   await storage.events.insert(scope, event);      // a DecodedEvent is a storage EventInput
+ *   const line = formatEvent(storedEvent);          // §1.7 output, e.g. for GET /events.json and export
+ */
+export { decodeEvent, decodeEventJson, type DecodedEvent, type DecodeOptions } from './decode.js';
+export { validateEvent, isReservedPrefix, SPECIAL_EVENTS, BUILTIN_ENTITY_TYPES, type ValidatableEvent } from './validate.js';
+export { InvalidEventError, isInvalidEventError, type InvalidEventKind } from './errors.js';
+export { formatEvent, eventToJson, type RenderableEvent } from './serialize.js';
+export { parseEventTime, formatEventTime, formatOffset, zoneOffsetMinutes, UTC_ZONE, type ZonedTime } from './time.js';
+export {
+  parseJson,
+  renderJson,
+  toPlainJson,
+  isJsonObjectNode,
+  javaDoubleToString,
+  json4sDebugString,
+  JsonNumber,
+  JsonSyntaxError,
+  type JsonNode,
+} from './json.js';
+export { generateEventId } from '../storage/ids.js';
+
+/** Longest event id the JDBC layout stores (`varchar(32)`, spec §1.6). */
+export const MAX_EVENT_ID_LENGTH = 32;

@@ -1,0 +1,112 @@
+import type { AccessKey, Channel, Storage } from '../storage/index.js';
+import { MESSAGES } from './messages.js';
+import type { QueryParams } from './query.js';
+
+/** Who a request acts for: the key's app, the selected channel (undefined = default) and its allow-list. */
+export interface AuthData {
+  appId: number;
+  channelId: number | undefined;
+  /** Allowed event names; empty = all. */
+  allowedEvents: readonly string[];
+}
+
+export type AuthResult = { ok: true; auth: AuthData } | { ok: false; message: string };
+
+interface Cached<T> {
+  value: T;
+  expires: number;
+}
+
+/**
+ * Resolves the access key and channel of a request the way upstream's `withAccessKey` does (spec §2.2).
+ * Keys and channel lists are cached for `cacheMillis` (and concurrent look-ups of one key share one query)
+ * so the hot insert path does not spend a database round trip per request on them; unknown keys are never
+ * cached, so a new key works at once and a revoked key stops working within `cacheMillis`.
+ */
+export class AccessKeyResolver {
+  private readonly keys = new Map<string, Cached<AccessKey | undefined> | Promise<AccessKey | undefined>>();
+  private readonly channels = new Map<number, Cached<Channel[]> | Promise<Channel[]>>();
+
+  constructor(
+    private readonly storage: Pick<Storage, 'accessKeys' | 'channels'>,
+    private readonly cacheMillis: number,
+  ) {}
+
+  async resolve(query: QueryParams, authorization: string | undefined): Promise<AuthResult> {
+    const keyParam = query.accessKey;
+    if (keyParam !== undefined) {
+      const accessKey = await this.accessKey(keyParam);
+      if (accessKey === undefined) return { ok: false, message: MESSAGES.invalidAccessKey };
+      const channelName = query.channel;
+      if (channelName === undefined) return { ok: true, auth: authData(accessKey, undefined) };
+      const named = (channels: Channel[]) => channels.find((candidate) => candidate.name === channelName);
+      // A cached list may predate a channel created just now: look again before rejecting.
+      const channel = named(await this.channelsOf(accessKey.appId)) ?? named(await this.reloadChannels(accessKey.appId));
+      if (channel === undefined) return { ok: false, message: MESSAGES.invalidChannel(channelName) };
+      return { ok: true, auth: authData(accessKey, channel.id) };
+    }
+    if (authorization !== undefined) {
+      // Upstream ignores `channel` with header authentication: the default channel is always used.
+      const key = basicAuthKey(authorization);
+      const accessKey = key === undefined ? undefined : await this.accessKey(key);
+      if (accessKey === undefined) return { ok: false, message: MESSAGES.invalidAccessKey };
+      return { ok: true, auth: authData(accessKey, undefined) };
+    }
+    return { ok: false, message: MESSAGES.missingAccessKey };
+  }
+
+  private async accessKey(key: string): Promise<AccessKey | undefined> {
+    if (key === '') return undefined;
+    return this.cached(this.keys, key, () => this.storage.accessKeys.get(key), (found) => found !== undefined);
+  }
+
+  private async channelsOf(appId: number): Promise<Channel[]> {
+    return this.cached(this.channels, appId, () => this.storage.channels.getByAppId(appId), () => true);
+  }
+
+  private async reloadChannels(appId: number): Promise<Channel[]> {
+    if (!(this.channels.get(appId) instanceof Promise)) this.channels.delete(appId);
+    return this.channelsOf(appId);
+  }
+
+  private async cached<K, T>(
+    cache: Map<K, Cached<T> | Promise<T>>,
+    key: K,
+    load: () => Promise<T>,
+    keep: (value: T) => boolean,
+  ): Promise<T> {
+    const entry = cache.get(key);
+    if (entry instanceof Promise) return entry;
+    if (entry !== undefined && entry.expires > Date.now()) return entry.value;
+    if (this.cacheMillis <= 0) return load();
+    const pending = load().then(
+      (value) => {
+        if (keep(value)) cache.set(key, { value, expires: Date.now() + this.cacheMillis });
+        else cache.delete(key);
+        return value;
+      },
+      (error: unknown) => {
+        cache.delete(key);
+        throw error;
+      },
+    );
+    cache.set(key, pending);
+    return pending;
+  }
+}
+
+function authData(accessKey: AccessKey, channelId: number | undefined): AuthData {
+  return { appId: accessKey.appId, channelId, allowedEvents: accessKey.events };
+}
+
+/**
+ * The access key of an `Authorization: Basic <base64>` header: the user name of HTTP Basic with an empty
+ * password (as Segment.io sends it). Undefined when the header is not of that form.
+ */
+export function basicAuthKey(header: string): string | undefined {
+  const parts = header.split('Basic ');
+  if (parts.length !== 2 || parts[1] === undefined) return undefined;
+  const decoded = Buffer.from(parts[1], 'base64').toString('utf8').trim();
+  const key = decoded.split(':')[0];
+  return key === undefined || key === '' ? undefined : key;
+}

@@ -1,0 +1,24 @@
+import { InvalidArgumentError, type Command } from 'commander';
+
+function parsePort(value: string): number {
+  const port = Number(value);
+  if (!/^\d+$/.test(value) || port > 65535) {
+    throw new InvalidArgumentError(`--port must be an integer from 0 to 65535 (got "${value}").`);
+  }
+  return port;
+}
+
+/** `pio eventserver [--ip 0.0.0.0] [--port 7070] [--stats]` (spec §5.6). The server code loads lazily. */
+export function registerEventServerCommand(program: Command): void {
+  program
+    .command('eventserver')
+    .description('Launch an Event Server at the specific IP and port.')
+    .option('--ip <ip>', 'IP to bind to', '0.0.0.0')
+    .option('--port <port>', 'port to bind to', parsePort, 7070)
+    .option('--stats', 'enable the event statistics page (GET /stats.json)', false)
+    .addHelpText('after', '\nExample:\n  $ pio eventserver --ip 127.0.0.1 --port 7070 --stats')
+    .action(async (options: { ip: string; port: number; stats: boolean }) => {
+      const { runEventServer } = await import('./run.js');
+      await runEventServer({ ip: options.ip, port: options.port, stats: options.stats });
+    });
+}

@@ -1,0 +1,40 @@
+/**
+ * The Event Server's response texts (spec §2.1 and the error catalogue §2.12). Clients and upstream's
+ * integration tests compare these literally, so every one of them lives here and nowhere else.
+ */
+export const MESSAGES = {
+  missingAccessKey: 'Missing accessKey.',
+  invalidAccessKey: 'Invalid accessKey.',
+  invalidChannel: (name: string) => `Invalid channel '${name}'.`,
+  batchTooLarge: 'Batch request must have less than or equal to 50 events',
+  eventNotAllowed: (event: string) => `${event} events are not allowed`,
+  notFound: 'Not Found',
+  found: 'Found',
+  statsDisabled: 'To see stats, launch Event Server with --stats argument.',
+  webhookNotSupported: (name: string) => `webhooks connection for ${name} is not supported.`,
+  webhookOk: 'Ok',
+  reversedMisuse:
+    'requirement failed: the parameter reversed can only be used with both entityType and entityId specified.',
+  storageUnavailable: 'The event store (PostgreSQL) is unavailable. Retry later.',
+  shuttingDown: 'The Event Server is shutting down. Retry later.',
+} as const;
+
+/** Framework-level answers, sent as plain text the way upstream's HTTP stack does (§2.1). */
+export const PLAIN = {
+  notFound: 'The requested resource could not be found.',
+  methodNotAllowed: (allowed: readonly string[]) => `HTTP method not allowed, supported methods: ${allowed.join(', ')}`,
+  entityExpected: 'Request entity expected but not supplied',
+  unsupportedMediaType: (expected: string) => `The request's Content-Type is not supported. Expected:\n${expected}`,
+  malformedInt: (name: string, raw: string) =>
+    `The query parameter '${name}' was malformed:\n'${raw}' is not a valid 32-bit signed integer value`,
+  malformedBoolean: (name: string, raw: string) =>
+    `The query parameter '${name}' was malformed:\n'${raw}' is not a valid Boolean value`,
+  tooLarge: (contentLength: string | undefined, limit: number) =>
+    contentLength === undefined
+      ? `Aggregated data length of request entity exceeds the configured limit of ${limit} bytes`
+      : `Request Content-Length ${contentLength} exceeds the configured limit of ${limit}`,
+} as const;
+
+/** Upstream 0.12/0.13 content type; 0.14 clients accept it too (it starts with application/json). */
+export const JSON_CONTENT_TYPE = 'application/json; charset=UTF-8';
+export const TEXT_CONTENT_TYPE = 'text/plain; charset=UTF-8';

@@ -1,0 +1,92 @@
+import type { FastifyInstance } from 'fastify';
+import { openStorage, resolveStorageSettings, type Storage } from '../storage/index.js';
+import { pioLogger } from '../pio/console.js';
+import { buildEventServer } from './app.js';
+
+export interface RunEventServerOptions {
+  ip: string;
+  port: number;
+  stats: boolean;
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface RunningEventServer {
+  app: FastifyInstance;
+  storage: Storage;
+  /** The bound port (useful with port 0). */
+  port: number;
+  /** Stops accepting, lets in-flight requests finish, then closes storage. */
+  close(): Promise<void>;
+}
+
+/** Heroku sends SIGKILL 30 s after SIGTERM; give up a little earlier so the exit is ours. */
+const SHUTDOWN_TIMEOUT_MS = 25_000;
+
+function logLevel(env: NodeJS.ProcessEnv): string {
+  const level = (env.PIO_LOG_LEVEL ?? env.LOG_LEVEL ?? 'info').toLowerCase();
+  return ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(level) ? level : 'info';
+}
+
+/** Opens storage and starts listening; the caller decides what stops it. */
+export async function startEventServer(options: RunEventServerOptions): Promise<RunningEventServer> {
+  const env = options.env ?? process.env;
+  pioLogger('Management$').info(`Creating Event Server at ${options.ip}:${options.port}`);
+  const storage = await openStorage(resolveStorageSettings(env));
+  let app: FastifyInstance;
+  try {
+    app = await buildEventServer({
+      storage,
+      stats: options.stats,
+      logger: { level: logLevel(env), base: { name: 'eventserver' } },
+    });
+    await app.listen({ host: options.ip, port: options.port });
+  } catch (error) {
+    await storage.close();
+    throw error;
+  }
+  const address = app.server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : options.port;
+  app.log.info({ ip: options.ip, port, stats: options.stats }, 'Event Server listening');
+  return {
+    app,
+    storage,
+    port,
+    async close() {
+      await app.close();
+      await storage.close();
+    },
+  };
+}
+
+/**
+ * `pio eventserver`: runs in the foreground until SIGTERM/SIGINT, then stops accepting connections,
+ * finishes the requests in flight (each acknowledged event is committed) and exits 0.
+ */
+export async function runEventServer(options: RunEventServerOptions): Promise<void> {
+  const server = await startEventServer(options);
+  await new Promise<void>((resolve) => {
+    let stopping = false;
+    const stop = (signal: NodeJS.Signals) => {
+      if (stopping) return;
+      stopping = true;
+      server.app.log.info({ signal }, 'Event Server shutting down');
+      const timer = setTimeout(() => {
+        server.app.log.error('shutdown timed out; exiting');
+        process.exit(1);
+      }, SHUTDOWN_TIMEOUT_MS);
+      timer.unref();
+      server
+        .close()
+        .catch((error: unknown) => {
+          server.app.log.error({ err: error }, 'error during shutdown');
+          process.exitCode = 1;
+        })
+        .finally(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+    };
+    process.once('SIGTERM', stop);
+    process.once('SIGINT', stop);
+  });
+}

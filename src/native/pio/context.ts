@@ -1,0 +1,15 @@
+import type { Storage } from '../storage/index.js';
+
+/**
+ * Opens storage from the environment (PIO_STORAGE_* → DATABASE_URL → embedded PostgreSQL), runs `fn`
+ * and closes it. The storage module (and pg) is imported here, on first use, to keep `pio` startup fast.
+ */
+export async function withStorage<T>(fn: (storage: Storage) => Promise<T>): Promise<T> {
+  const { openStorage, resolveStorageSettings } = await import('../storage/index.js');
+  const storage = await openStorage(resolveStorageSettings(process.env));
+  try {
+    return await fn(storage);
+  } finally {
+    await storage.close();
+  }
+}

@@ -1,0 +1,110 @@
+import { Command, CommanderError } from 'commander';
+import { isUserError } from '../../lib/errors.js';
+import { setPassThroughArgs, splitPioArgv } from './argv.js';
+import { registerPioCommands } from './commands.js';
+import { isPioVerbose, PioExit, pioLogger, setPioVerbose } from './console.js';
+
+/**
+ * The native `pio` program: upstream's global options (accepted before or after the command), help on
+ * stderr, exit code 1 for usage errors and for `pio help` (spec §5.1).
+ */
+export function createPioProgram(): Command {
+  const program = new Command('pio')
+    .description('The native (Spark-free) PredictionIO runtime: apps, access keys, events, engines.')
+    .usage('<command> [options] [<args>] [-- <pass-through args>]')
+    .option('--pio-home <dir>', 'PredictionIO home (accepted for compatibility)')
+    .option('--spark-home <dir>', 'Apache Spark home (accepted for compatibility; not used)')
+    .option('--engine-id <id>', 'engine ID (-ei; accepted for compatibility)')
+    .option('--engine-version <version>', 'engine version (-ev; accepted for compatibility)')
+    .option('--engine-dir <dir>', 'engine directory (-ed; default: current directory)')
+    .option('-v, --variant <file>', 'engine variant JSON (default: <engine-dir>/engine.json)')
+    .option('--sbt <path>', 'sbt command (accepted for compatibility; not used)')
+    .option('--verbose', 'print DEBUG lines and stack traces')
+    .option('--spark-kryo', 'Kryo serialization (-sk; accepted for compatibility)')
+    .option('--scratch-uri <uri>', 'scratch space URI (accepted for compatibility)')
+    .configureOutput({
+      writeOut: (text) => process.stderr.write(text),
+      writeErr: (text) => process.stderr.write(text),
+    })
+    .showHelpAfterError()
+    .helpCommand(false)
+    .addHelpText(
+      'after',
+      [
+        '',
+        'Example:',
+        '  $ pio status',
+        '  $ pio app new MyApp1',
+        '  $ pio import --appid 1 --input events.json',
+        '  $ pio <command> --help',
+      ].join('\n'),
+    );
+  program.hook('preAction', (thisCommand) => {
+    setPioVerbose(Boolean(thisCommand.opts().verbose));
+  });
+
+  program
+    .command('help [command...]')
+    .description('show help for a command (exits 1, as upstream)')
+    .action((words: string[]) => {
+      const target = findCommand(program, words);
+      if (words.length > 0 && !target) {
+        process.stderr.write(`Help is unavailable for ${words.join(' ')}.\n`);
+      } else {
+        (target ?? program).outputHelp({ error: true });
+      }
+      throw new PioExit(1);
+    });
+
+  registerPioCommands(program);
+  return program;
+}
+
+function findCommand(program: Command, words: readonly string[]): Command | undefined {
+  let current: Command | undefined = program;
+  for (const word of words) {
+    current = current?.commands.find((command) => command.name() === word || command.aliases().includes(word));
+    if (!current) return undefined;
+  }
+  return current === program ? undefined : current;
+}
+
+/**
+ * Runs `pio` with the given arguments (without node and script) and returns the exit code. Commands
+ * log their own failures and throw `PioExit`; anything else is logged here as upstream's console does.
+ */
+export async function runPio(args: readonly string[]): Promise<number> {
+  const { args: own, passThrough } = splitPioArgv(args);
+  setPassThroughArgs(passThrough);
+  const program = createPioProgram();
+  program.exitOverride();
+  for (const command of allCommands(program)) command.exitOverride();
+  try {
+    await program.parseAsync(own, { from: 'user' });
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (error) {
+    return reportFailure(error);
+  }
+}
+
+function allCommands(command: Command): Command[] {
+  return command.commands.flatMap((sub) => [sub, ...allCommands(sub)]);
+}
+
+function reportFailure(error: unknown): number {
+  if (error instanceof PioExit) return error.exitCode;
+  if (error instanceof CommanderError) {
+    // `--help` exits 0; usage errors (already printed with the command's help) exit 1.
+    return error.code === 'commander.helpDisplayed' || error.code === 'commander.version' ? 0 : 1;
+  }
+  const log = pioLogger('Console$');
+  if (isUserError(error)) {
+    log.error(error.message);
+    if (error.hint) log.error(error.hint);
+    return error.exitCode;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  log.error(message);
+  if (isPioVerbose() && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
+  return 1;
+}

@@ -1,0 +1,312 @@
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { from as copyFrom } from 'pg-copy-streams';
+import { PropertyAggregator } from './aggregate.js';
+import { createEventTable, EVENT_COLUMNS, eventTableName } from './ddl.js';
+import { StorageError, toStorageError } from './errors.js';
+import { createGroupCommitWriter } from './group-commit.js';
+import { generateEventId } from './ids.js';
+import type { EventInput, EventQuery, EventScope, EventsRepository, JsonObject, StoredEvent } from './index.js';
+import type { Database } from './pool.js';
+import { toUtcWallClock } from './timestamps.js';
+
+const COLUMNS = EVENT_COLUMNS.join(', ');
+const COLUMN_COUNT = EVENT_COLUMNS.length;
+/** PostgreSQL allows 65535 bind parameters per statement. */
+const MAX_ROWS_PER_INSERT = Math.floor(65_535 / COLUMN_COUNT);
+const CURSOR_FETCH_SIZE = 1_000;
+const COPY_CHUNK_CHARS = 64 * 1024;
+
+interface RowOptions {
+  /** `pio import` writes NULL for empty properties; REST inserts write `{}`. */
+  emptyPropertiesAsNull: boolean;
+}
+
+export type EventRow = [
+  id: string,
+  event: string,
+  entityType: string,
+  entityId: string,
+  targetEntityType: string | null,
+  targetEntityId: string | null,
+  properties: string | null,
+  eventTime: string,
+  eventTimeZone: string,
+  tags: string | null,
+  prId: string | null,
+  creationTime: string,
+  creationTimeZone: string,
+];
+
+/** Encodes an event into column values (spec §4.4); generates the id when absent. */
+export function toEventRow(event: EventInput, options: RowOptions): EventRow {
+  const creationTime = event.creationTime ?? new Date();
+  const propertiesText = event.propertiesText ?? JSON.stringify(event.properties ?? {});
+  const empty = event.properties ? Object.keys(event.properties).length === 0 : propertiesText.trim() === '{}';
+  return [
+    event.eventId ? event.eventId : generateEventId(),
+    event.event,
+    event.entityType,
+    event.entityId,
+    event.targetEntityType ?? null,
+    event.targetEntityId ?? null,
+    empty && options.emptyPropertiesAsNull ? null : propertiesText,
+    toUtcWallClock(event.eventTime ?? creationTime),
+    event.eventTimeZone ?? 'UTC',
+    event.tags && event.tags.length > 0 ? event.tags.join(',') : null,
+    event.prId ?? null,
+    toUtcWallClock(creationTime),
+    'UTC',
+  ];
+}
+
+interface StoredRow {
+  id: string;
+  event: string;
+  entitytype: string;
+  entityid: string;
+  targetentitytype: string | null;
+  targetentityid: string | null;
+  properties: string | null;
+  eventtime: Date;
+  eventtimezone: string;
+  tags: string | null;
+  prid: string | null;
+  creationtime: Date;
+  creationtimezone: string;
+}
+
+export function fromEventRow(row: StoredRow): StoredEvent {
+  const propertiesText = row.properties ?? '{}';
+  return {
+    eventId: row.id,
+    event: row.event,
+    entityType: row.entitytype,
+    entityId: row.entityid,
+    targetEntityType: row.targetentitytype ?? undefined,
+    targetEntityId: row.targetentityid ?? undefined,
+    properties: JSON.parse(propertiesText) as JsonObject,
+    propertiesText,
+    eventTime: row.eventtime,
+    eventTimeZone: row.eventtimezone,
+    tags: row.tags ? row.tags.split(',') : [],
+    prId: row.prid ?? undefined,
+    creationTime: row.creationtime,
+    creationTimeZone: row.creationtimezone,
+  };
+}
+
+/** `($1, …, $13), ($14, …)` for `rows` rows. */
+export function valuesPlaceholders(rows: number): string {
+  const groups: string[] = [];
+  for (let r = 0; r < rows; r++) {
+    const base = r * COLUMN_COUNT;
+    groups.push(`(${EVENT_COLUMNS.map((_, c) => `$${base + c + 1}`).join(', ')})`);
+  }
+  return groups.join(', ');
+}
+
+/** Builds `WHERE … ORDER BY … [LIMIT n]` for spec §4.6's filters. */
+export function buildEventQuery(query: EventQuery, options: { order: boolean }): { clause: string; params: unknown[] } {
+  const params: unknown[] = [];
+  const conditions: string[] = [];
+  const bind = (value: unknown) => {
+    params.push(value);
+    return `$${params.length}`;
+  };
+  if (query.startTime) conditions.push(`eventtime >= ${bind(toUtcWallClock(query.startTime))}`);
+  if (query.untilTime) conditions.push(`eventtime < ${bind(toUtcWallClock(query.untilTime))}`);
+  if (query.entityType !== undefined) conditions.push(`entitytype = ${bind(query.entityType)}`);
+  if (query.entityId !== undefined) conditions.push(`entityid = ${bind(query.entityId)}`);
+  if (query.eventNames && query.eventNames.length > 0) {
+    conditions.push(`(${query.eventNames.map((name) => `event = ${bind(name)}`).join(' OR ')})`);
+  }
+  if (query.targetEntityType === null) conditions.push('targetentitytype IS NULL');
+  else if (query.targetEntityType !== undefined) conditions.push(`targetentitytype = ${bind(query.targetEntityType)}`);
+  if (query.targetEntityId === null) conditions.push('targetentityid IS NULL');
+  else if (query.targetEntityId !== undefined) conditions.push(`targetentityid = ${bind(query.targetEntityId)}`);
+
+  let clause = conditions.length > 0 ? ` WHERE ${conditions.join(' AND ')}` : '';
+  if (options.order) {
+    const direction = query.reversed ? 'DESC' : 'ASC';
+    clause += ` ORDER BY eventtime ${direction}, id ${direction}`;
+    if (query.limit !== undefined && query.limit >= 0) clause += ` LIMIT ${bind(Math.floor(query.limit))}`;
+  }
+  return { clause, params };
+}
+
+/** COPY text format: backslash escapes for the characters that delimit fields and rows. */
+function copyField(value: string | null): string {
+  if (value === null) return '\\N';
+  return value.replace(/[\\\n\r\t]/g, (c) => (c === '\\' ? '\\\\' : c === '\n' ? '\\n' : c === '\r' ? '\\r' : '\\t'));
+}
+
+export function createEventsRepository(db: Database, namespace: string, options: { indexed: boolean }): EventsRepository {
+  const tableName = (scope: EventScope) => eventTableName(namespace, scope.appId, scope.channelId);
+
+  /** Explains a missing event table instead of surfacing "relation does not exist". */
+  const explain = (error: unknown, scope: EventScope): unknown => {
+    if ((error as { code?: string }).code === '42P01' || (error as { cause?: { code?: string } }).cause?.code === '42P01') {
+      const where = scope.channelId === undefined ? `app ID ${scope.appId}` : `app ID ${scope.appId}, channel ID ${scope.channelId}`;
+      return new StorageError(`The event table ${tableName(scope)} (${where}) does not exist.`, { cause: error });
+    }
+    return error;
+  };
+  const guarded = async <T>(scope: EventScope, fn: () => Promise<T>): Promise<T> => {
+    try {
+      return await fn();
+    } catch (error) {
+      throw explain(error, scope);
+    }
+  };
+
+  const insertRows = async (table: string, rows: readonly EventRow[], run = db.query.bind(db)) => {
+    for (let start = 0; start < rows.length; start += MAX_ROWS_PER_INSERT) {
+      const chunk = rows.slice(start, start + MAX_ROWS_PER_INSERT);
+      await run(`INSERT INTO ${table} (${COLUMNS}) VALUES ${valuesPlaceholders(chunk.length)}`, chunk.flat());
+    }
+  };
+
+  async function* stream(scope: EventScope, query: EventQuery = {}): AsyncGenerator<StoredEvent> {
+    const table = tableName(scope);
+    const { clause, params } = buildEventQuery(query, { order: true });
+    const client = await db.connect();
+    let failed: Error | undefined;
+    let inTransaction = false;
+    try {
+      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      inTransaction = true;
+      await client.query(`DECLARE events_cursor NO SCROLL CURSOR FOR SELECT ${COLUMNS} FROM ${table}${clause}`, params);
+      for (;;) {
+        const result = await client.query<StoredRow>(`FETCH ${CURSOR_FETCH_SIZE} FROM events_cursor`);
+        for (const row of result.rows) yield fromEventRow(row);
+        if (result.rows.length < CURSOR_FETCH_SIZE) break;
+      }
+      await client.query('COMMIT');
+      inTransaction = false;
+    } catch (error) {
+      failed = error as Error;
+      throw explain(toStorageError(error, 'stream events'), scope);
+    } finally {
+      // Also reached when the consumer stops early: end the transaction before reusing the connection.
+      if (inTransaction) await client.query('ROLLBACK').then(() => (failed = undefined), () => undefined);
+      client.release(failed);
+    }
+  }
+
+  const repository: EventsRepository = {
+    tableName,
+    async init(scope) {
+      for (const sql of createEventTable(tableName(scope), options.indexed)) await db.query(sql);
+    },
+    async remove(scope) {
+      await db.query(`DROP TABLE ${tableName(scope)}`);
+    },
+    async exists(scope) {
+      const result = await db.query<{ found: boolean }>('SELECT to_regclass($1) IS NOT NULL AS found', [tableName(scope)]);
+      return result.rows[0]?.found === true;
+    },
+    insert(scope, event) {
+      return guarded(scope, async () => {
+        const row = toEventRow(event, { emptyPropertiesAsNull: false });
+        await db.query(`INSERT INTO ${tableName(scope)} (${COLUMNS}) VALUES ${valuesPlaceholders(1)}`, row);
+        return row[0];
+      });
+    },
+    insertBatch(scope, events) {
+      return guarded(scope, async () => {
+        if (events.length === 0) return [];
+        const rows = events.map((event) => toEventRow(event, { emptyPropertiesAsNull: false }));
+        const table = tableName(scope);
+        if (rows.length <= MAX_ROWS_PER_INSERT) await insertRows(table, rows);
+        else await db.transaction((client) => insertRows(table, rows, client.query.bind(client)));
+        return rows.map((row) => row[0]);
+      });
+    },
+    get(scope, eventId) {
+      return guarded(scope, async () => {
+        const result = await db.query<StoredRow>(`SELECT ${COLUMNS} FROM ${tableName(scope)} WHERE id = $1`, [eventId]);
+        return result.rows[0] && fromEventRow(result.rows[0]);
+      });
+    },
+    delete(scope, eventId) {
+      return guarded(scope, async () => {
+        const result = await db.query(`DELETE FROM ${tableName(scope)} WHERE id = $1`, [eventId]);
+        return (result.rowCount ?? 0) > 0;
+      });
+    },
+    find(scope, query = {}) {
+      return guarded(scope, async () => {
+        const { clause, params } = buildEventQuery(query, { order: true });
+        const result = await db.query<StoredRow>(`SELECT ${COLUMNS} FROM ${tableName(scope)}${clause}`, params);
+        return result.rows.map(fromEventRow);
+      });
+    },
+    stream,
+    count(scope, query = {}) {
+      return guarded(scope, async () => {
+        const { clause, params } = buildEventQuery(query, { order: false });
+        const result = await db.query<{ count: number }>(`SELECT count(*) AS count FROM ${tableName(scope)}${clause}`, params);
+        return result.rows[0]?.count ?? 0;
+      });
+    },
+    async importStream(scope, events) {
+      const table = tableName(scope);
+      let count = 0;
+      async function* lines(): AsyncGenerator<string> {
+        let chunk = '';
+        for await (const event of events) {
+          const row = toEventRow(event, { emptyPropertiesAsNull: true });
+          chunk += `${row.map(copyField).join('\t')}\n`;
+          count++;
+          if (chunk.length >= COPY_CHUNK_CHARS) {
+            yield chunk;
+            chunk = '';
+          }
+        }
+        if (chunk) yield chunk;
+      }
+      const client = await db.connect();
+      let broken: Error | undefined;
+      try {
+        await client.query('BEGIN');
+        await pipeline(Readable.from(lines()), client.query(copyFrom(`COPY ${table} (${COLUMNS}) FROM STDIN`)));
+        await client.query('COMMIT');
+        return { count };
+      } catch (error) {
+        broken = error as Error;
+        await client.query('ROLLBACK').then(
+          () => {
+            broken = undefined;
+          },
+          () => undefined,
+        );
+        throw explain(toStorageError(error, 'import events'), scope);
+      } finally {
+        client.release(broken);
+      }
+    },
+    async aggregateProperties(scope, query) {
+      const aggregator = new PropertyAggregator();
+      const events = stream(scope, {
+        entityType: query.entityType,
+        startTime: query.startTime,
+        untilTime: query.untilTime,
+        eventNames: ['$set', '$unset', '$delete'],
+      });
+      for await (const event of events) aggregator.add(event);
+      return aggregator.result({ required: query.required });
+    },
+    createGroupCommitWriter(groupOptions) {
+      return createGroupCommitWriter({
+        db,
+        tableName,
+        toRow: (event) => toEventRow(event, { emptyPropertiesAsNull: false }),
+        insertRows: (table, rows) => insertRows(table, rows),
+        explain,
+        ...groupOptions,
+      });
+    },
+  };
+  return repository;
+}

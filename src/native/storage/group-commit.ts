@@ -1,0 +1,107 @@
+import { isConnectionFailure, isStorageUnavailable, StorageError, toStorageError } from './errors.js';
+import type { EventRow } from './events.js';
+import type { EventInput, EventScope, GroupCommitOptions, GroupCommitWriter } from './index.js';
+import type { Database } from './pool.js';
+
+interface Pending {
+  row: EventRow;
+  scope: EventScope;
+  resolve: (id: string) => void;
+  reject: (error: unknown) => void;
+}
+
+export interface GroupCommitDeps extends GroupCommitOptions {
+  db: Database;
+  tableName: (scope: EventScope) => string;
+  toRow: (event: EventInput) => EventRow;
+  insertRows: (table: string, rows: readonly EventRow[]) => Promise<void>;
+  explain: (error: unknown, scope: EventScope) => unknown;
+}
+
+/**
+ * Group commit: while batches are committing, new inserts queue up per table; each free slot takes the
+ * whole queue of one table (up to `maxBatchSize`) as one multi-row INSERT, i.e. one transaction and one
+ * WAL flush for many events. With no contention an insert goes out alone at once, so latency is that of
+ * a plain insert. Callers are resolved only after their statement committed.
+ */
+export function createGroupCommitWriter(deps: GroupCommitDeps): GroupCommitWriter {
+  const maxBatchSize = Math.max(1, deps.maxBatchSize ?? 500);
+  const maxConcurrent = Math.max(1, deps.maxConcurrentBatches ?? Math.max(1, deps.db.size - 1));
+  const queues = new Map<string, Pending[]>();
+  let active = 0;
+  let closed = false;
+  let idle: (() => void) | undefined;
+
+  const schedule = () => {
+    while (active < maxConcurrent && queues.size > 0) {
+      // Map iteration order is insertion order: the table waiting longest goes first.
+      const [table, queue] = queues.entries().next().value as [string, Pending[]];
+      const batch = queue.splice(0, maxBatchSize);
+      if (queue.length === 0) queues.delete(table);
+      else {
+        queues.delete(table);
+        queues.set(table, queue); // back of the line, so one busy table cannot starve others
+      }
+      active++;
+      void flush(table, batch).finally(() => {
+        active--;
+        schedule();
+        if (active === 0 && queues.size === 0) idle?.();
+      });
+    }
+  };
+
+  const flush = async (table: string, batch: Pending[]) => {
+    try {
+      await deps.insertRows(table, batch.map((p) => p.row));
+      for (const pending of batch) pending.resolve(pending.row[0]);
+      return;
+    } catch (error) {
+      if (batch.length === 1 || isStorageUnavailable(error) || isConnectionFailure(error)) {
+        const failure = toStorageError(error, 'insert event');
+        for (const pending of batch) pending.reject(deps.explain(failure, pending.scope));
+        return;
+      }
+    }
+    // One bad event (duplicate or over-long id…) fails the whole statement: retry one by one so only
+    // the offender's caller sees the error.
+    await Promise.all(
+      batch.map(async (pending) => {
+        try {
+          await deps.insertRows(table, [pending.row]);
+          pending.resolve(pending.row[0]);
+        } catch (error) {
+          pending.reject(deps.explain(toStorageError(error, 'insert event'), pending.scope));
+        }
+      }),
+    );
+  };
+
+  return {
+    insert(scope, event) {
+      if (closed) return Promise.reject(new StorageError('The group-commit writer is closed.'));
+      let row: EventRow;
+      let table: string;
+      try {
+        row = deps.toRow(event);
+        table = deps.tableName(scope);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+      return new Promise<string>((resolve, reject) => {
+        const queue = queues.get(table);
+        const pending = { row, scope, resolve, reject };
+        if (queue) queue.push(pending);
+        else queues.set(table, [pending]);
+        schedule();
+      });
+    },
+    async close() {
+      closed = true;
+      if (active === 0 && queues.size === 0) return;
+      await new Promise<void>((resolve) => {
+        idle = resolve;
+      });
+    },
+  };
+}

@@ -1,0 +1,162 @@
+import pg from 'pg';
+import { toStorageError, isConnectionFailure } from './errors.js';
+import type { PgConnectionSettings } from './index.js';
+import { parseUtcWallClock } from './timestamps.js';
+
+const TIMESTAMP_OID = 1114;
+const INT8_OID = 20;
+
+/**
+ * `timestamp` columns hold UTC wall-clock (spec §4.4 recommendation), so they are read as UTC whatever the
+ * process time zone; counts (bigint) fit in a double.
+ */
+const types: pg.CustomTypesConfig = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') => {
+    if (oid === TIMESTAMP_OID) return parseUtcWallClock;
+    if (oid === INT8_OID) return (value: string) => Number(value);
+    return format === 'binary' ? pg.types.getTypeParser(oid, 'binary') : pg.types.getTypeParser(oid, 'text');
+  }) as pg.CustomTypesConfig['getTypeParser'],
+};
+
+export type Queryable = Pick<pg.PoolClient, 'query'>;
+
+/** A pool that maps driver failures to the typed storage errors. */
+export interface Database {
+  query<R extends pg.QueryResultRow = pg.QueryResultRow>(sql: string, params?: unknown[]): Promise<pg.QueryResult<R>>;
+  /** Runs `fn` inside BEGIN/COMMIT on one connection; ROLLBACK on any error. */
+  transaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T>;
+  /** A dedicated connection (for COPY and cursors); release it with `release(error?)`. */
+  connect(): Promise<pg.PoolClient>;
+  readonly size: number;
+  end(): Promise<void>;
+}
+
+interface Target {
+  host: string;
+  port: number;
+}
+
+export interface DatabaseOptions {
+  connection: PgConnectionSettings;
+  maxConnections: number;
+  applicationName?: string | undefined;
+  /**
+   * Called when a connection fails; may return a new target (e.g. the embedded server came back on
+   * another port). Pool clients created afterwards use it.
+   */
+  onConnectionFailure?: (() => Promise<Target | undefined>) | undefined;
+}
+
+/**
+ * Creates the pool for one source. Hosts of a multi-host URL are tried in order: after a connection
+ * failure the next host becomes current. SSL `prefer` is settled on the first connection (TLS if the
+ * server offers it, else plain), as pgjdbc does.
+ */
+export function createDatabase(options: DatabaseOptions): Database {
+  const { connection } = options;
+  const targets: Target[] = [{ host: connection.host, port: connection.port }, ...connection.fallbackHosts];
+  let current = 0;
+  let ssl: false | { rejectUnauthorized: boolean } | 'prefer' = connection.ssl;
+  let recovering: Promise<void> | undefined;
+
+  const connectionFailed = () => {
+    if (targets.length > 1) current = (current + 1) % targets.length;
+    if (options.onConnectionFailure && !recovering) {
+      recovering = options.onConnectionFailure()
+        .then((target) => {
+          if (target) targets[current] = target;
+        })
+        .catch(() => undefined)
+        .finally(() => {
+          recovering = undefined;
+        });
+    }
+  };
+
+  class RoutedClient extends pg.Client {
+    constructor(config: pg.ClientConfig) {
+      const target = targets[current]!;
+      super({
+        ...config,
+        password: config.password, // pg-pool keeps it non-enumerable, so the spread drops it
+        host: target.host,
+        port: target.port,
+        ssl: ssl === 'prefer' ? { rejectUnauthorized: false } : ssl,
+      });
+    }
+  }
+
+  const pool = new pg.Pool({
+    // pg passes the pool options to the Client constructor; its typings declare a no-argument one.
+    Client: RoutedClient as unknown as new () => pg.ClientBase,
+    host: connection.host,
+    port: connection.port,
+    database: connection.database,
+    user: connection.user,
+    password: connection.password,
+    max: options.maxConnections,
+    idleTimeoutMillis: 10_000,
+    connectionTimeoutMillis: connection.connectTimeoutMillis ?? 10_000,
+    application_name: connection.applicationName ?? options.applicationName ?? 'pio-native',
+    types,
+  });
+  // An idle client losing its server (restart, network) must not crash the process; the pool drops it.
+  pool.on('error', () => connectionFailed());
+
+  const connect = async (): Promise<pg.PoolClient> => {
+    try {
+      return await pool.connect();
+    } catch (error) {
+      if (ssl === 'prefer' && error instanceof Error && /does not support SSL/i.test(error.message)) {
+        ssl = false;
+        return connect();
+      }
+      if (isConnectionFailure(error)) connectionFailed();
+      throw toStorageError(error, 'connect');
+    }
+  };
+  const settleSsl = () => {
+    if (ssl === 'prefer') ssl = { rejectUnauthorized: false };
+  };
+
+  return {
+    size: options.maxConnections,
+    async query(sql, params) {
+      const client = await connect();
+      settleSsl();
+      try {
+        const result = await client.query(sql, params);
+        client.release();
+        return result;
+      } catch (error) {
+        const broken = isConnectionFailure(error);
+        client.release(broken ? (error as Error) : undefined);
+        if (broken) connectionFailed();
+        throw toStorageError(error, 'query');
+      }
+    },
+    async transaction(fn) {
+      const client = await connect();
+      settleSsl();
+      try {
+        await client.query('BEGIN');
+        const result = await fn(client);
+        await client.query('COMMIT');
+        client.release();
+        return result;
+      } catch (error) {
+        const broken = isConnectionFailure(error);
+        if (!broken) await client.query('ROLLBACK').catch(() => undefined);
+        client.release(broken ? (error as Error) : undefined);
+        if (broken) connectionFailed();
+        throw toStorageError(error, 'transaction');
+      }
+    },
+    async connect() {
+      const client = await connect();
+      settleSsl();
+      return client;
+    },
+    end: () => pool.end(),
+  };
+}

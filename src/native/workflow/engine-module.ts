@@ -1,0 +1,227 @@
+import { createHash } from 'node:crypto';
+import { readFile, rm, stat } from 'node:fs/promises';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { z } from 'zod';
+import { writeFileAtomic } from '../../lib/atomic-write.js';
+import { EngineWorkflowError } from './errors.js';
+import { engineApiEntry, runtimeNodeModules, runtimeVersion } from './runtime-paths.js';
+
+/**
+ * Engine code is TypeScript in the engine directory. `pio build` bundles each module an engine command
+ * names (engine.json's `engineFactory`, `pio eval`'s evaluation) with esbuild into `target/`, resolving
+ * `pio-deploy/engine` and shared libraries (zod, ml-matrix, …) from this runtime's installation, so an
+ * app needs no node_modules. The bundle holds only relative paths and loads after the app moves
+ * (BUILD_DIR at build, /app at run time). A manifest records each bundle's inputs with content hashes;
+ * commands reuse a bundle whose engine-directory inputs are unchanged and rebuild it otherwise.
+ */
+
+export const TARGET_DIR = 'target';
+export const ENGINE_BUNDLE = 'engine.mjs';
+const MANIFEST = 'manifest.json';
+const MANIFEST_FORMAT = 'pio-ts-engine-build/1';
+
+/** `src/engine.ts#createEngine` → module `src/engine.ts`, export `createEngine` (default export if none). */
+export interface ModuleReference {
+  spec: string;
+  modulePath: string;
+  exportName: string;
+}
+
+export function parseModuleReference(spec: string, what: string): ModuleReference {
+  const hash = spec.lastIndexOf('#');
+  const modulePath = hash >= 0 ? spec.slice(0, hash) : spec;
+  const exportName = hash >= 0 ? spec.slice(hash + 1) : 'default';
+  if (!/\.(m|c)?[tj]sx?$/.test(modulePath) || isAbsolute(modulePath) || exportName === '') {
+    throw new EngineWorkflowError(
+      `Unable to resolve ${what} '${spec}': name a TypeScript module relative to the engine directory, ` +
+        `optionally with an export, e.g. "src/engine.ts#createEngine".`,
+    );
+  }
+  return { spec, modulePath, exportName };
+}
+
+const bundleEntrySchema = z.object({
+  module: z.string(),
+  bundle: z.string(),
+  contentHash: z.string(),
+  inputs: z.record(z.string(), z.string()),
+});
+const manifestSchema = z.object({
+  format: z.literal(MANIFEST_FORMAT),
+  runtimeVersion: z.string(),
+  engineId: z.string().optional(),
+  engineVariant: z.string().optional(),
+  builtAt: z.string().optional(),
+  bundles: z.array(bundleEntrySchema),
+});
+export type BuildManifest = z.infer<typeof manifestSchema>;
+export type BundleEntry = z.infer<typeof bundleEntrySchema>;
+
+async function readManifest(engineDir: string): Promise<BuildManifest | undefined> {
+  try {
+    const parsed = manifestSchema.safeParse(JSON.parse(await readFile(join(engineDir, TARGET_DIR, MANIFEST), 'utf8')));
+    return parsed.success && parsed.data.runtimeVersion === runtimeVersion() ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function fileHash(path: string): Promise<string | undefined> {
+  try {
+    return createHash('sha256').update(await readFile(path)).digest('hex');
+  } catch {
+    return undefined;
+  }
+}
+
+function contentHashOf(inputs: Record<string, string>): string {
+  const hash = createHash('sha256');
+  for (const key of Object.keys(inputs).sort()) hash.update(`${key}\0${inputs[key]}\0`);
+  return hash.digest('hex').slice(0, 16);
+}
+
+async function isFresh(engineDir: string, entry: BundleEntry): Promise<boolean> {
+  if (!(await stat(join(engineDir, entry.bundle)).catch(() => undefined))) return false;
+  for (const [input, hash] of Object.entries(entry.inputs)) {
+    if ((await fileHash(join(engineDir, input))) !== hash) return false;
+  }
+  return true;
+}
+
+/**
+ * `target/engine.mjs` for engine.json's engine factory module (set by `pio build`), else a path of its
+ * own per module, so bundles of different modules never overwrite each other.
+ */
+function bundlePathFor(modulePath: string, isEngineFactory: boolean | undefined, previous: BuildManifest | undefined): string {
+  if (isEngineFactory) return `${TARGET_DIR}/${ENGINE_BUNDLE}`;
+  const existing = previous?.bundles.find((entry) => entry.module === modulePath);
+  if (existing && isEngineFactory === undefined) return existing.bundle;
+  const stem = modulePath.replace(/\.(m|c)?[tj]sx?$/, '').replace(/[^A-Za-z0-9_-]+/g, '_');
+  return `${TARGET_DIR}/modules/${stem}.mjs`;
+}
+
+export interface BuildOptions {
+  engineDir: string;
+  /** `isEngineFactory` true: bundle to target/engine.mjs; undefined: keep the module's previous path. */
+  modules: Array<{ modulePath: string; isEngineFactory?: boolean | undefined }>;
+  engineId?: string | undefined;
+  engineVariant?: string | undefined;
+}
+
+export interface BuildResult {
+  manifest: BuildManifest;
+  /** Milliseconds spent in esbuild. */
+  elapsedMs: number;
+}
+
+/** Bundles the modules with esbuild and writes the manifest (each file replaced atomically). */
+export async function buildEngineModules(options: BuildOptions): Promise<BuildResult> {
+  const { build, formatMessages } = await import('esbuild');
+  const { engineDir } = options;
+  const previous = await readManifest(engineDir);
+  const planned = options.modules.map(({ modulePath, isEngineFactory }) => ({
+    modulePath,
+    bundle: bundlePathFor(modulePath, isEngineFactory, previous),
+  }));
+  const bundles: BundleEntry[] = (previous?.bundles ?? []).filter(
+    (entry) => !planned.some((module) => module.modulePath === entry.module || module.bundle === entry.bundle),
+  );
+  const started = performance.now();
+  for (const { modulePath, bundle } of planned) {
+    const entryPoint = resolve(engineDir, modulePath);
+    if (!(await stat(entryPoint).catch(() => undefined))) {
+      throw new EngineWorkflowError(`Engine module ${modulePath} not found in ${engineDir}. Check engineFactory in engine.json.`);
+    }
+    const result = await build({
+      entryPoints: [entryPoint],
+      absWorkingDir: engineDir,
+      outfile: join(engineDir, bundle),
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node20',
+      write: false,
+      metafile: true,
+      sourcemap: 'linked',
+      sourcesContent: false,
+      logLevel: 'silent',
+      nodePaths: [runtimeNodeModules],
+      // CommonJS dependencies call require(); ESM output has none unless we create one.
+      banner: { js: "import { createRequire as __pioCreateRequire } from 'node:module';\nconst require = __pioCreateRequire(import.meta.url);" },
+      plugins: [
+        {
+          name: 'pio-deploy-engine-api',
+          setup(builder) {
+            builder.onResolve({ filter: /^pio-deploy\/engine$/ }, () => ({ path: engineApiEntry }));
+          },
+        },
+      ],
+    }).catch(async (error: { errors?: Parameters<typeof formatMessages>[0] }) => {
+      const messages = error.errors ? await formatMessages(error.errors, { kind: 'error', color: false }) : [String(error)];
+      throw new EngineWorkflowError(`Compilation of ${modulePath} failed:\n${messages.join('').trimEnd()}`);
+    });
+    for (const file of result.outputFiles) await writeFileAtomic(file.path, file.contents);
+    const inputs: Record<string, string> = {};
+    for (const input of Object.keys(result.metafile.inputs)) {
+      const absolute = resolve(engineDir, input);
+      const rel = relative(engineDir, absolute);
+      if (rel.startsWith('..') || isAbsolute(rel) || rel.split(sep).includes('node_modules')) continue;
+      inputs[rel] = (await fileHash(absolute)) ?? '';
+    }
+    bundles.push({ module: modulePath, bundle, contentHash: contentHashOf(inputs), inputs });
+  }
+  const manifest: BuildManifest = {
+    format: MANIFEST_FORMAT,
+    runtimeVersion: runtimeVersion(),
+    engineId: options.engineId ?? previous?.engineId,
+    engineVariant: options.engineVariant ?? previous?.engineVariant,
+    builtAt: new Date().toISOString(),
+    bundles,
+  };
+  await writeFileAtomic(join(engineDir, TARGET_DIR, MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`);
+  return { manifest, elapsedMs: performance.now() - started };
+}
+
+export async function cleanTarget(engineDir: string): Promise<void> {
+  await rm(join(engineDir, TARGET_DIR), { recursive: true, force: true });
+}
+
+/**
+ * The module's exports, from its bundle: reused when its inputs are unchanged, else rebuilt first
+ * (`onBuild` is told so the command can say it). Import URLs carry the content hash so a rebuilt bundle
+ * is really reloaded within one process.
+ */
+export async function loadEngineModule(
+  engineDir: string,
+  reference: ModuleReference,
+  options: { onBuild?: (modulePath: string) => void } = {},
+): Promise<{ exports: Record<string, unknown>; entry: BundleEntry }> {
+  const manifest = await readManifest(engineDir);
+  let entry = manifest?.bundles.find((bundle) => bundle.module === reference.modulePath);
+  if (!entry || !(await isFresh(engineDir, entry))) {
+    options.onBuild?.(reference.modulePath);
+    const { manifest: rebuilt } = await buildEngineModules({
+      engineDir,
+      modules: [{ modulePath: reference.modulePath }],
+    });
+    entry = rebuilt.bundles.find((bundle) => bundle.module === reference.modulePath);
+    if (!entry) throw new EngineWorkflowError(`No engine found. Your build might have failed. Aborting.`);
+  }
+  const url = `${pathToFileURL(join(engineDir, entry.bundle)).href}?h=${entry.contentHash}`;
+  const exports = (await import(url)) as Record<string, unknown>;
+  return { exports, entry };
+}
+
+/** The named export, or an error naming the module and the exports it does have. */
+export function pickExport(exports: Record<string, unknown>, reference: ModuleReference, what: string): unknown {
+  const value = exports[reference.exportName];
+  if (value === undefined) {
+    const available = Object.keys(exports).filter((name) => name !== '__esModule');
+    throw new EngineWorkflowError(
+      `Unable to find ${what} '${reference.spec}': ${reference.modulePath} has no export '${reference.exportName}'` +
+        (available.length > 0 ? ` (it exports: ${available.join(', ')}).` : '.'),
+    );
+  }
+  return value;
+}

@@ -1,0 +1,95 @@
+import type {
+  AggregatePropertiesQuery,
+  EngineEvent,
+  EventStore,
+  FindByEntityQuery,
+  FindEventsQuery,
+  PropertyMap,
+} from '../engine/types.js';
+import type { EventQuery, EventScope, Storage, StoredEvent } from '../storage/index.js';
+
+/**
+ * The engines' view of the event store (spec §8.7) over the runtime's storage: app and channel names
+ * resolve to a table once per process; unknown names throw upstream's messages.
+ */
+export function createEventStore(storage: Pick<Storage, 'apps' | 'channels' | 'events'>): EventStore {
+  const scopes = new Map<string, Promise<EventScope>>();
+
+  const resolveScope = (appName: string, channelName: string | undefined): Promise<EventScope> => {
+    const key = `${appName}\0${channelName ?? ''}`;
+    let scope = scopes.get(key);
+    if (!scope) {
+      scope = (async () => {
+        const app = await storage.apps.getByName(appName);
+        if (!app) throw new Error(`Invalid app name ${appName}`);
+        if (channelName === undefined) return { appId: app.id };
+        const channel = (await storage.channels.getByAppId(app.id)).find((candidate) => candidate.name === channelName);
+        if (!channel) throw new Error(`Invalid channel name ${channelName}`);
+        return { appId: app.id, channelId: channel.id };
+      })();
+      // Failed lookups are not memoised: the app may be created later in a long-running server.
+      scope.catch(() => scopes.delete(key));
+      scopes.set(key, scope);
+    }
+    return scope;
+  };
+
+  const toQuery = (query: FindEventsQuery): EventQuery => ({
+    startTime: query.startTime,
+    untilTime: query.untilTime,
+    entityType: query.entityType,
+    entityId: query.entityId,
+    eventNames: query.eventNames,
+    targetEntityType: query.targetEntityType,
+    targetEntityId: query.targetEntityId,
+    limit: query.limit,
+    reversed: query.reversed,
+  });
+
+  return {
+    async find(query) {
+      const scope = await resolveScope(query.appName, query.channelName);
+      return (await storage.events.find(scope, toQuery(query))).map(toEngineEvent);
+    },
+    async *stream(query) {
+      const scope = await resolveScope(query.appName, query.channelName);
+      for await (const event of storage.events.stream(scope, toQuery(query))) yield toEngineEvent(event);
+    },
+    async findByEntity(query: FindByEntityQuery) {
+      const scope = await resolveScope(query.appName, query.channelName);
+      const { latest, ...rest } = query;
+      return (await storage.events.find(scope, toQuery({ ...rest, reversed: latest ?? true }))).map(toEngineEvent);
+    },
+    async aggregateProperties(query: AggregatePropertiesQuery) {
+      const scope = await resolveScope(query.appName, query.channelName);
+      const aggregated = await storage.events.aggregateProperties(scope, {
+        entityType: query.entityType,
+        startTime: query.startTime,
+        untilTime: query.untilTime,
+        required: query.required,
+      });
+      const result = new Map<string, PropertyMap>();
+      for (const [entityId, map] of aggregated) {
+        result.set(entityId, { fields: map.fields, firstUpdated: map.firstUpdated, lastUpdated: map.lastUpdated });
+      }
+      return result;
+    },
+  };
+}
+
+function toEngineEvent(event: StoredEvent): EngineEvent {
+  return {
+    eventId: event.eventId,
+    event: event.event,
+    entityType: event.entityType,
+    entityId: event.entityId,
+    targetEntityType: event.targetEntityType,
+    targetEntityId: event.targetEntityId,
+    properties: event.properties,
+    eventTime: event.eventTime,
+    eventTimeZone: event.eventTimeZone,
+    tags: event.tags,
+    prId: event.prId,
+    creationTime: event.creationTime,
+  };
+}

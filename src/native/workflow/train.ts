@@ -1,0 +1,114 @@
+import type { Storage } from '../storage/index.js';
+import { createEngineContext, engineLogger, pioEnvironment, type ConsoleLines } from './context.js';
+import { persistModels, trainEngine } from './core.js';
+import { instantiateEngine, paramsColumns, settingsFromEngineParams, type EngineSettings } from './engine-definition.js';
+import { engineVersionOf, locateEngine, readEngineVariant } from './engine-variant.js';
+import { EngineWorkflowError, errorMessage } from './errors.js';
+import { createEventStore } from './event-store.js';
+import { loadEngine } from './load-engine.js';
+import { encodeModels } from './model-codec.js';
+
+export interface TrainOptions {
+  engineDir?: string | undefined;
+  variant?: string | undefined;
+  batch?: string | undefined;
+  skipSanityCheck?: boolean | undefined;
+  stopAfterRead?: boolean | undefined;
+  stopAfterPrepare?: boolean | undefined;
+  /** Overrides engine.json's engineFactory (stored in `engineFactory`; `engineId` keeps engine.json's). */
+  engineFactory?: string | undefined;
+  engineParamsKey?: string | undefined;
+  verbosity?: number | undefined;
+}
+
+export interface TrainResult {
+  engineInstanceId: string;
+  status: 'COMPLETED' | 'INIT';
+}
+
+/**
+ * `pio train` (spec §5.8, §4.7): INIT row → DataSource → Preparator → Algorithms → model blob → COMPLETED.
+ * Any failure leaves the row INIT (never COMPLETED), so deploys and hot swaps keep the previous model.
+ */
+export async function runTrain(
+  options: TrainOptions,
+  io: { console: ConsoleLines; openStorage: () => Promise<Storage>; env?: NodeJS.ProcessEnv; cwd?: string },
+): Promise<TrainResult> {
+  const { console } = io;
+  const location = await locateEngine(options, io.cwd);
+  const variant = await readEngineVariant(location);
+  const engine = await loadEngine(variant, console, options.engineFactory);
+
+  let settings: EngineSettings = variant;
+  let source = variant.path;
+  if (options.engineParamsKey !== undefined) {
+    if (!engine.engineParams) {
+      throw new EngineWorkflowError(`Engine factory ${engine.reference.spec} has no engineParams(key) for --engine-params-key ${options.engineParamsKey}.`);
+    }
+    settings = settingsFromEngineParams(await engine.engineParams(options.engineParamsKey));
+    source = `${engine.reference.spec} engineParams('${options.engineParamsKey}')`;
+  }
+  const components = instantiateEngine(engine.definition, settings, source);
+  const workflow = {
+    batch: options.batch ?? '',
+    verbosity: options.verbosity ?? 0,
+    skipSanityCheck: options.skipSanityCheck ?? false,
+    stopAfterRead: options.stopAfterRead ?? false,
+    stopAfterPrepare: options.stopAfterPrepare ?? false,
+  };
+
+  const storage = await io.openStorage();
+  try {
+    const now = new Date();
+    const engineInstanceId = await storage.engineInstances.insert({
+      status: 'INIT',
+      startTime: now,
+      endTime: now,
+      engineId: variant.engineFactory,
+      engineVersion: engineVersionOf(variant.engineDir),
+      engineVariant: variant.id,
+      engineFactory: engine.reference.spec,
+      batch: workflow.batch,
+      env: pioEnvironment(io.env ?? process.env),
+      sparkConf: { ...variant.sparkConf, 'spark.executor.extraClassPath': '.' },
+      ...paramsColumns(components),
+    });
+    console.info('Engine$', `EngineWorkflow.train (engine instance ${engineInstanceId})`);
+    console.info('Engine$', `DataSource: ${JSON.stringify(components.datasource.name)} ${JSON.stringify(components.datasource.params ?? {})}`);
+    console.info('Engine$', `Preparator: ${JSON.stringify(components.preparator.name)} ${JSON.stringify(components.preparator.params ?? {})}`);
+    console.info('Engine$', `AlgorithmList: ${components.algorithms.map((a) => `${JSON.stringify(a.name)} ${JSON.stringify(a.params ?? {})}`).join(', ')}`);
+    console.info('Engine$', `Serving: ${JSON.stringify(components.serving.name)} ${JSON.stringify(components.serving.params ?? {})}`);
+    console.info('Engine$', workflow.skipSanityCheck ? 'Data sanity check is off.' : 'Data sanity check is on.');
+
+    const ctx = createEngineContext({
+      events: createEventStore(storage),
+      log: engineLogger(console, workflow.verbosity),
+      mode: 'train',
+      workflow,
+      engineInstanceId,
+    });
+    let outcome;
+    try {
+      outcome = await trainEngine(components, ctx);
+    } catch (error) {
+      if (error instanceof EngineWorkflowError) throw error;
+      throw new EngineWorkflowError(`Training failed: ${errorMessage(error)}`, { logger: 'CoreWorkflow$', cause: error });
+    }
+    if (outcome.kind === 'interrupted') {
+      console.info('CoreWorkflow$', `Training interrupted by org.apache.predictionio.workflow.${outcome.interruption}.`);
+      return { engineInstanceId, status: 'INIT' };
+    }
+    console.info('Engine$', 'EngineWorkflow.train completed');
+    const stored = await persistModels(components, outcome.models, ctx);
+    console.info('CoreWorkflow$', 'Inserting persistent model');
+    await storage.models.insert({ id: engineInstanceId, models: encodeModels(stored) });
+    console.info('CoreWorkflow$', 'Updating engine instance');
+    const instance = await storage.engineInstances.get(engineInstanceId);
+    if (!instance) throw new EngineWorkflowError(`Engine instance ${engineInstanceId} disappeared during training.`, { logger: 'CoreWorkflow$' });
+    await storage.engineInstances.update({ ...instance, status: 'COMPLETED', endTime: new Date() });
+    console.info('CoreWorkflow$', 'Training completed successfully.');
+    return { engineInstanceId, status: 'COMPLETED' };
+  } finally {
+    await storage.close();
+  }
+}

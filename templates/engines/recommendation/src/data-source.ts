@@ -1,0 +1,87 @@
+import { jsonString, z, type DataSource, type EngineContext, type EngineEvent, type EvalFold } from 'pio-deploy/engine';
+import type { Rating } from './als.js';
+import { appNameOf } from './app-name.js';
+
+export interface Query {
+  user: string;
+  num: number;
+}
+
+/** The held-out ratings of one user, for evaluation. */
+export interface ActualResult {
+  ratings: Rating[];
+}
+
+export interface TrainingData {
+  ratings: Rating[];
+}
+
+export const dataSourceParams = z.object({
+  /** Defaults to $PIO_EVENTSERVER_APP_NAME, the app the buildpack's release phase creates. */
+  appName: jsonString().optional(),
+  evalParams: z.object({ kFold: z.number().int().min(2), queryNum: z.number().int().positive() }).optional(),
+});
+export type DataSourceParams = z.infer<typeof dataSourceParams>;
+
+/** A `buy` counts as a strong explicit rating, as in the upstream recommendation template. */
+export const BUY_RATING = 4;
+
+/** Reads `rate` (property `rating`) and `buy` events of users on items. */
+export class RatingsDataSource implements DataSource<TrainingData, null, Query, ActualResult> {
+  static params = dataSourceParams;
+
+  constructor(readonly params: DataSourceParams) {}
+
+  async readTraining(ctx: EngineContext): Promise<TrainingData> {
+    const ratings = await this.readRatings(ctx);
+    ctx.log.info(`Read ${ratings.length} ratings.`);
+    return { ratings };
+  }
+
+  /** k folds by event position: fold i tests on every k-th rating, one query per test user. */
+  async readEval(ctx: EngineContext): Promise<Array<EvalFold<TrainingData, null, Query, ActualResult>>> {
+    const evalParams = this.params.evalParams;
+    if (!evalParams) throw new Error('Evaluation needs datasource.params.evalParams {"kFold": n, "queryNum": n}.');
+    const ratings = await this.readRatings(ctx);
+    return Array.from({ length: evalParams.kFold }, (_, fold) => {
+      const training = ratings.filter((_, i) => i % evalParams.kFold !== fold);
+      const testByUser = new Map<string, Rating[]>();
+      ratings.forEach((rating, i) => {
+        if (i % evalParams.kFold !== fold) return;
+        const list = testByUser.get(rating.user) ?? [];
+        list.push(rating);
+        testByUser.set(rating.user, list);
+      });
+      const pairs: Array<[Query, ActualResult]> = [...testByUser].map(([user, userRatings]) => [
+        { user, num: evalParams.queryNum },
+        { ratings: userRatings },
+      ]);
+      return [{ ratings: training }, null, pairs];
+    });
+  }
+
+  private async readRatings(ctx: EngineContext): Promise<Rating[]> {
+    const ratings: Rating[] = [];
+    const events = ctx.events.stream({
+      appName: appNameOf(this.params.appName),
+      entityType: 'user',
+      eventNames: ['rate', 'buy'],
+      targetEntityType: 'item',
+    });
+    for await (const event of events) ratings.push(toRating(event));
+    return ratings;
+  }
+}
+
+function toRating(event: EngineEvent): Rating {
+  const item = event.targetEntityId;
+  if (item === undefined) throw new Error(`Cannot convert event ${event.eventId} to a rating: it has no targetEntityId.`);
+  if (event.event === 'buy') return { user: event.entityId, item, rating: BUY_RATING };
+  const rating = event.properties.rating;
+  if (typeof rating !== 'number' || !Number.isFinite(rating)) {
+    throw new Error(
+      `Cannot convert event ${event.eventId} to a rating: property "rating" must be a number, got ${JSON.stringify(rating ?? null)}.`,
+    );
+  }
+  return { user: event.entityId, item, rating };
+}

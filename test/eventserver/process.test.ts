@@ -1,0 +1,123 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { request } from 'node:http';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, type TestDatabase } from '../helpers/postgres.js';
+import { createAppWithKey, openTestStorage, storageEnv, type TestApp } from './helpers.js';
+
+const PIO = resolve(import.meta.dirname, '../../bin/pio');
+
+let database: TestDatabase;
+let pioHome: string;
+let testApp: TestApp;
+let child: ChildProcess | undefined;
+
+async function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolvePort(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+beforeAll(async () => {
+  database = await createTestDatabase('pio_es_proc');
+  pioHome = await mkdtemp(join(tmpdir(), 'pio-es-proc-'));
+  const storage = await openTestStorage(database.url, pioHome);
+  try {
+    testApp = await createAppWithKey(storage, 'proc');
+  } finally {
+    await storage.close();
+  }
+});
+
+afterAll(async () => {
+  if (child && child.exitCode === null) child.kill('SIGKILL');
+  await database?.drop();
+  if (pioHome) await rm(pioHome, { recursive: true, force: true });
+});
+
+async function waitForAlive(port: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const response = await fetch(`http://127.0.0.1:${port}/`);
+      if (response.status === 200) return;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error('event server did not start');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('pio eventserver as a process', () => {
+  it('starts, serves, and on SIGTERM stops accepting, finishes the request in flight and exits 0', async () => {
+    const port = await freePort();
+    child = spawn(process.execPath, [PIO, 'eventserver', '--ip', '127.0.0.1', '--port', String(port)], {
+      env: { ...process.env, ...storageEnv(database.url, pioHome), PIO_LOG_LEVEL: 'info' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    let stderr = '';
+    child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = new Promise<number | null>((resolveExit) => child?.on('exit', (code) => resolveExit(code)));
+
+    await waitForAlive(port, 15_000);
+    expect(stdout).toContain(`[INFO] [Management$] Creating Event Server at 127.0.0.1:${port}`);
+    const logLine = stdout.split('\n').find((line) => line.startsWith('{'));
+    expect(JSON.parse(logLine ?? '{}')).toMatchObject({ level: 30, msg: 'Event Server listening' });
+
+    // A request whose body is still arriving when SIGTERM comes: it must complete.
+    const body = JSON.stringify({ event: 'inflight', entityType: 'user', entityId: 'u1' });
+    const inFlight = new Promise<{ status: number; text: string }>((resolveResponse, reject) => {
+      const req = request(
+        `http://127.0.0.1:${port}/events.json?accessKey=${testApp.key}`,
+        { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
+        (res) => {
+          let text = '';
+          res.on('data', (chunk: Buffer) => (text += chunk.toString()));
+          res.on('end', () => resolveResponse({ status: res.statusCode ?? 0, text }));
+        },
+      );
+      req.on('error', reject);
+      req.write(body.slice(0, 10));
+      setTimeout(() => {
+        child?.kill('SIGTERM');
+        setTimeout(() => req.end(body.slice(10)), 300);
+      }, 200);
+    });
+
+    const response = await inFlight;
+    expect(response.status).toBe(201);
+    expect(response.text).toMatch(/^\{"eventId":"[0-9a-f]{32}"\}$/);
+    const code = await exited;
+    expect(code, stderr).toBe(0);
+    await expect(fetch(`http://127.0.0.1:${port}/`)).rejects.toThrow();
+
+    const storage = await openTestStorage(database.url, pioHome);
+    try {
+      expect(await storage.events.count({ appId: testApp.appId }, { eventNames: ['inflight'] })).toBe(1);
+    } finally {
+      await storage.close();
+    }
+  });
+
+  it('rejects a bad --port with a clear message', async () => {
+    const result = await new Promise<{ code: number | null; stderr: string }>((resolveRun) => {
+      const proc = spawn(process.execPath, [PIO, 'eventserver', '--port', 'abc'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let stderr = '';
+      proc.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      proc.on('exit', (exitCode) => resolveRun({ code: exitCode, stderr }));
+    });
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain('--port must be an integer from 0 to 65535');
+  });
+});
