@@ -19,6 +19,7 @@ import { pipeline } from 'node:stream/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
+import { measureCpu } from './lib/cpu.mjs';
 import { httpLoad, operationLoad } from './lib/load.mjs';
 import { freePort, startBenchPostgres } from './lib/postgres.mjs';
 import { rssMb, sampleRss, sleep, spawnNode, stopChild, waitFor } from './lib/process.mjs';
@@ -154,25 +155,42 @@ async function main() {
       offset += count;
       return start;
     };
+    const measure = async (trees, work) => {
+      const { result, cpuMs } = await measureCpu(trees, work);
+      const perEvent = Object.fromEntries(Object.entries(cpuMs).map(([name, ms]) => [name, ms / result.count]));
+      return { ...result, cpuPerEvent: perEvent, cpuTotal: Object.values(perEvent).reduce((a, b) => a + b, 0) };
+    };
     for (let round = 0; round < config.rounds; round++) {
       // Each round: warm up, then measure, for all three in turn (same machine state for each).
       let base = nextIds(config.warmup);
       await httpLoad({ url: serverUrl, concurrency: CONCURRENCY, total: config.warmup, bodyFor: (i) => eventBody(base + i) });
       base = nextIds(config.requests);
       const sampler = sampleRss(server.child.pid);
-      rounds.server.push(await httpLoad({ url: serverUrl, concurrency: CONCURRENCY, total: config.requests, bodyFor: (i) => eventBody(base + i) }));
+      rounds.server.push(
+        await measure({ server: server.child.pid, postgres: postgres.pid, client: 'self' }, () =>
+          httpLoad({ url: serverUrl, concurrency: CONCURRENCY, total: config.requests, bodyFor: (i) => eventBody(base + i) }),
+        ),
+      );
       rssLoad = Math.max(rssLoad, await sampler.stop());
-      log(`round ${round + 1}: event server ${rounds.server.at(-1).perSecond.toFixed(0)}/s`);
+      log(`round ${round + 1}: event server ${rounds.server.at(-1).perSecond.toFixed(0)}/s, ${JSON.stringify(rounds.server.at(-1).cpuPerEvent)} CPU ms/event`);
 
       base = nextIds(config.warmup);
       await operationLoad({ concurrency: CONCURRENCY, total: config.warmup, operation: (i) => bare.query(insertSql, eventRow(base + i)) });
       base = nextIds(config.requests);
-      rounds.bare.push(await operationLoad({ concurrency: CONCURRENCY, total: config.requests, operation: (i) => bare.query(insertSql, eventRow(base + i)) }));
-      log(`round ${round + 1}: bare pg ${rounds.bare.at(-1).perSecond.toFixed(0)}/s`);
+      rounds.bare.push(
+        await measure({ postgres: postgres.pid, client: 'self' }, () =>
+          operationLoad({ concurrency: CONCURRENCY, total: config.requests, operation: (i) => bare.query(insertSql, eventRow(base + i)) }),
+        ),
+      );
+      log(`round ${round + 1}: bare pg ${rounds.bare.at(-1).perSecond.toFixed(0)}/s, ${JSON.stringify(rounds.bare.at(-1).cpuPerEvent)} CPU ms/event`);
 
       await httpLoad({ url: ceilingUrl, concurrency: CONCURRENCY, total: config.warmup, bodyFor: eventBody });
-      rounds.ceiling.push(await httpLoad({ url: ceilingUrl, concurrency: CONCURRENCY, total: config.requests, bodyFor: eventBody }));
-      log(`round ${round + 1}: http ceiling ${rounds.ceiling.at(-1).perSecond.toFixed(0)}/s`);
+      rounds.ceiling.push(
+        await measure({ server: ceilingProc.child.pid, client: 'self' }, () =>
+          httpLoad({ url: ceilingUrl, concurrency: CONCURRENCY, total: config.requests, bodyFor: eventBody }),
+        ),
+      );
+      log(`round ${round + 1}: http ceiling ${rounds.ceiling.at(-1).perSecond.toFixed(0)}/s, ${JSON.stringify(rounds.ceiling.at(-1).cpuPerEvent)} CPU ms/event`);
     }
     await bare.end();
     // Best round of each: the machine is shared, so the best round is the least disturbed one.
@@ -244,11 +262,19 @@ function report(r) {
   const vsCeiling = ratio(r.server.perSecond, r.ceiling.perSecond);
   const importRatio = r.import.perSecond ? ratio(r.import.perSecond, r.copy.perSecond) : Number.NaN;
   const check = (ok) => (ok ? 'met' : 'MISSED');
+  const cpu = (m) =>
+    `${fmt(m.cpuTotal, 3)} (${Object.entries(m.cpuPerEvent)
+      .map(([name, ms]) => `${name} ${fmt(ms, 3)}`)
+      .join(' + ')})`;
+  const load = (m, unit) => `${fmt(m.perSecond)} ${unit}/s, p50 ${fmt(m.p50, 1)} ms, p99 ${fmt(m.p99, 1)} ms`;
   const rows = [
     ['Measurement', 'Result', 'Goal', ''],
-    ['Event Server, POST /events.json, c=32', `${fmt(r.server.perSecond)} events/s, p50 ${fmt(r.server.p50, 1)} ms, p99 ${fmt(r.server.p99, 1)} ms`, '', ''],
-    ['Bare pg client, 1 INSERT/event, c=32', `${fmt(r.bare.perSecond)} events/s, p50 ${fmt(r.bare.p50, 1)} ms, p99 ${fmt(r.bare.p99, 1)} ms`, '', ''],
-    ['HTTP ceiling (bare node:http, no storage), c=32', `${fmt(r.ceiling.perSecond)} req/s, p50 ${fmt(r.ceiling.p50, 1)} ms, p99 ${fmt(r.ceiling.p99, 1)} ms`, '', ''],
+    ['Event Server, POST /events.json, c=32', load(r.server, 'events'), '', ''],
+    ['Bare pg client, 1 INSERT/event, c=32', load(r.bare, 'events'), '', ''],
+    ['HTTP ceiling (bare node:http, no storage), c=32', load(r.ceiling, 'req'), '', ''],
+    ['CPU ms/event: Event Server path', cpu(r.server), '', ''],
+    ['CPU ms/event: bare pg path', cpu(r.bare), '', ''],
+    ['CPU ms/event: HTTP ceiling path', cpu(r.ceiling), '', ''],
     ['Event Server / bare pg', `${fmt(vsBare, 2)}x`, '>= 1.2x', check(vsBare >= 1.2)],
     ['Event Server / HTTP ceiling', `${fmt(vsCeiling, 2)}`, '>= 0.35', check(vsCeiling >= 0.35)],
     [

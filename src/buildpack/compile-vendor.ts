@@ -1,4 +1,4 @@
-import { cp, lstat, mkdir, mkdtemp, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { chmod, copyFile, cp, link, lstat, mkdir, mkdtemp, readdir, readFile, readlink, rename, rm, stat, symlink } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { UserError } from '../lib/errors.js';
 
@@ -34,15 +34,12 @@ export async function vendorPioDeploy(
   try {
     const root = join(staging, 'pkg');
     await mkdir(root);
-    await cp(join(sourceRoot, 'bin'), join(root, 'bin'), { recursive: true, verbatimSymlinks: true });
-    await cp(join(sourceRoot, 'dist'), join(root, 'dist'), {
-      recursive: true,
-      filter: (source) => !/\.(map|d\.ts)$/.test(source),
-    });
-    await cp(join(sourceRoot, 'package.json'), join(root, 'package.json'));
+    await linkOrCopyTree(join(sourceRoot, 'bin'), join(root, 'bin'));
+    await linkOrCopyTree(join(sourceRoot, 'dist'), join(root, 'dist'), (name) => !/\.(map|d\.ts)$/.test(name));
+    await linkOrCopyTree(join(sourceRoot, 'package.json'), join(root, 'package.json'));
     const packages = await productionPackages(sourceRoot);
     for (const packagePath of packages) {
-      await cp(join(sourceRoot, packagePath), join(root, packagePath), { recursive: true, verbatimSymlinks: true });
+      await linkOrCopyTree(join(sourceRoot, packagePath), join(root, packagePath));
     }
     let nodeVendored = false;
     if (options.nodeHome) {
@@ -84,6 +81,35 @@ async function productionPackages(sourceRoot: string): Promise<string[]> {
     if (await exists(join(sourceRoot, path))) result.push(path);
   }
   return result.sort();
+}
+
+/**
+ * Recreates a tree, hard-linking files where the file system allows it (the buildpack checkout and
+ * BUILD_DIR usually share one, and ~100 MB of node_modules then cost nothing) and copying otherwise.
+ * Nothing writes into these files afterwards, so sharing inodes with the checkout is safe.
+ */
+async function linkOrCopyTree(source: string, target: string, keep: (name: string) => boolean = () => true): Promise<void> {
+  const info = await lstat(source);
+  if (info.isDirectory()) {
+    await mkdir(target, { recursive: true, mode: info.mode & 0o777 });
+    for (const entry of await readdir(source)) {
+      if (keep(entry)) await linkOrCopyTree(join(source, entry), join(target, entry), keep);
+    }
+    return;
+  }
+  if (info.isSymbolicLink()) {
+    await symlink(await readlink(source), target);
+    return;
+  }
+  if (!info.isFile()) return;
+  try {
+    await link(source, target);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== 'EXDEV' && code !== 'EPERM' && code !== 'EMLINK' && code !== 'EACCES') throw error;
+    await copyFile(source, target);
+    await chmod(target, info.mode & 0o777);
+  }
 }
 
 export async function diskUsage(path: string): Promise<number> {

@@ -98,14 +98,17 @@ async function compileApp(
   output.topic(`Installing ${plan.title}`);
   output.detail(`Chosen: ${choice.reason}`);
   for (const warning of choice.warnings) output.warn(warning);
+  const cache = new ArtifactCache(options.cacheDir);
   const installed = await installDistribution(plan, buildDir, {
-    cache: new ArtifactCache(options.cacheDir),
+    cache,
     output,
-    fetch: fetchOptionsFrom(env, output),
+    fetch: fetchOptionsFrom(env),
     write: (text) => stdout.write(text),
     isTTY: options.isTTY ?? false,
   });
   output.detail(`Installed into ${DISTRIBUTION_DIR}/ (${formatBytes(installed.downloadedBytes)} downloaded)`);
+  const pruned = await cache.retainOnly(installed.manifest.artifacts.map((artifact) => artifact.sha512));
+  if (pruned > 0) output.detail(`Removed ${pruned} unused file${pruned === 1 ? '' : 's'} from the build cache`);
 
   output.topic('Installing pio-deploy');
   const vendored = await vendorPioDeploy(options.sourceRoot, buildDir, { nodeHome: options.nodeHome });
@@ -182,7 +185,7 @@ async function removeLeftovers(buildDir: string): Promise<string[]> {
   return removed;
 }
 
-function fetchOptionsFrom(env: Record<string, string | undefined>, output: Output): FetchOptions {
+function fetchOptionsFrom(env: Record<string, string | undefined>): FetchOptions {
   const number = (name: string, fallback: number, min: number) => {
     const raw = env[name]?.trim();
     if (!raw) return fallback;
@@ -196,8 +199,6 @@ function fetchOptionsFrom(env: Record<string, string | undefined>, output: Outpu
     attempts: number('PIO_DEPLOY_FETCH_ATTEMPTS', DEFAULT_FETCH_OPTIONS.attempts, 1),
     retryBaseMs: number('PIO_DEPLOY_FETCH_RETRY_MS', DEFAULT_FETCH_OPTIONS.retryBaseMs, 0),
     idleTimeoutMs: number('PIO_DEPLOY_FETCH_IDLE_TIMEOUT_MS', DEFAULT_FETCH_OPTIONS.idleTimeoutMs, 100),
-    onRetry: (error, attempt, delayMs) =>
-      output.detail(`${error.message} Retrying in ${(delayMs / 1000).toFixed(1)}s (attempt ${attempt + 1}).`),
   };
 }
 

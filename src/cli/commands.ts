@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { registerPlatformCommands } from '../platform/commands.js';
 import { registerBuildpackCommands } from '../buildpack/compile-command.js';
+import { registerRuntimeCommands } from '../buildpack/runtime-commands.js';
 
 /**
  * Every pio-deploy subcommand is registered here, one line per area, so the whole command surface is
@@ -10,4 +11,5 @@ export function registerCommands(program: Command): void {
   void program;
   registerPlatformCommands(program);
   registerBuildpackCommands(program);
+  registerRuntimeCommands(program);
 }

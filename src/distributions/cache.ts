@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../lib/atomic-write.js';
 import { isDigest } from './checksum.js';
@@ -55,6 +55,33 @@ export class ArtifactCache {
     await rename(tempFile, path);
     await writeFileAtomic(this.urlIndexPath(url), `${sha512}\n`);
     return path;
+  }
+
+  /**
+   * Removes artifacts this build did not use (an older PredictionIO or Spark), so the build cache holds
+   * one distribution's worth of files instead of every version ever installed. Returns how many went.
+   */
+  async retainOnly(digests: Iterable<string>): Promise<number> {
+    const keep = new Set(digests);
+    let removed = 0;
+    let names: string[];
+    try {
+      names = await readdir(this.dir);
+    } catch {
+      return 0;
+    }
+    for (const name of names) {
+      if (isDigest(name, 'sha512') && !keep.has(name)) {
+        await rm(join(this.dir, name), { force: true });
+        removed += 1;
+      }
+    }
+    const indexDir = join(this.dir, 'by-url');
+    for (const name of await readdir(indexDir).catch(() => [] as string[])) {
+      const digest = (await readFile(join(indexDir, name), 'utf8').catch(() => '')).trim();
+      if (!keep.has(digest)) await rm(join(indexDir, name), { force: true });
+    }
+    return removed;
   }
 
   async discard(tempFile: string): Promise<void> {

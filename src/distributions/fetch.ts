@@ -175,8 +175,13 @@ async function pipeBody(
 function networkError(url: string, error: unknown): FetchError {
   if (error instanceof FetchError) return error;
   const code = (error as { code?: string }).code;
-  const reason = code === 'ECONNRESET' || (error as Error).message === 'aborted' ? 'the connection was closed early' : code ?? 'network error';
-  return new FetchError(`Could not download ${redactUrl(url)}: ${reason}.`, true);
+  const reason =
+    code === 'ECONNRESET' || (error as Error).message === 'aborted'
+      ? 'the connection was closed early'
+      : code === 'ENOTFOUND'
+        ? 'host not found (ENOTFOUND)'
+        : code ?? 'network error';
+  return new FetchError(`${redactUrl(url)}: ${reason}.`, true);
 }
 
 function asFetchError(error: unknown): FetchError {

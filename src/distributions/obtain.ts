@@ -36,7 +36,8 @@ interface ExpectedDigest {
  * Returns a verified local copy of an artifact: from the cache when an intact entry exists, otherwise
  * downloaded, checked against its expected digest and only then added to the cache.
  */
-export async function obtainArtifact(spec: ArtifactSpec, context: ObtainContext): Promise<ObtainedArtifact> {
+export async function obtainArtifact(spec: ArtifactSpec, given: ObtainContext): Promise<ObtainedArtifact> {
+  const context = withRetryReport(given);
   const { cache, output } = context;
   const fileName = artifactFileName(spec.url);
   const knownDigest = spec.sha512 ?? (await cache.digestForUrl(spec.url));
@@ -101,7 +102,7 @@ async function publishedDigest(spec: ArtifactSpec, context: ObtainContext): Prom
         tried.push(redactUrl(source.url));
         continue;
       }
-      throw downloadFailure(spec, error, 'its checksum');
+      throw downloadFailure(spec, error, 'the checksum');
     }
     const digest = parseChecksumFile(text, source.algorithm);
     if (!digest) {
@@ -117,15 +118,26 @@ async function publishedDigest(spec: ArtifactSpec, context: ObtainContext): Prom
   );
 }
 
+/** Every retry is reported in the build log, so a slow build explains itself. */
+function withRetryReport(context: ObtainContext): ObtainContext {
+  if (context.fetch.onRetry) return context;
+  return {
+    ...context,
+    fetch: {
+      ...context.fetch,
+      onRetry: (error, attempt, delayMs) =>
+        context.output.detail(`${error.message} Retrying in ${(delayMs / 1000).toFixed(1)}s (attempt ${attempt + 1}).`),
+    },
+  };
+}
+
 function downloadFailure(spec: ArtifactSpec, error: unknown, what = spec.title): UserError {
-  if (!(error instanceof FetchError)) {
-    return new UserError(`Could not download ${what}: ${(error as Error).message}`);
-  }
-  const prefix = what === spec.title ? `Could not download ${spec.title}` : `Could not download ${what} of ${spec.title}`;
+  const prefix = what === spec.title ? `Could not download ${spec.title}.` : `Could not download ${what} of ${spec.title}.`;
+  if (!(error instanceof FetchError)) return new UserError(`${prefix}\n${(error as Error).message}`);
   const hint = error.notFound
     ? `The file is not at that address. Set ${spec.name}_URL to a mirror that has it (file:// works for offline mirrors).`
     : `Nothing was installed or cached. Retry the build, or set ${spec.name}_URL to another mirror.`;
-  return new UserError(`${prefix}: ${error.message}`, { hint });
+  return new UserError(`${prefix}\n${error.message}`, { hint });
 }
 
 export function artifactFileName(url: string): string {

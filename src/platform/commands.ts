@@ -2,9 +2,10 @@ import { Command, InvalidArgumentError } from 'commander';
 import { resolve } from 'node:path';
 import { createOutput } from '../lib/output.js';
 import { appLayout, readApp, readReleases } from './app-state.js';
+import { formatConfigVars, parseAssignments, readConfigVars } from './config-vars.js';
 import { showLog } from './logs.js';
 import { defaultBuildpackDir } from './paths.js';
-import { receivePush } from './receive.js';
+import { changeConfig, receivePush } from './receive.js';
 import { addRemote, appDirOfRemote } from './remote.js';
 import { runRouter } from './router.js';
 import { ensureRouter, routerStatus, stopApp } from './router-client.js';
@@ -159,6 +160,41 @@ export function registerPlatformCommands(program: Command): void {
     .action(async (name: string, options: { num: number; tail: boolean }) =>
       logsCommand(await appDirOfRemote(process.cwd(), name), options),
     );
+
+  remote
+    .command('config <name>')
+    .description('Show the config vars of the app behind git remote <name>')
+    .option('-s, --shell', 'print them in .env format (values included)', false)
+    .addHelpText('after', '\nExample:\n  $ pio-deploy remote config staging')
+    .action(async (name: string, options: { shell: boolean }) => {
+      const vars = await readConfigVars(appLayout(await appDirOfRemote(process.cwd(), name)).config);
+      if (options.shell) {
+        process.stdout.write(formatConfigVars(vars));
+        return;
+      }
+      const width = Math.max(0, ...Object.keys(vars).map((key) => key.length));
+      const out = createOutput();
+      out.topic(`${name} config vars`);
+      for (const [key, value] of Object.entries(vars)) out.detail(`${`${key}:`.padEnd(width + 1)} ${value}`);
+    });
+  const configChange = (verb: 'config:set' | 'config:unset', example: string) =>
+    remote
+      .command(`${verb} <name> <${verb === 'config:set' ? 'NAME=value' : 'NAME'}...>`)
+      .description(
+        `${verb === 'config:set' ? 'Set' : 'Remove'} config vars of the app behind git remote <name>; a running app gets a new release (release phase included)`,
+      )
+      .addHelpText('after', `\nExample:\n  $ ${example}`)
+      .action(async (name: string, args: string[]) => {
+        const appDir = await appDirOfRemote(process.cwd(), name);
+        const set = verb === 'config:set' ? parseAssignments(args) : {};
+        const unset = verb === 'config:unset' ? args : [];
+        const out = createOutput();
+        out.topic(`${verb === 'config:set' ? 'Setting' : 'Unsetting'} ${[...Object.keys(set), ...unset].join(', ')} on ${name}`);
+        const { version } = await changeConfig({ appDir, set, unset, streams: process, bootTimeoutMs: 60_000 });
+        out.detail(version === undefined ? 'Saved; the next push uses them.' : `Done: v${version} is serving.`);
+      });
+  configChange('config:set', 'pio-deploy remote config:set staging PIO_EVENTSERVER_APP_NAME=my-app');
+  configChange('config:unset', 'pio-deploy remote config:unset staging PIO_TRAIN_ON_RELEASE');
 
   // Plumbing used by the git hook and the router daemon, and for apps addressed by directory.
   const platform = program.command('platform', { hidden: true }).description('Local platform plumbing');

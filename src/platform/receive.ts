@@ -1,11 +1,21 @@
-import { readdir, rm } from 'node:fs/promises';
+import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { isUserError } from '../lib/errors.js';
+import { writeFileAtomic } from '../lib/atomic-write.js';
+import { isUserError, UserError } from '../lib/errors.js';
 import { createOutput, DETAIL_PREFIX } from '../lib/output.js';
-import { acquireDeployLock, appLayout, readApp, readReleases, writeJson, type AppLayout, type Release } from './app-state.js';
+import {
+  acquireDeployLock,
+  appLayout,
+  readApp,
+  readReleases,
+  writeJson,
+  type AppLayout,
+  type Release,
+  type RouterState,
+} from './app-state.js';
 import type { BuildStreams } from './buildpack.js';
 import { buildSlug, type Slug } from './build.js';
-import { readConfigVars } from './config-vars.js';
+import { formatConfigVars, readConfigVars, type ConfigVars } from './config-vars.js';
 import { ensureDatabaseUrl } from './database.js';
 import { startDyno } from './dyno.js';
 import { defaultBuildpackDir } from './paths.js';
@@ -62,12 +72,12 @@ export async function receivePush(options: ReceiveOptions): Promise<number> {
   if (!deploy) return 0;
 
   const layout = appLayout(options.appDir);
-  let release: (() => Promise<void>) | undefined;
+  let unlock: (() => Promise<void>) | undefined;
   let slugDir: string | undefined;
   let deployed = false;
   try {
     const app = await readApp(layout);
-    release = await acquireDeployLock(layout);
+    unlock = await acquireDeployLock(layout);
     // Started first: if the router had died, it brings the current release back while this one builds.
     const router = await ensureRouter(layout);
     const releases = await readReleases(layout);
@@ -101,39 +111,23 @@ export async function receivePush(options: ReceiveOptions): Promise<number> {
       return 1;
     }
 
-    const base = pick(process.env, DYNO_BASE_VARIABLES);
-    const database = await ensureDatabaseUrl(configVars, { env: base, log: (line) => out.detail(line) });
     const newRelease: Release = {
       version,
       commit: deploy.newSha,
       slugDir,
       processTypes: slug.processTypes,
-      env: { ...base, ...configVars, ...database, HOME: slugDir },
+      env: await releaseEnvironment(configVars, slugDir, (line) => out.detail(line)),
       createdAt: new Date().toISOString(),
     };
-
-    if (slug.processTypes.release) {
-      out.topic('Running release command...');
-      const code = await runReleasePhase(newRelease, options.streams.stdout);
-      if (code !== 0) {
-        out.error(`Release command failed (exit ${code}): v${version} was not deployed.`);
-        out.error(releases.current ? `v${releases.current.version} keeps serving.` : 'Push rejected.');
-        return 1;
-      }
-    }
-
-    out.topic('Launching...');
-    const result = await deployViaRouter(router, newRelease, options.bootTimeoutMs);
-    if (!result.ok) {
-      for (const line of result.output) options.streams.stderr.write(`${DETAIL_PREFIX}web.1 | ${line}\n`);
-      out.error(`v${version} did not boot: ${result.reason}.`);
-      out.error(releases.current ? `v${releases.current.version} keeps serving. Push rejected.` : 'Push rejected.');
-      return 1;
-    }
-    await writeJson(layout.releases, { lastVersion: version, current: newRelease });
-    deployed = true;
-    await pruneReleases(layout, newRelease);
-    out.detail(`Released v${version}`);
+    deployed = await releaseAndLaunch({
+      layout,
+      router,
+      previous: releases.current,
+      release: newRelease,
+      streams: options.streams,
+      bootTimeoutMs: options.bootTimeoutMs,
+    });
+    if (!deployed) return 1;
     out.detail(`http://${app.host}:${app.port}/ deployed to the local platform`);
     return 0;
   } catch (error) {
@@ -144,7 +138,107 @@ export async function receivePush(options: ReceiveOptions): Promise<number> {
     return 1;
   } finally {
     if (!deployed && slugDir) await rm(slugDir, { recursive: true, force: true });
-    await release?.();
+    await unlock?.();
+  }
+}
+
+/** The environment of a release's dynos: a few pusher variables, the config vars and the database. */
+async function releaseEnvironment(
+  configVars: ConfigVars,
+  slugDir: string,
+  log: (line: string) => void,
+): Promise<Record<string, string>> {
+  const base = pick(process.env, DYNO_BASE_VARIABLES);
+  const database = await ensureDatabaseUrl(configVars, { env: base, log });
+  return { ...base, ...configVars, ...database, HOME: slugDir };
+}
+
+interface ReleaseAttempt {
+  layout: AppLayout;
+  router: RouterState;
+  previous: Release | null;
+  release: Release;
+  streams: BuildStreams;
+  bootTimeoutMs: number;
+}
+
+/**
+ * Makes `release` current as a platform does: release phase first (its failure stops everything), then
+ * the new web process behind the router, then the release record. False (with the reason printed) when
+ * the release was not deployed; the previous one then keeps serving.
+ */
+async function releaseAndLaunch(attempt: ReleaseAttempt): Promise<boolean> {
+  const { release, previous, streams } = attempt;
+  const out = createOutput(streams.stdout, streams.stderr);
+  const keeps = previous ? `v${previous.version} keeps serving.` : 'Nothing was deployed.';
+  if (release.processTypes.release) {
+    out.topic('Running release command...');
+    const code = await runReleasePhase(release, streams.stdout);
+    if (code !== 0) {
+      out.error(`Release command failed (exit ${code}): v${release.version} was not deployed. ${keeps}`);
+      return false;
+    }
+  }
+  out.topic('Launching...');
+  const result = await deployViaRouter(attempt.router, release, attempt.bootTimeoutMs);
+  if (!result.ok) {
+    for (const line of result.output) streams.stderr.write(`${DETAIL_PREFIX}web.1 | ${line}\n`);
+    out.error(`v${release.version} did not boot: ${result.reason}. ${keeps}`);
+    return false;
+  }
+  await writeJson(attempt.layout.releases, { lastVersion: release.version, current: release });
+  await pruneReleases(attempt.layout, release);
+  out.detail(`Released v${release.version}`);
+  return true;
+}
+
+export interface ConfigChange {
+  appDir: string;
+  set: ConfigVars;
+  unset: string[];
+  streams: BuildStreams;
+  bootTimeoutMs: number;
+}
+
+/**
+ * `config:set` / `config:unset`: changes the app's config vars and, when it has a release, creates a
+ * new release of the same slug with them (release phase included), as Heroku does. If that release
+ * fails, the previous config vars are put back, so the file always matches what runs.
+ */
+export async function changeConfig(change: ConfigChange): Promise<{ version: number | undefined }> {
+  const layout = appLayout(change.appDir);
+  await readApp(layout);
+  const unlock = await acquireDeployLock(layout);
+  try {
+    const before = await readFile(layout.config, 'utf8').catch(() => '');
+    const vars = { ...(await readConfigVars(layout.config)), ...change.set };
+    for (const name of change.unset) delete vars[name];
+    await writeFileAtomic(layout.config, formatConfigVars(vars), { mode: 0o600 });
+    const releases = await readReleases(layout);
+    const current = releases.current;
+    if (!current) return { version: undefined };
+    const release: Release = {
+      ...current,
+      version: releases.lastVersion + 1,
+      env: await releaseEnvironment(vars, current.slugDir, () => undefined),
+      createdAt: new Date().toISOString(),
+    };
+    const router = await ensureRouter(layout);
+    const ok = await releaseAndLaunch({
+      layout,
+      router,
+      previous: current,
+      release,
+      streams: change.streams,
+      bootTimeoutMs: change.bootTimeoutMs,
+    });
+    if (!ok) {
+      await writeFileAtomic(layout.config, before, { mode: 0o600 });
+      throw new UserError('The config vars were not changed.');
+    }
+    return { version: release.version };
+  } finally {
+    await unlock();
   }
 }
 

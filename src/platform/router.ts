@@ -157,6 +157,8 @@ export async function runRouter(appDir: string): Promise<void> {
     void dyno.exited.then((exit) => {
       if (instance.stopping || shuttingDown) return;
       log(`v${release.version}: web.1 crashed (exit ${exit.code ?? exit.signal})`);
+      // Like a crashed dyno, nothing of it survives: children the app left behind are stopped too.
+      void dyno.stop(STOP_GRACE_MS);
       appLog.write(`${new Date().toISOString()} v${release.version} web.1 | process exited with ${exit.code ?? exit.signal}\n`);
       if (current === instance) {
         current = undefined;

@@ -72,8 +72,11 @@ describe('pio eventserver as a process', () => {
 
     await waitForAlive(port, 15_000);
     expect(stdout).toContain(`[INFO] [Management$] Creating Event Server at 127.0.0.1:${port}`);
-    const logLine = stdout.split('\n').find((line) => line.startsWith('{'));
-    expect(JSON.parse(logLine ?? '{}')).toMatchObject({ level: 30, msg: 'Event Server listening' });
+    const jsonLogs = stdout
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(jsonLogs).toContainEqual(expect.objectContaining({ level: 30, msg: 'Event Server listening', port }));
 
     // A request whose body is still arriving when SIGTERM comes: it must complete.
     const body = JSON.stringify({ event: 'inflight', entityType: 'user', entityId: 'u1' });

@@ -4,7 +4,6 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { build } from 'esbuild';
-import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   embeddedPostgresStatus,
@@ -182,25 +181,12 @@ describe('database restart during load', () => {
     const missing = acknowledged.filter((id) => !stored.has(id));
     expect(missing).toEqual([]);
     expect(new Set(acknowledged).size).toBe(acknowledged.length);
-  });
-});
 
-describe('pg pool follows the server', () => {
-  it('an idle pool survives the server going away and reconnects', async () => {
-    const home = await newPioHome();
-    const connection = await ensureEmbeddedPostgres({ pioHome: home });
-    const client = new pg.Client({ ...connection });
-    await client.connect();
-    await client.end();
-    const storage = await openStorage(resolveStorageSettings({ PIO_HOME: home }));
-    try {
-      expect(await storage.apps.getAll()).toEqual([]); // opens idle connections
-      await stopEmbeddedPostgres(home);
-      await expect(storage.apps.getAll()).rejects.toBeInstanceOf(StorageUnavailableError);
-      await ensureEmbeddedPostgres({ pioHome: home });
-      expect(await storage.apps.insert({ name: 'back' })).toBe(1);
-    } finally {
-      await storage.close();
-    }
+    // Idle pooled connections die with the server too: the next call is a typed error, the one after
+    // the restart succeeds (the pool replaces broken connections on its own).
+    await stopEmbeddedPostgres(home);
+    await expect(storage.apps.getAll()).rejects.toBeInstanceOf(StorageUnavailableError);
+    await ensureEmbeddedPostgres({ pioHome: home });
+    expect(await storage.apps.insert({ name: 'back' })).toBe(1);
   });
 });

@@ -41,6 +41,8 @@ export async function startBenchPostgres() {
   await admin.end();
   return {
     url: `postgres://postgres:postgres@127.0.0.1:${port}/bench`,
+    /** The postmaster's pid, for CPU accounting. */
+    pid: server.process?.pid,
     async stop() {
       await server.stop();
       await rm(databaseDir, { recursive: true, force: true });

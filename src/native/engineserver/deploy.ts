@@ -4,6 +4,7 @@ import type { EngineInstance, Storage } from '../storage/index.js';
 import type { ConsoleLines } from '../workflow/context.js';
 import { engineVersionOf, locateEngine, readEngineVariant } from '../workflow/engine-variant.js';
 import { EngineWorkflowError, errorMessage } from '../workflow/errors.js';
+import { loadEngine } from '../workflow/load-engine.js';
 import { checkTemplate } from '../workflow/template-check.js';
 import { createFeedbackSender } from './feedback.js';
 import { createModelWatcher } from './hot-swap.js';
@@ -102,6 +103,9 @@ export async function runDeploy(
   const location = await locateEngine(options, io.cwd);
   await checkTemplate(location.engineDir, console, { fatal: true });
   const variant = await readEngineVariant(location);
+  // Loading the engine bundle (CPU) overlaps with connecting to storage (I/O); the instance's factory is
+  // almost always the variant's, whose module is then already imported.
+  const warmEngine = loadEngine(variant, console).catch(() => undefined);
   const storage = await io.openStorage();
   let closeStorage = true;
   try {
@@ -112,6 +116,7 @@ export async function runDeploy(
       'deploy',
     );
     console.info('Engine$', `Using engine instance ${instance.id} (variant ${instance.engineVariant}, trained ${instance.startTime.toISOString()})`);
+    await warmEngine;
     const load = (next: EngineInstance) => loadServingState({ storage, instance: next, variant, console });
     const initialState = await load(instance);
 
@@ -173,6 +178,10 @@ export async function runDeploy(
     const port = typeof address === 'object' && address ? address.port : options.port;
     const url = `http://${options.ip}:${port}`;
     console.info('MasterActor', `Engine is deployed and running. Engine API is live at ${url}.`);
+    server.app.log.info(
+      { engineInstanceId: instance.id, readyMs: Math.round(performance.now()), pollIntervalMs: options.pollIntervalMs },
+      'Engine server ready',
+    );
     closeStorage = false;
     return { url, stopped, close };
   } finally {

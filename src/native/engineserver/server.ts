@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyReply } from 'fastify';
 import { predictQuery } from '../workflow/core.js';
 import { errorMessage } from '../workflow/errors.js';
 import type { FeedbackSender } from './feedback.js';
@@ -46,7 +46,8 @@ export function createEngineServer(options: EngineServerOptions): EngineServer {
 
   const app = Fastify({
     logger: options.logger ?? { level: 'info' },
-    disableRequestLogging: true,
+    // Per-request log lines would cost more than answering a query; errors and swaps are logged.
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 16 * 1024 * 1024,
     return503OnClosing: false,
   });

@@ -13,9 +13,6 @@ export interface ZonedTime {
 
 export const UTC_ZONE = 'UTC';
 
-const ISO_TIME =
-  /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(?:([Zz])|([+-])(\d{2})(?::?(\d{2}))?)$/;
-
 const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
 function isLeapYear(year: number): boolean {
@@ -24,37 +21,80 @@ function isLeapYear(year: number): boolean {
 
 /** Epoch millis of a UTC wall-clock time (also for years 0-99, which `Date.UTC` would shift to 19xx). */
 function utcMillis(year: number, month: number, day: number, hour: number, minute: number, second: number, ms: number): number {
+  if (year >= 100) return Date.UTC(year, month - 1, day, hour, minute, second, ms);
   const date = new Date(0);
   date.setUTCFullYear(year, month - 1, day);
   date.setUTCHours(hour, minute, second, ms);
   return date.getTime();
 }
 
+/** The number in `count` ASCII digits at `start`, or -1 when any of them is not a digit. */
+function digitsAt(text: string, start: number, count: number): number {
+  let value = 0;
+  for (let i = start; i < start + count; i++) {
+    const code = text.charCodeAt(i) - 48;
+    if (code < 0 || code > 9) return -1;
+    value = value * 10 + code;
+  }
+  return value;
+}
+
 /**
- * Parses an event time; `undefined` when the text is not an accepted ISO-8601 date-time with zone.
- * A zero offset yields the `UTC` zone, any other offset the zone `±HH:mm`.
+ * Parses an event time; `undefined` when the text is not an accepted ISO-8601 date-time with zone:
+ * `yyyy-MM-dd'T'HH:mm:ss[.f{1,9}]` then `Z` or `±HH[[:]mm]` (`T`/`Z` in either case). A zero offset
+ * yields the `UTC` zone, any other offset the zone `±HH:mm`. Hand-written because `pio import` calls
+ * it for every line.
  */
 export function parseEventTime(text: string): ZonedTime | undefined {
-  const match = ISO_TIME.exec(text);
-  if (!match) return undefined;
-  const [, y, mo, d, h, mi, s, fraction, zulu, sign, offsetHours, offsetMinutes] = match;
-  const year = Number(y);
-  const month = Number(mo);
-  const day = Number(d);
-  const hour = Number(h);
-  const minute = Number(mi);
-  const second = Number(s);
-  if (month < 1 || month > 12) return undefined;
+  if (text.length < 20) return undefined;
+  const year = digitsAt(text, 0, 4);
+  const month = digitsAt(text, 5, 2);
+  const day = digitsAt(text, 8, 2);
+  const hour = digitsAt(text, 11, 2);
+  const minute = digitsAt(text, 14, 2);
+  const second = digitsAt(text, 17, 2);
+  const t = text.charCodeAt(10);
+  if (
+    year < 0 || month < 1 || month > 12 || day < 1 || hour < 0 || hour > 23 || minute < 0 || minute > 59 ||
+    second < 0 || second > 59 || text[4] !== '-' || text[7] !== '-' || (t !== 0x54 && t !== 0x74) ||
+    text[13] !== ':' || text[16] !== ':'
+  ) {
+    return undefined;
+  }
   const monthDays = month === 2 && isLeapYear(year) ? 29 : (DAYS_IN_MONTH[month - 1] ?? 0);
-  if (day < 1 || day > monthDays || hour > 23 || minute > 59 || second > 59) return undefined;
+  if (day > monthDays) return undefined;
+  let pos = 19;
   // Joda keeps milliseconds; further fraction digits are dropped, not rounded.
-  const millis = fraction === undefined ? 0 : Number(fraction.slice(0, 3).padEnd(3, '0'));
+  let millis = 0;
+  if (text[pos] === '.') {
+    pos++;
+    const fractionStart = pos;
+    while (pos < text.length && pos - fractionStart < 10) {
+      const code = text.charCodeAt(pos) - 48;
+      if (code < 0 || code > 9) break;
+      if (pos - fractionStart < 3) millis = millis * 10 + code;
+      pos++;
+    }
+    const fractionDigits = pos - fractionStart;
+    if (fractionDigits < 1 || fractionDigits > 9) return undefined;
+    for (let i = fractionDigits; i < 3; i++) millis *= 10;
+  }
   let offset = 0;
-  if (zulu === undefined) {
-    const oh = Number(offsetHours);
-    const om = offsetMinutes === undefined ? 0 : Number(offsetMinutes);
-    if (oh > 23 || om > 59) return undefined;
-    offset = (sign === '-' ? -1 : 1) * (oh * 60 + om);
+  const zone = text[pos];
+  if (zone === 'Z' || zone === 'z') {
+    if (pos + 1 !== text.length) return undefined;
+  } else if (zone === '+' || zone === '-') {
+    const rest = text.length - pos - 1;
+    const offsetHours = digitsAt(text, pos + 1, 2);
+    let offsetMinutes = 0;
+    if (rest === 2) offsetMinutes = 0;
+    else if (rest === 4) offsetMinutes = digitsAt(text, pos + 3, 2);
+    else if (rest === 5 && text[pos + 3] === ':') offsetMinutes = digitsAt(text, pos + 4, 2);
+    else return undefined;
+    if (offsetHours < 0 || offsetHours > 23 || offsetMinutes < 0 || offsetMinutes > 59) return undefined;
+    offset = (zone === '-' ? -1 : 1) * (offsetHours * 60 + offsetMinutes);
+  } else {
+    return undefined;
   }
   const instant = utcMillis(year, month, day, hour, minute, second, millis) - offset * 60_000;
   return { date: new Date(instant), zone: offset === 0 ? UTC_ZONE : formatOffset(offset) };

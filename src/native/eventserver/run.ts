@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { openStorage, resolveStorageSettings, type Storage } from '../storage/index.js';
+import { isStorageUnavailable, openStorage, resolveStorageSettings, type Storage } from '../storage/index.js';
 import { pioLogger } from '../pio/console.js';
 import { buildEventServer } from './app.js';
 
@@ -27,6 +27,26 @@ function logLevel(env: NodeJS.ProcessEnv): string {
   return ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(level) ? level : 'info';
 }
 
+/**
+ * Opens the first database connection (and looks at the access-key table) before listening, so the
+ * first request does not pay for it. An unreachable database is not fatal: requests answer 503 until it
+ * is back.
+ */
+async function warmUp(storage: Storage): Promise<void> {
+  try {
+    await storage.accessKeys.get('');
+  } catch (error) {
+    if (!isStorageUnavailable(error)) throw error;
+    pioLogger('Management$').warn(`The event store is not reachable yet; requests answer 503 until it is.`);
+  }
+}
+
+function groupCommitTuning(env: NodeJS.ProcessEnv): { maxConcurrentBatches?: number } {
+  const raw = env.PIO_EVENTSERVER_CONCURRENT_COMMITS;
+  const value = raw === undefined ? Number.NaN : Number(raw);
+  return Number.isInteger(value) && value > 0 ? { maxConcurrentBatches: value } : {};
+}
+
 /** Opens storage and starts listening; the caller decides what stops it. */
 export async function startEventServer(options: RunEventServerOptions): Promise<RunningEventServer> {
   const env = options.env ?? process.env;
@@ -34,9 +54,11 @@ export async function startEventServer(options: RunEventServerOptions): Promise<
   const storage = await openStorage(resolveStorageSettings(env));
   let app: FastifyInstance;
   try {
+    await warmUp(storage);
     app = await buildEventServer({
       storage,
       stats: options.stats,
+      groupCommit: groupCommitTuning(env),
       logger: { level: logLevel(env), base: { name: 'eventserver' } },
     });
     await app.listen({ host: options.ip, port: options.port });

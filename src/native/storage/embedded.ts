@@ -2,7 +2,7 @@ import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { closeSync, openSync } from 'node:fs';
 import { chmod, chown, link, mkdir, mkdtemp, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { arch, platform, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
@@ -144,11 +144,31 @@ export async function embeddedTarget(pioHome: string): Promise<{ host: string; p
 
 // ---------------------------------------------------------------------------------------------------
 
+/**
+ * The reuse path every `pio` command takes, so it must be cheap: the postmaster recorded in the data
+ * directory is alive, listens on the recorded port and accepts a TCP connection. No authenticated
+ * session here (that costs a backend fork and SCRAM); the caller's pool opens the real connections.
+ */
 async function tryReuse(pioHome: string): Promise<EmbeddedConnection | undefined> {
-  const state = await readState(paths(pioHome).state);
+  const p = paths(pioHome);
+  const [state, postmaster] = await Promise.all([readState(p.state), readPostmasterPid(p.dataDir)]);
   if (!state || !state.databaseCreated || state.port === 0) return undefined;
-  if (!(await answers(state, 2_000))) return undefined;
-  return { host: HOST, ...pick(state), pid: state.pid, started: false, initialised: false };
+  if (!postmaster || postmaster.port !== state.port || !isAlive(postmaster.pid)) return undefined;
+  if (!(await acceptsTcp(state.port, 2_000))) return undefined;
+  return { host: HOST, ...pick(state), pid: postmaster.pid, started: false, initialised: false };
+}
+
+function acceptsTcp(port: number, timeoutMs: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: HOST, port });
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(timeoutMs, () => done(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
 }
 
 async function startLocked(options: EmbeddedOptions, timeoutMs: number): Promise<EmbeddedConnection> {

@@ -197,7 +197,8 @@ export function createEventsRepository(db: Database, namespace: string, options:
   const repository: EventsRepository = {
     tableName,
     async init(scope) {
-      for (const sql of createEventTable(tableName(scope), options.indexed)) await db.query(sql);
+      const table = tableName(scope);
+      await db.ddl(table, createEventTable(table, options.indexed));
     },
     async remove(scope) {
       await db.query(`DROP TABLE ${tableName(scope)}`);

@@ -91,7 +91,7 @@ const engineValues = (i: EngineInstance) => [
 
 export function createEngineInstancesRepository(db: Database, namespace: string): EngineInstancesRepository {
   const table = metaTables(namespace).engineInstances;
-  const ready = lazyInit(db, [createEngineInstancesTable(table)]);
+  const ready = lazyInit(db, table, [createEngineInstancesTable(table)]);
   const completed = `SELECT ${ENGINE_COLUMNS} FROM ${table}
     WHERE status = 'COMPLETED' AND engineid = $1 AND engineversion = $2 AND enginevariant = $3
     ORDER BY starttime DESC`;
@@ -192,7 +192,7 @@ const evaluationValues = (i: EvaluationInstance) => [
 
 export function createEvaluationInstancesRepository(db: Database, namespace: string): EvaluationInstancesRepository {
   const table = metaTables(namespace).evaluationInstances;
-  const ready = lazyInit(db, [createEvaluationInstancesTable(table)]);
+  const ready = lazyInit(db, table, [createEvaluationInstancesTable(table)]);
   return {
     async insert(instance) {
       await ready();
@@ -239,7 +239,7 @@ export function createEvaluationInstancesRepository(db: Database, namespace: str
 
 export function createModelsRepository(db: Database, namespace: string): ModelsRepository {
   const table = modelsTable(namespace);
-  const ready = lazyInit(db, [createModelsTable(table)]);
+  const ready = lazyInit(db, table, [createModelsTable(table)]);
   return {
     async insert(model) {
       await ready();

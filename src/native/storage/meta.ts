@@ -12,12 +12,10 @@ import type { Database, Queryable } from './pool.js';
  * Runs the CREATE TABLE statements once, on first use of a repository (as upstream's DAO constructors do).
  * A failure (database down) is not remembered, so the next call tries again.
  */
-export function lazyInit(db: Database, statements: readonly string[]): () => Promise<void> {
+export function lazyInit(db: Database, key: string, statements: readonly string[]): () => Promise<void> {
   let done: Promise<void> | undefined;
   return () => {
-    done ??= (async () => {
-      for (const sql of statements) await db.query(sql);
-    })().catch((error: unknown) => {
+    done ??= db.ddl(key, statements).catch((error: unknown) => {
       done = undefined;
       throw error;
     });
@@ -36,7 +34,7 @@ const optional = (value: string | null): string | undefined => (value === null ?
 
 export function createAppsRepository(db: Database, namespace: string): AppsRepository {
   const table = metaTables(namespace).apps;
-  const ready = lazyInit(db, [createAppsTable(table)]);
+  const ready = lazyInit(db, table, [createAppsTable(table)]);
   type Row = { id: number; name: string; description: string | null };
   const toApp = (row: Row): App => ({ id: row.id, name: row.name, description: optional(row.description) });
   return {
@@ -92,7 +90,7 @@ export function createAppsRepository(db: Database, namespace: string): AppsRepos
 
 export function createAccessKeysRepository(db: Database, namespace: string): AccessKeysRepository {
   const table = metaTables(namespace).accessKeys;
-  const ready = lazyInit(db, [createAccessKeysTable(table)]);
+  const ready = lazyInit(db, table, [createAccessKeysTable(table)]);
   type Row = { accesskey: string; appid: number; events: string | null };
   const toKey = (row: Row): AccessKey => ({
     key: row.accesskey,
@@ -145,7 +143,7 @@ export function createAccessKeysRepository(db: Database, namespace: string): Acc
 
 export function createChannelsRepository(db: Database, namespace: string): ChannelsRepository {
   const table = metaTables(namespace).channels;
-  const ready = lazyInit(db, [createChannelsTable(table)]);
+  const ready = lazyInit(db, table, [createChannelsTable(table)]);
   type Row = { id: number; name: string; appid: number };
   const toChannel = (row: Row): Channel => ({ id: row.id, name: row.name, appId: row.appid });
   return {

@@ -25,6 +25,8 @@ export interface Database {
   query<R extends pg.QueryResultRow = pg.QueryResultRow>(sql: string, params?: unknown[]): Promise<pg.QueryResult<R>>;
   /** Runs `fn` inside BEGIN/COMMIT on one connection; ROLLBACK on any error. */
   transaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T>;
+  /** Runs DDL statements in one transaction under an advisory lock named by `key` (safe across processes). */
+  ddl(key: string, statements: readonly string[]): Promise<void>;
   /** A dedicated connection (for COPY and cursors); release it with `release(error?)`. */
   connect(): Promise<pg.PoolClient>;
   readonly size: number;
@@ -83,6 +85,9 @@ export function createDatabase(options: DatabaseOptions): Database {
         port: target.port,
         ssl: ssl === 'prefer' ? { rejectUnauthorized: false } : ssl,
       });
+      // A checked-out client whose server goes away emits 'error' outside any query; without a listener
+      // that would crash the process. Its next query fails and it is released as broken.
+      this.on('error', () => connectionFailed());
     }
   }
 
@@ -103,20 +108,51 @@ export function createDatabase(options: DatabaseOptions): Database {
   // An idle client losing its server (restart, network) must not crash the process; the pool drops it.
   pool.on('error', () => connectionFailed());
 
-  const connect = async (): Promise<pg.PoolClient> => {
+  const connect = async (attempt = 1): Promise<pg.PoolClient> => {
     try {
       return await pool.connect();
     } catch (error) {
-      if (ssl === 'prefer' && error instanceof Error && /does not support SSL/i.test(error.message)) {
+      // sslmode=prefer: the server offers no TLS, so use plain connections from now on. Several first
+      // connections may fail this way at once; each retries in plain.
+      if (connection.ssl === 'prefer' && error instanceof Error && /does not support SSL/i.test(error.message)) {
         ssl = false;
-        return connect();
+        return connect(attempt);
       }
-      if (isConnectionFailure(error)) connectionFailed();
+      if (isConnectionFailure(error)) {
+        connectionFailed();
+        // Multi-host URL: try the other hosts before giving up (connectionFailed moved to the next one).
+        if (attempt < targets.length) return connect(attempt + 1);
+      }
       throw toStorageError(error, 'connect');
     }
   };
   const settleSsl = () => {
     if (ssl === 'prefer') ssl = { rejectUnauthorized: false };
+  };
+  async function transaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    const client = await connect();
+    settleSsl();
+    try {
+      await client.query('BEGIN');
+      const result = await fn(client);
+      await client.query('COMMIT');
+      client.release();
+      return result;
+    } catch (error) {
+      const broken = isConnectionFailure(error);
+      if (!broken) await client.query('ROLLBACK').catch(() => undefined);
+      client.release(broken ? (error as Error) : undefined);
+      if (broken) connectionFailed();
+      throw toStorageError(error, 'transaction');
+    }
+  }
+
+  /** DDL from many processes at once: `CREATE TABLE IF NOT EXISTS` races on the catalog, so serialise it. */
+  const ddl = async (key: string, statements: readonly string[]) => {
+    await transaction(async (client) => {
+      await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`pio-ddl:${key}`]);
+      for (const sql of statements) await client.query(sql);
+    });
   };
 
   return {
@@ -135,25 +171,10 @@ export function createDatabase(options: DatabaseOptions): Database {
         throw toStorageError(error, 'query');
       }
     },
-    async transaction(fn) {
-      const client = await connect();
-      settleSsl();
-      try {
-        await client.query('BEGIN');
-        const result = await fn(client);
-        await client.query('COMMIT');
-        client.release();
-        return result;
-      } catch (error) {
-        const broken = isConnectionFailure(error);
-        if (!broken) await client.query('ROLLBACK').catch(() => undefined);
-        client.release(broken ? (error as Error) : undefined);
-        if (broken) connectionFailed();
-        throw toStorageError(error, 'transaction');
-      }
-    },
+    transaction,
+    ddl,
     async connect() {
-      const client = await connect();
+      const client = await connect(1);
       settleSsl();
       return client;
     },

@@ -84,7 +84,11 @@ function withUserIndex(model: AlsModel): ServedModel {
   return { ...model, userIndex: new Map(model.userIds.map((id, i) => [id, i])) };
 }
 
+// Stored little-endian; the typed-array fast path applies on little-endian hosts (all Node platforms in use).
+const littleEndianHost = new Uint8Array(new Float64Array([1]).buffer)[7] === 0x3f;
+
 function encodeFactors(factors: Float64Array): string {
+  if (littleEndianHost) return Buffer.from(factors.buffer, factors.byteOffset, factors.byteLength).toString('base64');
   const bytes = Buffer.alloc(factors.length * 8);
   factors.forEach((value, i) => bytes.writeDoubleLE(value, i * 8));
   return bytes.toString('base64');
@@ -94,6 +98,12 @@ function decodeFactors(encoded: string, expected: number): Float64Array {
   const bytes = Buffer.from(encoded, 'base64');
   if (bytes.length !== expected * 8) {
     throw new Error(`Stored ALS model is corrupt: expected ${expected} factors, found ${bytes.length / 8}. Re-train the engine.`);
+  }
+  if (littleEndianHost) {
+    // Copy into a fresh, 8-byte aligned buffer: Buffer.from may return a slice of Node's shared pool.
+    const factors = new Float64Array(expected);
+    new Uint8Array(factors.buffer).set(bytes);
+    return factors;
   }
   return Float64Array.from({ length: expected }, (_, i) => bytes.readDoubleLE(i * 8));
 }

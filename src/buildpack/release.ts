@@ -1,0 +1,51 @@
+import type { Output } from '../lib/output.js';
+import { exitCodeOf, loadData, type LoadDataOutcome } from './data-hooks.js';
+import { prepareRuntime } from './runtime-config.js';
+import { trainIn } from './train.js';
+import { webMode } from './web.js';
+
+/**
+ * `pio-deploy release`, the release phase (spec 3.10, original `heroku-buildpack-pio-release`):
+ *
+ * 1. PIO_TRAIN_ON_RELEASE=false → no data load, no training, exit 0.
+ * 2. Load data (data hooks). Missing configuration → message, skip training, exit 0, so setting the
+ *    variable (which creates a new release) retries. A real failure → exit with its status.
+ * 3. Event server apps (PIO_RUN_AS_EVENTSERVER=true or no engine.json) stop here; engines run pio train,
+ *    whose status is the release's.
+ */
+export async function runRelease(appDir: string, env: NodeJS.ProcessEnv, output: Output): Promise<number> {
+  const runtime = await prepareRuntime(appDir, env, output);
+  if (!runtime.config.values.PIO_TRAIN_ON_RELEASE) {
+    output.topic('Skipping train on release (PIO_TRAIN_ON_RELEASE=false).');
+    return 0;
+  }
+  output.topic('Loading data');
+  const outcome = await loadData(runtime, output);
+  if (outcome.kind === 'transient') {
+    output.detail(outcome.message);
+    output.topic('Transient error loading data. Skipping train on release.');
+    output.detail('The next release (e.g. after setting the variable above) loads the data and trains.');
+    return 0;
+  }
+  if (outcome.kind === 'failed') {
+    output.error(`Error loading data: ${outcome.message}`);
+    return outcome.exitCode;
+  }
+  if ((await webMode(appDir, runtime.config)) === 'eventserver') {
+    output.topic('Event server app: nothing to train.');
+    return 0;
+  }
+  output.topic('Running train on release');
+  const status = await trainIn(runtime, output, true);
+  if (status !== 0) output.error(`pio train failed with exit code ${status}; the release is not deployed.`);
+  return status;
+}
+
+/** `pio-deploy load-data`: the data hooks alone, with the original's exit codes (0 ok, 3 transient). */
+export async function runLoadData(appDir: string, env: NodeJS.ProcessEnv, output: Output): Promise<number> {
+  const runtime = await prepareRuntime(appDir, env, output);
+  const outcome: LoadDataOutcome = await loadData(runtime, output);
+  if (outcome.kind === 'transient') output.detail(outcome.message);
+  if (outcome.kind === 'failed') output.error(outcome.message);
+  return exitCodeOf(outcome);
+}

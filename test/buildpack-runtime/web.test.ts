@@ -1,0 +1,139 @@
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createRuntimeApp, expectNoSecrets, type RuntimeApp } from './runtime-app.js';
+
+const ACCESS_KEY = 'Acc3ssKey_from-the-eventserver-0123456789';
+const DB_PASSWORD = 'db-pa55:word@x';
+const DATABASE_URL = `postgres://dbuser:${encodeURIComponent(DB_PASSWORD)}@db.example:5432/mydb`;
+
+describe('pio-deploy web', () => {
+  let app: RuntimeApp | undefined;
+  afterEach(async () => {
+    await app?.cleanup();
+    app = undefined;
+  });
+
+  it('runs pio deploy --port $PORT -- with autoset driver memory (spec 3.10 shape)', async () => {
+    app = await createRuntimeApp();
+    const result = await app.run(['web'], { PORT: '8532' });
+    expect(result.exitCode).toBe(0);
+    expect(result.stderr).toBe('');
+    const calls = await app.calls();
+    expect(calls.map((call) => call.argv)).toEqual([['deploy', '--port', '8532', '--', '--driver-memory', '640m']]);
+    expect(calls[0]?.cwd).toBe(app.dir);
+    expect(result.stdout).toContain('--driver-memory 640m');
+  });
+
+  it('puts PIO_OPTS before -- and PIO_SPARK_OPTS (shell-quoted) after, keeping user memory flags', async () => {
+    app = await createRuntimeApp();
+    const result = await app.run(['web'], {
+      PORT: '8532',
+      PIO_OPTS: '--variant best.json',
+      PIO_SPARK_OPTS: `--conf spark.driver.memory=3g --driver-java-options '-Da=1 -Db=2'`,
+    });
+    expect(result.exitCode).toBe(0);
+    expect((await app.calls())[0]?.argv).toEqual([
+      'deploy', '--port', '8532', '--variant', 'best.json', '--',
+      '--conf', 'spark.driver.memory=3g', '--driver-java-options', '-Da=1 -Db=2',
+    ]);
+  });
+
+  it('appends the S3 SigV4 options when AWS_REGION is set', async () => {
+    app = await createRuntimeApp();
+    await app.run(['web'], { PORT: '8532', AWS_REGION: 'eu-west-1', PIO_SPARK_OPTS: '--driver-memory 1g' });
+    expect((await app.calls())[0]?.argv).toEqual([
+      'deploy', '--port', '8532', '--', '--driver-memory', '1g',
+      '--driver-java-options', '-Dcom.amazonaws.services.s3.enableV4',
+      '--conf', 'spark.executor.extraJavaOptions=-Dcom.amazonaws.services.s3.enableV4',
+    ]);
+  });
+
+  it('adds the feedback flags (default port 80) without printing the access key', async () => {
+    app = await createRuntimeApp({ spy: { commands: { deploy: { stdout: [`started with ${ACCESS_KEY}`] } } } });
+    const result = await app.run(['web'], {
+      PORT: '8532',
+      PIO_ENABLE_FEEDBACK: 'true',
+      PIO_EVENTSERVER_HOSTNAME: 'events.example.com',
+      PIO_EVENTSERVER_ACCESS_KEY: ACCESS_KEY,
+      PIO_EVENTSERVER_APP_NAME: 'myapp',
+      DATABASE_URL,
+    });
+    expect(result.exitCode).toBe(0);
+    expect((await app.calls())[0]?.argv).toEqual([
+      'deploy', '--port', '8532', '--feedback', '--event-server-ip', 'events.example.com',
+      '--event-server-port', '80', '--accesskey', ACCESS_KEY, '--', '--driver-memory', '640m',
+    ]);
+    expect(result.stdout).toContain('started with ***');
+    expectNoSecrets(result, [ACCESS_KEY, DB_PASSWORD]);
+  });
+
+  it('refuses a half-configured feedback loop, naming what is missing but not the key', async () => {
+    app = await createRuntimeApp();
+    const result = await app.run(['web'], {
+      PORT: '8532',
+      PIO_ENABLE_FEEDBACK: 'true',
+      PIO_EVENTSERVER_ACCESS_KEY: ACCESS_KEY,
+    });
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toContain('PIO_ENABLE_FEEDBACK=true requires PIO_EVENTSERVER_HOSTNAME, PIO_EVENTSERVER_APP_NAME');
+    expect(result.stderr).toContain('PIO_EVENTSERVER_ACCESS_KEY: set');
+    expectNoSecrets(result, [ACCESS_KEY]);
+    expect(await app.calls()).toEqual([]);
+  });
+
+  it('fails clearly without PORT', async () => {
+    app = await createRuntimeApp();
+    const result = await app.run(['web']);
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toContain('PORT is not set');
+    expect(await app.calls()).toEqual([]);
+  });
+
+  it('runs the event server when PIO_RUN_AS_EVENTSERVER=true or there is no engine.json', async () => {
+    app = await createRuntimeApp();
+    await app.run(['web'], { PORT: '7070', PIO_RUN_AS_EVENTSERVER: 'true', PIO_OPTS: '--ignored' });
+    const noEngine = await createRuntimeApp({ engine: false });
+    try {
+      await noEngine.run(['web'], { PORT: '7071' });
+      expect((await noEngine.calls())[0]?.argv).toEqual(['eventserver', '--ip', '0.0.0.0', '--port', '7071']);
+    } finally {
+      await noEngine.cleanup();
+    }
+    expect((await app.calls())[0]?.argv).toEqual(['eventserver', '--ip', '0.0.0.0', '--port', '7070']);
+  });
+
+  it('gives pio the computed storage settings, and user PIO_STORAGE_* values win', async () => {
+    app = await createRuntimeApp();
+    await app.run(['web'], { PORT: '8532', DATABASE_URL, PIO_STORAGE_SOURCES_PGSQL_USERNAME: 'override' });
+    const env = (await app.calls())[0]?.env ?? {};
+    expect(env.PIO_STORAGE_SOURCES_PGSQL_URL).toBe('jdbc:postgresql://db.example:5432/mydb?sslmode=require');
+    expect(env.PIO_STORAGE_SOURCES_PGSQL_PASSWORD).toBe(DB_PASSWORD);
+    expect(env.PIO_STORAGE_SOURCES_PGSQL_USERNAME).toBe('override');
+    const pioEnv = await stat(join(app.dir, 'PredictionIO-dist', 'conf', 'pio-env.sh'));
+    expect(pioEnv.mode & 0o777).toBe(0o600);
+  });
+
+  it("exits with pio's exit code", async () => {
+    app = await createRuntimeApp({ spy: { commands: { deploy: { exitCode: 7, stderr: ['boom'] } } } });
+    const result = await app.run(['web'], { PORT: '8532' });
+    expect(result.exitCode).toBe(7);
+    expect(result.stderr).toContain('boom');
+  });
+
+  it('forwards SIGTERM to pio and exits with its status', async () => {
+    app = await createRuntimeApp({ spy: { commands: { deploy: { stdout: ['server up'], waitForSignal: true } } } });
+    const child = app.run(['web'], { PORT: '8532' });
+    await new Promise<void>((resolve, reject) => {
+      child.stdout?.on('data', (chunk: Buffer) => {
+        if (chunk.toString().includes('server up')) resolve();
+      });
+      child.once('exit', () => reject(new Error('pio-deploy exited before pio started')));
+    });
+    child.kill('SIGTERM');
+    const result = await child;
+    expect(result.exitCode).toBe(143);
+    const calls = await app.calls();
+    expect(calls[0]?.signal).toBe('TERM');
+  });
+});

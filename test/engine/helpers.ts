@@ -1,0 +1,175 @@
+import { execa, type ResultPromise } from 'execa';
+import { cp, mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openStorage, resolveStorageSettings, type Storage } from '../../src/native/storage/index.js';
+import { createApp, createPioTestContext, PIO_BIN, type PioTestContext } from '../pio/helpers.js';
+
+export const FIXTURE_ENGINE = new URL('../fixtures/engines/mean', import.meta.url).pathname;
+
+export interface EngineTestContext extends PioTestContext {
+  /** A copy of the fixture engine (so its own engine version), reading from app `appName`. */
+  engineDir: string;
+  appName: string;
+  appId: number;
+  accessKey: string;
+  storage: Storage;
+  /** Inserts `observe` events with these values (and optionally a poisoned one). */
+  observe(values: number[], options?: { poison?: boolean }): Promise<void>;
+  /** Runs `pio` with cwd = engine dir unless given. */
+  run(args: string[], options?: { cwd?: string; env?: Record<string, string> }): ReturnType<PioTestContext['pio']>;
+}
+
+/** A fresh database, an app with the fixture engine copied into a temp dir pointed at it. */
+export async function createEngineTestContext(): Promise<EngineTestContext> {
+  const ctx = await createPioTestContext();
+  // Each context has its own database, so every one can use the app name the fixture's engine.json names.
+  const appName = 'MeanApp';
+  const { id, key } = await createApp(ctx, appName);
+  const engineDir = await mkdtemp(join(tmpdir(), 'pio-engine-test-'));
+  await cp(FIXTURE_ENGINE, engineDir, { recursive: true, filter: (source) => !source.includes('/target') });
+  const storage = await openStorage(resolveStorageSettings(ctx.env));
+  let sequence = 0;
+  return {
+    ...ctx,
+    engineDir,
+    appName,
+    appId: id,
+    accessKey: key,
+    storage,
+    async observe(values, options = {}) {
+      const base = Date.UTC(2024, 0, 1) + (sequence += 1000);
+      await storage.events.insertBatch(
+        { appId: id },
+        [
+          ...values.map((value, index) => ({
+            event: 'observe',
+            entityType: 'sensor',
+            entityId: `s${index}`,
+            properties: { value },
+            eventTime: new Date(base + index),
+          })),
+          ...(options.poison
+            ? [{ event: 'observe', entityType: 'sensor', entityId: 'poison', properties: { value: 0, poison: true }, eventTime: new Date(base) }]
+            : []),
+        ],
+      );
+    },
+    run(args, options = {}) {
+      return runPioIn(ctx, args, { cwd: options.cwd ?? engineDir, env: options.env });
+    },
+    async close() {
+      await storage.close();
+      await rm(engineDir, { recursive: true, force: true });
+      await ctx.close();
+    },
+  };
+}
+
+async function runPioIn(ctx: PioTestContext, args: string[], options: { cwd: string; env?: Record<string, string> | undefined }) {
+  const result = await execa(PIO_BIN, args, {
+    env: { ...ctx.env, ...options.env },
+    extendEnv: false,
+    reject: false,
+    stripFinalNewline: false,
+    timeout: 90_000,
+    cwd: options.cwd,
+    stdin: 'ignore',
+  });
+  const stdout = String(result.stdout);
+  return {
+    stdout,
+    stderr: String(result.stderr),
+    exitCode: result.exitCode ?? -1,
+    lines: stdout === '' ? [] : stdout.replace(/\n$/, '').split('\n'),
+  };
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export interface DeployedEngine {
+  url: string;
+  process: ResultPromise;
+  /** Everything the server printed so far. */
+  output(): string;
+  /** Resolves with the exit code once the process ended. */
+  exited: Promise<number>;
+  kill(): Promise<void>;
+}
+
+/** Starts `pio deploy` in the background and waits for its "Engine API is live" line. */
+export async function deploy(
+  ctx: EngineTestContext,
+  args: string[] = [],
+  options: { port?: number; env?: Record<string, string> } = {},
+): Promise<DeployedEngine> {
+  const port = options.port ?? (await freePort());
+  const child = execa(PIO_BIN, ['deploy', '--ip', '127.0.0.1', '--port', String(port), ...args], {
+    env: { ...ctx.env, ...options.env },
+    extendEnv: false,
+    reject: false,
+    cwd: ctx.engineDir,
+    stdin: 'ignore',
+    buffer: false,
+  });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = child.then((result) => result.exitCode ?? -1);
+  const live = new Promise<void>((resolve, reject) => {
+    const timer = setInterval(() => {
+      if (output.includes('Engine API is live at')) {
+        clearInterval(timer);
+        resolve();
+      }
+    }, 20);
+    void exited.then((code) => {
+      clearInterval(timer);
+      reject(new Error(`pio deploy exited with ${code}:\n${output}`));
+    });
+  });
+  await live;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    process: child,
+    output: () => output,
+    exited,
+    async kill() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await exited.catch(() => undefined);
+    },
+  };
+}
+
+export async function query(url: string, body: string): Promise<{ status: number; json: unknown; contentType: string }> {
+  const response = await fetch(`${url}/queries.json`, { method: 'POST', body, headers: { 'content-type': 'application/json' } });
+  const text = await response.text();
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = text;
+  }
+  return { status: response.status, json, contentType: response.headers.get('content-type') ?? '' };
+}
+
+export async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs: number, what: string): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
