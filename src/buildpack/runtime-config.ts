@@ -8,6 +8,7 @@ import { type DistributionKind, pioStorageEnv, withDefaults } from '../config/st
 import { escaperFor, renderTemplate } from '../config/template.js';
 import { writeFileAtomic } from '../lib/atomic-write.js';
 import { UserError } from '../lib/errors.js';
+import type { Output } from '../lib/output.js';
 import { findPio } from './run-child.js';
 
 export interface RenderedFile {
@@ -137,7 +138,7 @@ export interface RuntimeContext {
 export async function prepareRuntime(
   appDir: string,
   env: NodeJS.ProcessEnv,
-  output: { warn(message: string): void; detail?(message: string): void },
+  output: Pick<Output, 'warn'>,
 ): Promise<RuntimeContext> {
   const config = loadConfig(env);
   for (const warning of config.warnings) output.warn(warning);

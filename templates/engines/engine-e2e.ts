@@ -78,6 +78,35 @@ export async function createEngineWorkspace(template: string): Promise<EngineWor
     return { exitCode: result.exitCode, output };
   };
 
+  const startServer = async () => {
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    const server = execa(pioBin, ['deploy', '--ip', '127.0.0.1', '--port', String(port)], {
+      cwd: engineDir,
+      env,
+      extendEnv: false,
+      all: true,
+      reject: false,
+    });
+    servers.push(server);
+    let text = '';
+    server.all?.on('data', (chunk: Buffer) => (text += chunk.toString()));
+    const output = () => text;
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      if (server.exitCode !== null && server.exitCode !== undefined) {
+        return { ready: false as const, failure: `pio deploy exited with ${server.exitCode}:\n${text}` };
+      }
+      const up = await fetch(`${url}/`).then(
+        (response) => response.ok,
+        () => false,
+      );
+      if (up) return { ready: true as const, port, url, server, output };
+      if (Date.now() > deadline) return { ready: false as const, failure: `pio deploy did not answer on ${url} within 60 s:\n${text}` };
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  };
+
   return {
     engineDir,
     appName,
@@ -94,31 +123,13 @@ export async function createEngineWorkspace(template: string): Promise<EngineWor
       await pio(['import', '--appid', String(appId), '--input', input]);
     },
     async deploy() {
-      const port = await freePort();
-      const url = `http://127.0.0.1:${port}`;
-      const server = execa(pioBin, ['deploy', '--ip', '127.0.0.1', '--port', String(port)], {
-        cwd: engineDir,
-        env,
-        extendEnv: false,
-        all: true,
-        reject: false,
-      });
-      servers.push(server);
-      let output = '';
-      server.all?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-      const deadline = Date.now() + 60_000;
-      for (;;) {
-        if (server.exitCode !== null && server.exitCode !== undefined) {
-          throw new Error(`pio deploy exited with ${server.exitCode}:\n${output}`);
-        }
-        const up = await fetch(`${url}/`).then(
-          (response) => response.ok,
-          () => false,
-        );
-        if (up) break;
-        if (Date.now() > deadline) throw new Error(`pio deploy did not answer on ${url} within 60 s:\n${output}`);
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
+      // The port is free when picked but can be taken before `pio deploy` binds it; and `pio deploy`
+      // first stops whatever engine server answers on its port, so a concurrent test picking the same
+      // port ends ours cleanly. One retry on a fresh port covers both races.
+      let started = await startServer();
+      if (!started.ready) started = await startServer();
+      if (!started.ready) throw new Error(started.failure);
+      const { port, url, server, output } = started;
       return {
         url,
         async query(body) {
@@ -139,7 +150,7 @@ export async function createEngineWorkspace(template: string): Promise<EngineWor
         async undeploy() {
           await pio(['undeploy', '--ip', '127.0.0.1', '--port', String(port)]);
           const exited = await Promise.race([server, new Promise((resolve) => setTimeout(resolve, 15_000, undefined))]);
-          if (exited === undefined) throw new Error(`pio deploy still runs 15 s after pio undeploy:\n${output}`);
+          if (exited === undefined) throw new Error(`pio deploy still runs 15 s after pio undeploy:\n${output()}`);
           return server.exitCode ?? undefined;
         },
       };

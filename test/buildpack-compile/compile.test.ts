@@ -183,6 +183,36 @@ describe('bin/release', () => {
   });
 });
 
+describe('Heroku CI hooks', () => {
+  it('bin/test runs the engine tests with the distribution sbt and passes its exit status on', async () => {
+    const platform = await newPlatform();
+    await writeFile(join(platform.build, 'build.sbt'), 'name := "x"\n');
+    await mkdir(join(platform.build, 'PredictionIO-dist', 'sbt'), { recursive: true });
+    const sbt = join(platform.build, 'PredictionIO-dist', 'sbt', 'sbt');
+    await writeFile(sbt, '#!/usr/bin/env bash\necho "sbt $* in $PWD"\nexit ${SBT_FIXTURE_EXIT:-0}\n', { mode: 0o755 });
+    const passed = await run('test', [platform.build, platform.env], platform);
+    expect(passed.exitCode).toBe(0);
+    expect(passed.stdout).toContain('-----> Running engine tests (sbt test)');
+    expect(passed.stdout).toContain(`sbt test in ${platform.build}`);
+    const failed = await run('test', [platform.build, platform.env], platform, { SBT_FIXTURE_EXIT: '3' });
+    expect(failed.exitCode).toBe(3);
+
+    const empty = await newPlatform();
+    const none = await run('test', [empty.build, empty.env], empty);
+    expect(none.exitCode).toBe(1);
+    expect(none.stderr).toContain('No tests to run');
+  });
+
+  it('bin/test-compile compiles exactly like bin/compile', async () => {
+    const platform = await newPlatform();
+    await scalaEngine(platform.build, '0.10.0');
+    const result = await run('test-compile', [platform.build, platform.cache, platform.env], platform);
+    expect(result.exitCode).toBe(1);
+    expect(result.stdout).toContain('-----> Preparing pio-deploy');
+    expect(result.stderr).toContain('PredictionIO 0.10.0 (from template.json pio.version.min) is no longer supported');
+  });
+});
+
 describe('bin/compile', () => {
   it(
     'installs the distribution, builds the engine, and a second build with the same cache downloads nothing',

@@ -215,3 +215,32 @@ describe('installing a distribution', () => {
     expect(await readdir(app)).toEqual([]);
   });
 });
+
+describe('cache housekeeping and progress', () => {
+  it('keeps only the artifacts a build used', async () => {
+    server.put('/keep.jar', jarFixture('keep'));
+    server.put('/old.jar', jarFixture('old'));
+    const keep = await obtainArtifact(spec('/keep.jar'), context());
+    await obtainArtifact(spec('/old.jar'), context());
+    const cache = new ArtifactCache(join(work, 'cache'));
+    expect(await cache.retainOnly([keep.sha512])).toBe(1);
+    expect(await cacheEntries()).toEqual([keep.sha512]);
+    expect(await cache.digestForUrl(server.url('/old.jar'))).toBeUndefined();
+    expect(await cache.digestForUrl(server.url('/keep.jar'))).toBe(keep.sha512);
+  });
+
+  it('draws one bar line on a TTY and periodic lines for unknown sizes', async () => {
+    const { createProgress } = await import('../../src/distributions/progress.js');
+    let tty = '';
+    const bar = createProgress((text) => (tty += text), true);
+    bar.listener(50, 100);
+    bar.listener(100, 100);
+    bar.finish();
+    expect(tty).toBe('\r       [###############...............] 50% of 100 B\r       [##############################] 100% of 100 B\n');
+    let lines = '';
+    const unknown = createProgress((text) => (lines += text), false);
+    unknown.listener(25 * 1024 * 1024, undefined);
+    unknown.finish();
+    expect(lines).toBe('       ... 10.0 MB\n       ... 20.0 MB\n');
+  });
+});

@@ -17,7 +17,7 @@ describe('pio-deploy web', () => {
   it('runs pio deploy --port $PORT -- with autoset driver memory (spec 3.10 shape)', async () => {
     app = await createRuntimeApp();
     const result = await app.run(['web'], { PORT: '8532' });
-    expect(result.exitCode).toBe(0);
+    expect(result.exitCode, result.stderr).toBe(0);
     expect(result.stderr).toBe('');
     const calls = await app.calls();
     expect(calls.map((call) => call.argv)).toEqual([['deploy', '--port', '8532', '--', '--driver-memory', '640m']]);
@@ -32,7 +32,7 @@ describe('pio-deploy web', () => {
       PIO_OPTS: '--variant best.json',
       PIO_SPARK_OPTS: `--conf spark.driver.memory=3g --driver-java-options '-Da=1 -Db=2'`,
     });
-    expect(result.exitCode).toBe(0);
+    expect(result.exitCode, result.stderr).toBe(0);
     expect((await app.calls())[0]?.argv).toEqual([
       'deploy', '--port', '8532', '--variant', 'best.json', '--',
       '--conf', 'spark.driver.memory=3g', '--driver-java-options', '-Da=1 -Db=2',
@@ -59,7 +59,7 @@ describe('pio-deploy web', () => {
       PIO_EVENTSERVER_APP_NAME: 'myapp',
       DATABASE_URL,
     });
-    expect(result.exitCode).toBe(0);
+    expect(result.exitCode, result.stderr).toBe(0);
     expect((await app.calls())[0]?.argv).toEqual([
       'deploy', '--port', '8532', '--feedback', '--event-server-ip', 'events.example.com',
       '--event-server-port', '80', '--accesskey', ACCESS_KEY, '--', '--driver-memory', '640m',

@@ -114,6 +114,14 @@ describe('engine workflow through bin/pio', () => {
     expect(envelope.models[1].kind).toBe('binary');
   });
 
+  it('takes params from the engine factory with --engine-params-key', async () => {
+    const result = await ctx.run(['train', '--engine-params-key', 'double', '--batch', 'keyed']);
+    expect(result.exitCode, result.stdout + result.stderr).toBe(0);
+    const rows = await ctx.query<InstanceRow>("SELECT * FROM pio_meta_engineinstances WHERE batch = 'keyed'");
+    expect(rows[0]).toMatchObject({ status: 'COMPLETED', algorithmsparams: '[{"mean":{"scale":2}},{"majority":{}}]' });
+    expect(rows[0]!.datasourceparams).toBe('{"":{"appName":"MeanApp","evalK":3}}');
+  });
+
   it('stops after read or prepare without a model, leaving the instance INIT', async () => {
     for (const flag of ['--stop-after-read', '-sap']) {
       const result = await ctx.run(['train', flag, '--batch', `stop${flag}`]);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { runPio } from './helpers.js';
+import { PIO_BIN, runPio } from './helpers.js';
 
 describe('pio (no storage needed)', () => {
   it('version prints the compatible PredictionIO version, bare, exit 0', async () => {
@@ -85,5 +85,19 @@ describe('pio (no storage needed)', () => {
     });
     expect(result.exitCode).toBe(1);
     expect(result.lines[0]).toMatch(/^\[ERROR\] \[Console\$\] PIO_STORAGE_SOURCES_PGSQL_URL uses the JDBC driver "mysql"/);
+  });
+});
+
+describe('pio global options', () => {
+  it('accepts upstream global options and multi-letter aliases before or after the command', async () => {
+    const result = await runPio(['--pio-home', '/x', 'version', '-ei', 'id', '--verbose', '-sk', '--', '--master', 'local']);
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toBe('0.14.0\n');
+  });
+
+  it('keeps stdout closable early (`| head -1`) without crashing', async () => {
+    const { execa } = await import('execa');
+    const result = await execa('bash', ['-c', `"${PIO_BIN}" help 2>&1 | head -1; echo "rc=\${PIPESTATUS[0]}"`], { reject: false });
+    expect(result.stdout).toMatch(/rc=1$/);
   });
 });

@@ -35,6 +35,9 @@ describe('apps', () => {
     expect(await apps.get(10)).toEqual({ id: 10, name: 'renamed', description: 'now described' });
     await apps.delete(11);
     expect((await apps.getAll()).map((a) => a.id)).toEqual([1, 10, 12]);
+    await apps.delete(12);
+    expect(await apps.insert({ id: 5, name: 'low explicit id' })).toBe(5);
+    expect(await apps.insert({ name: 'no reuse of deleted ids' })).toBe(13);
   });
 });
 

@@ -1,5 +1,6 @@
 import { request } from 'node:http';
 import { connect } from 'node:net';
+import type { Logger } from '../engine/types.js';
 import type { EngineInstance, Storage } from '../storage/index.js';
 import type { ConsoleLines } from '../workflow/context.js';
 import { engineVersionOf, locateEngine, readEngineVariant } from '../workflow/engine-variant.js';
@@ -117,7 +118,15 @@ export async function runDeploy(
     );
     console.info('Engine$', `Using engine instance ${instance.id} (variant ${instance.engineVariant}, trained ${instance.startTime.toISOString()})`);
     await warmEngine;
-    const load = (next: EngineInstance) => loadServingState({ storage, instance: next, variant, console });
+    // Until the server (and its structured logger) exists, engine log lines go to the console.
+    let structured: Logger | undefined;
+    const engineLog: Logger = {
+      debug: (message) => (structured ? structured.debug(message) : undefined),
+      info: (message) => (structured ? structured.info(message) : console.info('Engine$', message)),
+      warn: (message) => (structured ? structured.warn(message) : console.warn('Engine$', message)),
+      error: (message) => (structured ? structured.error(message) : console.error('Engine$', message)),
+    };
+    const load = (next: EngineInstance) => loadServingState({ storage, instance: next, variant, console, log: engineLog });
     const initialState = await load(instance);
 
     let feedback;
@@ -165,6 +174,13 @@ export async function runDeploy(
       log: server.app.log,
     });
     server.attachWatcher(watcher);
+    const engineChild = server.app.log.child({ source: 'engine' });
+    structured = {
+      debug: (message) => engineChild.debug(message),
+      info: (message) => engineChild.info(message),
+      warn: (message) => engineChild.warn(message),
+      error: (message) => engineChild.error(message),
+    };
 
     if (options.port !== 0) {
       const at = `http://${options.ip}:${options.port}`;

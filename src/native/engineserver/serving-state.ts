@@ -1,4 +1,4 @@
-import type { EngineContext } from '../engine/types.js';
+import type { EngineContext, Logger } from '../engine/types.js';
 import type { EngineInstance, Storage } from '../storage/index.js';
 import { createEngineContext, engineLogger, type ConsoleLines } from '../workflow/context.js';
 import { predictQuery, restoreModels } from '../workflow/core.js';
@@ -28,6 +28,8 @@ export async function loadServingState(options: {
   instance: EngineInstance;
   variant: EngineVariant;
   console: ConsoleLines;
+  /** The engine's logger (default: console lines); the server routes it into its structured log. */
+  log?: Logger | undefined;
   mode?: 'deploy' | 'batchpredict';
 }): Promise<ServingState> {
   const { storage, instance, variant, console } = options;
@@ -39,7 +41,7 @@ export async function loadServingState(options: {
   }
   const ctx = createEngineContext({
     events: createEventStore(storage),
-    log: engineLogger(console),
+    log: options.log ?? engineLogger(console),
     mode: options.mode ?? 'deploy',
     engineInstanceId: instance.id,
   });

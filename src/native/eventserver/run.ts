@@ -41,10 +41,17 @@ async function warmUp(storage: Storage): Promise<void> {
   }
 }
 
-function groupCommitTuning(env: NodeJS.ProcessEnv): { maxConcurrentBatches?: number } {
+/**
+ * Two batches committing at a time: while one waits for its WAL flush the next one fills up, so under
+ * load each INSERT carries many events (fewer statements and commits per event) and an idle server
+ * still inserts a lone event at once. `PIO_EVENTSERVER_CONCURRENT_COMMITS` overrides it.
+ */
+const DEFAULT_CONCURRENT_COMMITS = 2;
+
+function groupCommitTuning(env: NodeJS.ProcessEnv): { maxConcurrentBatches: number } {
   const raw = env.PIO_EVENTSERVER_CONCURRENT_COMMITS;
   const value = raw === undefined ? Number.NaN : Number(raw);
-  return Number.isInteger(value) && value > 0 ? { maxConcurrentBatches: value } : {};
+  return { maxConcurrentBatches: Number.isInteger(value) && value > 0 ? value : DEFAULT_CONCURRENT_COMMITS };
 }
 
 /** Opens storage and starts listening; the caller decides what stops it. */

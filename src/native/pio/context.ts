@@ -1,4 +1,5 @@
 import type { Storage } from '../storage/index.js';
+import { formatLogLine } from './console.js';
 
 /**
  * Opens storage from the environment (PIO_STORAGE_* → DATABASE_URL → embedded PostgreSQL), runs `fn`
@@ -6,7 +7,10 @@ import type { Storage } from '../storage/index.js';
  */
 export async function withStorage<T>(fn: (storage: Storage) => Promise<T>): Promise<T> {
   const { openStorage, resolveStorageSettings } = await import('../storage/index.js');
-  const storage = await openStorage(resolveStorageSettings(process.env));
+  // Embedded PostgreSQL start-up progress goes to stderr: stdout of list/show commands is parsed by scripts.
+  const storage = await openStorage(resolveStorageSettings(process.env), {
+    log: (line) => process.stderr.write(`${formatLogLine('INFO', 'Storage$', line)}`),
+  });
   try {
     return await fn(storage);
   } finally {

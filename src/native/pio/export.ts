@@ -4,7 +4,6 @@ import { createWriteStream } from 'node:fs';
 import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { once } from 'node:events';
 import { join } from 'node:path';
-import { formatEvent } from '../events/index.js';
 import type { EventScope, Storage } from '../storage/index.js';
 import { abort, pioLogger } from './console.js';
 import { withStorage } from './context.js';
@@ -60,6 +59,7 @@ async function runExport(options: { appid: number; output: string; channel?: str
 }
 
 async function writeEvents(storage: Storage, scope: EventScope, path: string): Promise<void> {
+  const { formatEvent } = await import('../events/index.js');
   const file = createWriteStream(path);
   const closed = once(file, 'close');
   closed.catch(() => {}); // a write error also surfaces from write/drain below

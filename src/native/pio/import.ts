@@ -3,7 +3,7 @@ import { stat } from 'node:fs/promises';
 import type { EventScope, Storage } from '../storage/index.js';
 import { abort, pioLogger } from './console.js';
 import { withStorage } from './context.js';
-import { eventLineSource, ImportLineError, listInputFiles, type ImportProgress } from './import-source.js';
+import type { ImportLineError, ImportProgress } from './import-source.js';
 
 /**
  * `pio import --appid <id> --input <path> [--channel <name>]` (spec §5.13). Unlike upstream the import
@@ -60,6 +60,7 @@ async function runImport(storage: Storage, options: { appid: number; input: stri
   );
   if (!inputExists) abort('FileToEvents$', `Input path ${options.input} does not exist.`);
   const scope = await resolveScope(storage, options.appid, options.channel, 'FileToEvents$');
+  const { eventLineSource, listInputFiles, ImportLineError } = await import('./import-source.js');
   const files = await listInputFiles(options.input);
   const started = Date.now();
   const progress = createProgressDisplay(started);
@@ -68,7 +69,7 @@ async function runImport(storage: Storage, options: { appid: number; input: stri
     result = await storage.events.importStream(scope, eventLineSource(files, { onProgress: progress.update }));
   } catch (error) {
     progress.done();
-    const lineError = findLineError(error);
+    const lineError = findLineError(error, ImportLineError);
     if (lineError) abort('FileToEvents$', lineError.message, 'Nothing was imported.');
     abort('FileToEvents$', `Import failed: ${error instanceof Error ? error.message : String(error)}`, 'Nothing was imported.');
   }
@@ -81,9 +82,9 @@ async function runImport(storage: Storage, options: { appid: number; input: stri
   fileToEvents.info('Done.');
 }
 
-function findLineError(error: unknown): ImportLineError | undefined {
+function findLineError(error: unknown, lineErrorClass: typeof ImportLineError): ImportLineError | undefined {
   for (let current = error; current instanceof Error; current = current.cause) {
-    if (current instanceof ImportLineError) return current;
+    if (current instanceof lineErrorClass) return current;
   }
   return undefined;
 }

@@ -29,12 +29,10 @@ export function registerStatusCommand(program: Command): void {
 
 function describeSource(source: SourceSettings): string {
   if (source.type === 'localfs') return `${source.name}: localfs at ${source.path}`;
-  const origin =
-    source.origin === 'pio-env'
-      ? `from PIO_STORAGE_SOURCES_${source.name}_*`
-      : source.origin === 'database-url'
-        ? 'from DATABASE_URL'
-        : 'embedded PostgreSQL (no PIO_STORAGE_SOURCES_* or DATABASE_URL set)';
+  if (source.origin === 'embedded') {
+    return `${source.name}: ${source.displayUrl} (no PIO_STORAGE_SOURCES_${source.name}_URL or DATABASE_URL set)`;
+  }
+  const origin = source.origin === 'pio-env' ? `from PIO_STORAGE_SOURCES_${source.name}_*` : 'from DATABASE_URL';
   return `${source.name}: jdbc ${source.displayUrl} (${origin})`;
 }
 
@@ -58,7 +56,7 @@ async function runStatus(): Promise<void> {
   try {
     settings = storageModule.resolveStorageSettings(process.env);
     logSettings(settings, (line) => management.info(line));
-    const storage = await storageModule.openStorage(settings);
+    const storage = await storageModule.openStorage(settings, { log: (line) => management.info(line) });
     try {
       await storage.verify((line) => storageLog.info(line));
     } finally {

@@ -23,11 +23,13 @@ export function lazyInit(db: Database, key: string, statements: readonly string[
   };
 }
 
-/** After an explicit id, move the serial sequence past it so later automatic ids do not collide. */
+/**
+ * After an explicit id, move the serial sequence past it so later automatic ids do not collide (spec
+ * Appendix B #15). Never backwards: ids of deleted rows are not handed out again.
+ */
 async function advanceSequence(client: Queryable, table: string): Promise<void> {
-  await client.query(
-    `SELECT setval(pg_get_serial_sequence('${table}', 'id'), GREATEST((SELECT max(id) FROM ${table}), 1))`,
-  );
+  const sequence = `${table}_id_seq`; // the name `serial` gives it, here and in upstream-created tables
+  await client.query(`SELECT setval('${sequence}', GREATEST((SELECT max(id) FROM ${table}), (SELECT last_value FROM ${sequence})))`);
 }
 
 const optional = (value: string | null): string | undefined => (value === null ? undefined : value);

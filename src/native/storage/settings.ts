@@ -4,7 +4,6 @@ import { z } from 'zod';
 import { pgsqlFromDatabaseUrl } from '../../config/database-url.js';
 import { UserError } from '../../lib/errors.js';
 import type {
-  JdbcSourceSettings,
   PgConnectionSettings,
   RepositoryKey,
   RepositorySettings,
@@ -295,4 +294,3 @@ function nonEmpty(value: string | undefined): string | undefined {
   return value === undefined || value.trim() === '' ? undefined : value;
 }
 
-export type { JdbcSourceSettings };

@@ -1,6 +1,6 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { getPassThroughArgs } from '../pio/argv.js';
-import { PioExit, pioLog } from '../pio/console.js';
+import { isPioVerbose, PioExit, pioLog } from '../pio/console.js';
 import type { Storage } from '../storage/index.js';
 import type { ConsoleLines } from './context.js';
 import { driverMemoryMb, reexecWithHeapLimit } from './driver-memory.js';
@@ -30,11 +30,16 @@ interface GlobalOptions {
 
 /** Engine failures are upstream console lines (`[ERROR] [Engine$] …`) and exit 1. */
 async function run(work: () => Promise<void>): Promise<void> {
+  // With --verbose, stack traces point into the engine's TypeScript sources (bundles carry source maps).
+  if (isPioVerbose()) process.setSourceMapsEnabled(true);
   try {
     await work();
   } catch (error) {
     if (error instanceof EngineWorkflowError) {
       consoleLines.error(error.logger, error.message);
+      // The engine's own stack is what a developer needs to fix a failing component.
+      const stack = (error.cause as { stack?: unknown } | undefined)?.stack;
+      if (isPioVerbose() && typeof stack === 'string') process.stderr.write(`${stack}\n`);
       throw new PioExit(error.exitCode);
     }
     throw error;

@@ -45,7 +45,11 @@ export async function runTrain(
     if (!engine.engineParams) {
       throw new EngineWorkflowError(`Engine factory ${engine.reference.spec} has no engineParams(key) for --engine-params-key ${options.engineParamsKey}.`);
     }
-    settings = settingsFromEngineParams(await engine.engineParams(options.engineParamsKey));
+    try {
+      settings = settingsFromEngineParams(await engine.engineParams(options.engineParamsKey));
+    } catch (error) {
+      throw new EngineWorkflowError(`${engine.reference.spec} engineParams('${options.engineParamsKey}') failed: ${errorMessage(error)}`, { cause: error });
+    }
     source = `${engine.reference.spec} engineParams('${options.engineParamsKey}')`;
   }
   const components = instantiateEngine(engine.definition, settings, source);

@@ -22,7 +22,11 @@ describe('recommendation template', () => {
     heldOut = events.filter((_, i) => i % 5 === 0).map((e) => ({ user: e.entityId, item: e.targetEntityId, rating: e.properties.rating }));
     trainedItems = new Set(events.filter((_, i) => i % 5 !== 0).map((e) => e.targetEntityId));
     const appId = await workspace.createApp();
-    await workspace.importEvents(appId, lines.filter((_, i) => i % 5 !== 0));
+    // A user known only from `buy` events (each counted as a rating of 4, as upstream does).
+    const buys = ['2', '3'].map((item) =>
+      JSON.stringify({ event: 'buy', entityType: 'user', entityId: 'buyer', targetEntityType: 'item', targetEntityId: item }),
+    );
+    await workspace.importEvents(appId, [...lines.filter((_, i) => i % 5 !== 0), ...buys]);
     const build = await workspace.pio(['build']);
     expect(build.output).toContain('Your engine is ready for training.');
     await workspace.pio(['train']);
@@ -76,6 +80,15 @@ describe('recommendation template', () => {
     const meanPercentile = percentiles.reduce((a, b) => a + b, 0) / percentiles.length;
     // Random order gives 0.5.
     expect(meanPercentile).toBeLessThan(0.35);
+  });
+
+  it('learns from buy events', async () => {
+    const { status, body } = await engine.query({ user: 'buyer', num: trainedItems.size });
+    expect(status).toBe(200);
+    const { itemScores } = body as ItemScores;
+    expect(itemScores).toHaveLength(trainedItems.size);
+    // Fitted to two ratings of 4 (shrunk by the regularisation), far above a low rating.
+    for (const item of ['2', '3']) expect(itemScores.find((s) => s.item === item)!.score).toBeGreaterThan(2.5);
   });
 
   it('rejects a query without num as a bad request', async () => {

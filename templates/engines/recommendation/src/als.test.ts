@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { predictRating, recommendItems, topK, trainAls, type AlsModel, type Rating } from './als.js';
+import { CholeskyDecomposition, Matrix } from 'ml-matrix';
+import { choleskySolveInPlace, predictRating, recommendItems, topK, trainAls, type AlsModel, type Rating } from './als.js';
 import { gaussian, seededRandom } from './random.js';
 
 // data/initial-events.json holds the shared MovieLens sample as `rate` events.
@@ -107,6 +108,9 @@ describe('trainAls', () => {
     );
     expect(Array.from(model.userFactors).every(Number.isFinite)).toBe(true);
     expect(Array.from(model.itemFactors).every(Number.isFinite)).toBe(true);
+    // Without regularisation, the single rating of user a is reproduced exactly.
+    const { users, items } = indexes(model);
+    expect(predictRating(model, users.get('a')!, items.get('x')!)).toBeCloseTo(5, 6);
   });
 
   it('rejects empty data and invalid params with messages naming them', () => {
@@ -124,5 +128,26 @@ describe('topK', () => {
     const scores = Float64Array.from({ length: 500 }, () => Math.round(random() * 50));
     const sorted = Array.from(scores.keys()).sort((a, b) => scores[b]! - scores[a]! || a - b);
     for (const k of [0, 1, 7, 100, 500, 600]) expect(topK(scores, k)).toEqual(sorted.slice(0, k));
+  });
+});
+
+describe('choleskySolveInPlace', () => {
+  it('agrees with ml-matrix on random positive definite systems', () => {
+    const random = seededRandom(21);
+    for (const k of [1, 2, 5, 10, 20]) {
+      const m = Matrix.rand(k + 3, k, { random });
+      const spd = m.transpose().mmul(m).add(Matrix.eye(k).mul(0.1));
+      const b = Float64Array.from({ length: k }, () => gaussian(random));
+      const expected = new CholeskyDecomposition(spd).solve(Matrix.columnVector(b)).getColumn(0);
+      const a = Float64Array.from(spd.to1DArray());
+      const x = Float64Array.from(b);
+      expect(choleskySolveInPlace(a, x, k)).toBe(true);
+      for (let i = 0; i < k; i++) expect(x[i]).toBeCloseTo(expected[i]!, 9);
+    }
+  });
+
+  it('reports a matrix that is not positive definite', () => {
+    expect(choleskySolveInPlace(Float64Array.from([1, 2, 2, 1]), Float64Array.from([1, 1]), 2)).toBe(false);
+    expect(choleskySolveInPlace(Float64Array.from([0, 0, 0, 0]), Float64Array.from([1, 1]), 2)).toBe(false);
   });
 });

@@ -1,4 +1,4 @@
-import { CholeskyDecomposition, Matrix } from 'ml-matrix';
+import { Matrix, pseudoInverse } from 'ml-matrix';
 import { gaussian, seededRandom } from './random.js';
 
 /** One explicit preference: `user` rated `item` with `rating`. */
@@ -77,10 +77,9 @@ export function trainAls(ratings: readonly Rating[], params: AlsParams): AlsMode
   const itemFactors = new Float64Array(itemIndex.size * rank);
   for (let i = 0; i < itemFactors.length; i++) itemFactors[i] = gaussian(random) * scale;
 
-  const solver = new NormalEquations(rank);
   for (let iteration = 0; iteration < numIterations; iteration++) {
-    solveSide(byUser, itemFactors, userFactors, lambda, solver);
-    solveSide(byItem, userFactors, itemFactors, lambda, solver);
+    solveSide(byUser, itemFactors, userFactors, lambda, rank);
+    solveSide(byItem, userFactors, itemFactors, lambda, rank);
   }
   return {
     rank,
@@ -138,61 +137,85 @@ function group(count: number, keys: Int32Array, others: Int32Array, values: Floa
   return { offsets, others: groupedOthers, values: groupedValues };
 }
 
-/** Reusable k×k normal-equation buffers; the solve itself is ml-matrix's Cholesky decomposition. */
-class NormalEquations {
-  readonly gram: Float64Array[];
-  readonly rhs: Float64Array;
-
-  constructor(readonly rank: number) {
-    this.gram = Array.from({ length: rank }, () => new Float64Array(rank));
-    this.rhs = new Float64Array(rank);
-  }
-
-  reset(): void {
-    for (const row of this.gram) row.fill(0);
-    this.rhs.fill(0);
-  }
-
-  solve(): Float64Array | undefined {
-    const cholesky = new CholeskyDecomposition(new Matrix(this.gram));
-    if (!cholesky.isPositiveDefinite()) return undefined;
-    return Float64Array.from(cholesky.solve(Matrix.columnVector(this.rhs)).getColumn(0));
-  }
-}
-
-function solveSide(grouped: Grouped, fixed: Float64Array, target: Float64Array, lambda: number, solver: NormalEquations): void {
-  const { rank, gram, rhs } = solver;
+/**
+ * Solves (YᵀY + λ·n·I)·x = Yᵀr for every entry of one side. The k×k systems are tiny (k = rank), so
+ * they are factorised in place (Cholesky) in one reused buffer: ml-matrix's CholeskyDecomposition
+ * allocates several matrices per solve, which made training several times slower (bench/engines/libraries.mjs).
+ */
+function solveSide(grouped: Grouped, fixed: Float64Array, target: Float64Array, lambda: number, rank: number): void {
+  const gram = new Float64Array(rank * rank);
+  const rhs = new Float64Array(rank);
   const { offsets, others, values } = grouped;
   const entries = offsets.length - 1;
   for (let e = 0; e < entries; e++) {
     const start = offsets[e]!;
     const end = offsets[e + 1]!;
-    solver.reset();
+    gram.fill(0);
+    rhs.fill(0);
     for (let n = start; n < end; n++) {
       const base = others[n]! * rank;
       const value = values[n]!;
       for (let a = 0; a < rank; a++) {
         const fa = fixed[base + a]!;
-        const row = gram[a]!;
-        for (let b = 0; b <= a; b++) row[b]! += fa * fixed[base + b]!;
+        const row = a * rank;
+        for (let b = 0; b <= a; b++) gram[row + b]! += fa * fixed[base + b]!;
         rhs[a]! += fa * value;
       }
     }
     const regularisation = lambda * (end - start);
-    for (let a = 0; a < rank; a++) {
-      const row = gram[a]!;
-      row[a]! += regularisation;
-      for (let b = 0; b < a; b++) gram[b]![a] = row[b]!;
+    for (let a = 0; a < rank; a++) gram[a * rank + a]! += regularisation;
+    if (!choleskySolveInPlace(gram, rhs, rank)) {
+      // Singular only when lambda is 0 and the entry has fewer ratings than the rank: solve the
+      // minimum-norm least-squares problem instead, as a rank-deficient ridge with a vanishing penalty.
+      target.set(minimumNormSolve(grouped, e, fixed, rank), e * rank);
+      continue;
     }
-    let solution = solver.solve();
-    if (solution === undefined) {
-      // Singular only when lambda is 0 and the entry has fewer ratings than the rank:
-      // a tiny ridge keeps the solve defined without changing well-posed cases.
-      for (let a = 0; a < rank; a++) gram[a]![a]! += 1e-9 + 1e-6 * gram[a]![a]!;
-      solution = solver.solve() ?? new Float64Array(rank);
-    }
-    target.set(solution, e * rank);
+    target.set(rhs, e * rank);
   }
+}
+
+/**
+ * Overwrites the lower triangle of the symmetric positive definite `a` (row-major, only the lower
+ * triangle is read) with its Cholesky factor L and `b` with the solution of a·x = b.
+ * Returns false, leaving garbage, when `a` is not positive definite.
+ */
+export function choleskySolveInPlace(a: Float64Array, b: Float64Array, k: number): boolean {
+  for (let j = 0; j < k; j++) {
+    let diagonal = a[j * k + j]!;
+    for (let p = 0; p < j; p++) diagonal -= a[j * k + p]! ** 2;
+    if (!(diagonal > 0)) return false;
+    const ljj = Math.sqrt(diagonal);
+    a[j * k + j] = ljj;
+    for (let i = j + 1; i < k; i++) {
+      let sum = a[i * k + j]!;
+      for (let p = 0; p < j; p++) sum -= a[i * k + p]! * a[j * k + p]!;
+      a[i * k + j] = sum / ljj;
+    }
+  }
+  for (let i = 0; i < k; i++) {
+    let sum = b[i]!;
+    for (let p = 0; p < i; p++) sum -= a[i * k + p]! * b[p]!;
+    b[i] = sum / a[i * k + i]!;
+  }
+  for (let i = k - 1; i >= 0; i--) {
+    let sum = b[i]!;
+    for (let p = i + 1; p < k; p++) sum -= a[p * k + i]! * b[p]!;
+    b[i] = sum / a[i * k + i]!;
+  }
+  return true;
+}
+
+/** Minimum-norm least-squares factors for one entry, via ml-matrix's SVD pseudo-inverse. */
+function minimumNormSolve(grouped: Grouped, entry: number, fixed: Float64Array, rank: number): Float64Array {
+  const { offsets, others, values } = grouped;
+  const rows: number[][] = [];
+  const targets: number[] = [];
+  for (let n = offsets[entry]!; n < offsets[entry + 1]!; n++) {
+    const base = others[n]! * rank;
+    rows.push(Array.from(fixed.subarray(base, base + rank)));
+    targets.push(values[n]!);
+  }
+  return Float64Array.from(pseudoInverse(new Matrix(rows)).mmul(Matrix.columnVector(targets)).getColumn(0));
 }
 
 function dot(a: Float64Array, aOffset: number, b: Float64Array, bOffset: number, length: number): number {
