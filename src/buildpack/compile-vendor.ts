@@ -64,7 +64,7 @@ export async function vendorPioDeploy(
  * marked `dev` (nested node_modules come along with their parent). Entries missing on disk are optional
  * packages for other platforms.
  */
-async function productionPackages(sourceRoot: string): Promise<string[]> {
+export async function productionPackages(sourceRoot: string): Promise<string[]> {
   let lock: { packages?: Record<string, { dev?: boolean }> };
   try {
     lock = JSON.parse(await readFile(join(sourceRoot, 'package-lock.json'), 'utf8')) as typeof lock;
@@ -88,7 +88,7 @@ async function productionPackages(sourceRoot: string): Promise<string[]> {
  * BUILD_DIR usually share one, and ~100 MB of node_modules then cost nothing) and copying otherwise.
  * Nothing writes into these files afterwards, so sharing inodes with the checkout is safe.
  */
-async function linkOrCopyTree(source: string, target: string, keep: (name: string) => boolean = () => true): Promise<void> {
+export async function linkOrCopyTree(source: string, target: string, keep: (name: string) => boolean = () => true): Promise<void> {
   const info = await lstat(source);
   if (info.isDirectory()) {
     await mkdir(target, { recursive: true, mode: info.mode & 0o777 });

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { registerPlatformCommands } from '../platform/commands.js';
 import { registerBuildpackCommands } from '../buildpack/compile-command.js';
 import { registerRuntimeCommands } from '../buildpack/runtime-commands.js';
+import { registerDistCommands } from '../distributions/pack-command.js';
 
 /**
  * Every pio-deploy subcommand is registered here, one line per area, so the whole command surface is
@@ -12,4 +13,5 @@ export function registerCommands(program: Command): void {
   registerPlatformCommands(program);
   registerBuildpackCommands(program);
   registerRuntimeCommands(program);
+  registerDistCommands(program);
 }

@@ -489,7 +489,3 @@ export type EnvValues = z.output<typeof envSchema>;
 export function variablesForPhase(phase: Phase): EnvName[] {
   return ENV_NAMES.filter((name) => ENV_VARIABLES[name].phases.includes(phase));
 }
-
-export function declarationOf(name: EnvName): VariableDeclaration {
-  return ENV_VARIABLES[name];
-}

@@ -1,7 +1,8 @@
+import type { DistributionKind } from '../distributions/catalog.js';
 import type { PioDeployConfig } from './load-config.js';
 import { elasticsearchStorageEnv } from './elasticsearch-url.js';
 
-export type DistributionKind = 'apache' | 'native';
+export type { DistributionKind };
 
 /**
  * The PIO_STORAGE_* variables PredictionIO needs, computed from DATABASE_URL / PIO_ELASTICSEARCH_URL.

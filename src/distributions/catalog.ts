@@ -14,7 +14,7 @@ const APACHE_ARCHIVE = 'https://archive.apache.org/dist';
 const MAVEN_CENTRAL = 'https://repo1.maven.org/maven2';
 const ELASTIC_DOWNLOADS = 'https://artifacts.elastic.co/downloads/elasticsearch';
 
-const digestAlgorithm = z.enum(['sha512', 'sha1']);
+const digestAlgorithm = z.enum(['sha512', 'sha256', 'sha1']);
 const checksumSourceSchema = z.object({ url: z.url(), algorithm: digestAlgorithm });
 const installStepSchema = z.discriminatedUnion('type', [
   /** Unpack a tarball (stripping its single top-level directory) into `dir` under the distribution root. */
@@ -28,6 +28,10 @@ const artifactSchema = z.object({
   title: z.string().min(1),
   url: z.string().min(1),
   sha512: z.string().regex(/^[0-9a-f]{128}$/).optional(),
+  /** A pinned SHA-256, for publishers that only publish SHA-256 (Adoptium); a SHA-512 pin wins over it. */
+  sha256: z.string().regex(/^[0-9a-f]{64}$/).optional(),
+  /** The file name shown in the build log when the URL's last segment is not telling (a cache path). */
+  fileName: z.string().min(1).optional(),
   /** Tried in order when no digest is pinned; a 404 moves on to the next. */
   checksumSources: z.array(checksumSourceSchema),
   install: installStepSchema,

@@ -1,8 +1,8 @@
 import { createHash, type Hash } from 'node:crypto';
 
-export type DigestAlgorithm = 'sha512' | 'sha1';
+export type DigestAlgorithm = 'sha512' | 'sha256' | 'sha1';
 
-const HEX_LENGTH: Record<DigestAlgorithm, number> = { sha512: 128, sha1: 40 };
+const HEX_LENGTH: Record<DigestAlgorithm, number> = { sha512: 128, sha256: 64, sha1: 40 };
 
 export function isDigest(value: string, algorithm: DigestAlgorithm): boolean {
   return new RegExp(`^[0-9a-f]{${HEX_LENGTH[algorithm]}}$`).test(value);

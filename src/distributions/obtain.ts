@@ -25,6 +25,8 @@ export interface ObtainedArtifact {
   downloadedBytes: number;
 }
 
+const DIGEST_LABEL: Record<DigestAlgorithm, string> = { sha512: 'SHA-512', sha256: 'SHA-256', sha1: 'SHA-1' };
+
 interface ExpectedDigest {
   algorithm: DigestAlgorithm;
   digest: string;
@@ -39,7 +41,7 @@ interface ExpectedDigest {
 export async function obtainArtifact(spec: ArtifactSpec, given: ObtainContext): Promise<ObtainedArtifact> {
   const context = withRetryReport(given);
   const { cache, output } = context;
-  const fileName = artifactFileName(spec.url);
+  const fileName = spec.fileName ?? artifactFileName(spec.url);
   const knownDigest = spec.sha512 ?? (await cache.digestForUrl(spec.url));
   if (knownDigest) {
     const cached = await cache.find(knownDigest);
@@ -51,7 +53,9 @@ export async function obtainArtifact(spec: ArtifactSpec, given: ObtainContext): 
 
   const expected: ExpectedDigest = spec.sha512
     ? { algorithm: 'sha512', digest: spec.sha512, source: 'pinned' }
-    : await publishedDigest(spec, context);
+    : spec.sha256
+      ? { algorithm: 'sha256', digest: spec.sha256, source: 'pinned' }
+      : await publishedDigest(spec, context);
 
   output.detail(`Downloading ${fileName} from ${redactUrl(spec.url)}`);
   const temp = await cache.tempFile();
@@ -69,12 +73,12 @@ export async function obtainArtifact(spec: ArtifactSpec, given: ObtainContext): 
   const sha512 = result.digests.sha512;
   if (!sha512 || actual !== expected.digest) {
     await cache.discard(temp);
-    const label = expected.algorithm === 'sha512' ? 'SHA-512' : 'SHA-1';
+    const label = DIGEST_LABEL[expected.algorithm];
     throw new UserError(
       `${fileName} failed verification: its ${label} is ${short(actual ?? '')}, expected ${short(expected.digest)} (${expected.source}).\n` +
         `The file is corrupt or not the expected one. Nothing was installed or cached.`,
       {
-        hint: spec.sha512
+        hint: spec.sha512 || spec.sha256
           ? `If ${spec.name}_URL points at a different build on purpose, set ${spec.name}_SHA512 to its digest.`
           : `Retry the build; if it fails again, the mirror serves a bad file: set ${spec.name}_URL to another mirror.`,
       },
@@ -82,7 +86,7 @@ export async function obtainArtifact(spec: ArtifactSpec, given: ObtainContext): 
   }
   const path = await cache.commit(temp, sha512, spec.url);
   output.detail(`Verified ${fileName} (${formatBytes(result.bytes)}, SHA-512 ${short(sha512)})`);
-  if (expected.algorithm !== 'sha512') {
+  if (expected.algorithm === 'sha1') {
     output.warn(
       `${fileName} could only be checked against a published SHA-1. Set ${spec.name}_SHA512=${sha512} to pin it.`,
     );

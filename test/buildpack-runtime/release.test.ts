@@ -218,6 +218,29 @@ describe('pio-deploy release', () => {
     expect(await argvs()).toEqual([SHOW, NEW, SYNC, TRAIN]);
   });
 
+  it('fails with the status of a failed sync import, and when the sync hook fails', async () => {
+    app = await createRuntimeApp({ spy: { commands: { 'app show': appShowOk, import: { exitCode: 6 } } } });
+    await app.write('data/create-sync-events', '#!/usr/bin/env bash\necho "{}" > data/sync-events.json\n', 0o755);
+    const importFails = await app.run(['release'], env);
+    expect(importFails.exitCode).toBe(6);
+    expect(importFails.stderr).toContain('pio import of data/sync-events.json failed');
+
+    await app.write('data/create-sync-events', '#!/usr/bin/env bash\nexit 8\n', 0o755);
+    const hookFails = await app.run(['release'], env);
+    expect(hookFails.exitCode).toBe(8);
+    expect(hookFails.stderr).toContain('data/create-sync-events failed with exit code 8');
+    expect(await argvs()).toEqual([SHOW, SYNC, SHOW]);
+  });
+
+  it('fails when pio app show prints no app id', async () => {
+    app = await createRuntimeApp({ spy: { commands: { 'app show': { stdout: ['something unexpected'] } } } });
+    await app.write('data/initial-events.json', '{}\n');
+    const result = await app.run(['release'], env);
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toContain("Could not find the app id of 'myapp'");
+    expect(await argvs()).toEqual([SHOW]);
+  });
+
   it("fails with pio train's exit code", async () => {
     app = await createRuntimeApp({ spy: { commands: { train: { exitCode: 9 } } } });
     const result = await app.run(['release'], {});

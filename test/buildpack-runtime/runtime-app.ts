@@ -13,7 +13,10 @@ export interface RuntimeApp {
   spyLog: string;
   /** Environment every run starts from: PATH for bash/node, a fixed memory budget, the spy log. */
   baseEnv: Record<string, string>;
+  /** Runs `bin/pio-deploy <args> --app-dir <dir>`. */
   run(args: string[], env?: Record<string, string>): ResultPromise<{ reject: false; env: Record<string, string>; extendEnv: false }>;
+  /** Runs `bin/pio-deploy <args>` in the app dir, for commands without --app-dir. */
+  runPlain(args: string[], env?: Record<string, string>): ResultPromise<{ reject: false; env: Record<string, string>; extendEnv: false }>;
   calls(): Promise<SpyCall[]>;
   write(path: string, content: string, mode?: number): Promise<void>;
   cleanup(): Promise<void>;
@@ -36,6 +39,8 @@ export async function createRuntimeApp(options: { engine?: boolean; spy?: SpyPio
     baseEnv,
     run: (args, env = {}) =>
       execa(CLI, [...args, '--app-dir', dir], { reject: false, env: { ...baseEnv, ...env }, extendEnv: false, cwd: dir }),
+    runPlain: (args, env = {}) =>
+      execa(CLI, args, { reject: false, env: { ...baseEnv, ...env }, extendEnv: false, cwd: dir }),
     calls: () => readSpyCalls(spyLog),
     async write(path, content, mode) {
       await mkdir(join(dir, path, '..'), { recursive: true });

@@ -89,12 +89,18 @@ describe('engine server (pio deploy)', () => {
     await trained();
     const first = await deployed();
     const port = Number(new URL(first.url).port);
-    const second = await deployed([], port);
+    // The second server enforces a server key on /stop and /reload (upstream key-auth-enforced).
+    const second = await deploy(ctx, [], { port, env: { PIO_SERVER_ACCESS_KEY: 'server-secret' } });
+    servers.push(second);
     expect(second.output()).not.toContain('Nothing at');
     expect(await first.exited).toBe(0);
     expect((await query(second.url, '{}')).status).toBe(200);
 
-    const undeploy = await ctx.run(['undeploy', '--ip', '127.0.0.1', '--port', String(port)]);
+    const refused = await ctx.run(['undeploy', '--ip', '127.0.0.1', '--port', String(port)]);
+    expect(refused.exitCode).toBe(1);
+    expect(refused.stdout).toContain('or an existing engine server is not responding properly (HTTP 401). Unable to undeploy.');
+    expect((await fetch(`${second.url}/reload`, { method: 'POST' })).status).toBe(401);
+    const undeploy = await ctx.run(['undeploy', '--ip', '127.0.0.1', '--port', String(port)], { env: { PIO_SERVER_ACCESS_KEY: 'server-secret' } });
     expect(undeploy.exitCode, undeploy.stdout).toBe(0);
     expect(undeploy.stdout).toContain(`[INFO] [Engine$] Undeploying any existing engine instance at http://127.0.0.1:${port}`);
     expect(await second.exited).toBe(0);

@@ -101,3 +101,23 @@ describe('pio global options', () => {
     expect(result.stdout).toMatch(/rc=1$/);
   });
 });
+
+describe('pio with an unreachable database', () => {
+  it('app list fails with the storage error and a hint, exit 1, no password', async () => {
+    const result = await runPio(['app', 'list'], {
+      env: {
+        PATH: process.env.PATH ?? '',
+        PIO_STORAGE_SOURCES_PGSQL_TYPE: 'jdbc',
+        PIO_STORAGE_SOURCES_PGSQL_URL: 'jdbc:postgresql://127.0.0.1:1/pio?sslmode=disable',
+        PIO_STORAGE_SOURCES_PGSQL_USERNAME: 'pio',
+        PIO_STORAGE_SOURCES_PGSQL_PASSWORD: 'hunter2-secret',
+      },
+    });
+    expect(result.exitCode).toBe(1);
+    expect(result.lines[0]).toMatch(/^\[ERROR\] \[Console\$\] Storage is unavailable .*ECONNREFUSED/);
+    expect(result.lines[1]).toBe(
+      '[ERROR] [Console$] Check the database settings (PIO_STORAGE_SOURCES_*, DATABASE_URL) and run `pio status`.',
+    );
+    expect(result.stdout + result.stderr).not.toContain('hunter2-secret');
+  });
+});

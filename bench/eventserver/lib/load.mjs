@@ -2,6 +2,7 @@
 // previous one is answered, over keep-alive connections to a loopback address. Bounded by a request
 // count; records the latency of every request.
 import { Agent, request } from 'node:http';
+import { connect } from 'node:net';
 
 /** Latency percentiles in milliseconds from a list of nanosecond durations. */
 export function summarize(durationsNs, seconds, extra = {}) {
@@ -79,6 +80,94 @@ export async function operationLoad({ concurrency, total, operation }) {
     }
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  return summarize(durations, seconds, { failures });
+}
+
+/**
+ * One keep-alive HTTP/1.1 connection speaking just enough of the protocol for these servers (responses
+ * with Content-Length, no pipelining). Much cheaper per request than node:http's client, so on a small
+ * machine the load generator takes less CPU away from the server it measures.
+ */
+class RawConnection {
+  constructor(host, port) {
+    this.host = host;
+    this.port = port;
+    this.pending = undefined;
+    this.buffer = Buffer.alloc(0);
+  }
+
+  open() {
+    return new Promise((resolve, reject) => {
+      this.socket = connect({ host: this.host, port: this.port }, resolve);
+      this.socket.setNoDelay(true);
+      this.socket.once('error', reject);
+      this.socket.on('data', (chunk) => this.onData(chunk));
+      this.socket.on('close', () => this.pending?.reject(new Error('connection closed')));
+    });
+  }
+
+  onData(chunk) {
+    this.buffer = this.buffer.length === 0 ? chunk : Buffer.concat([this.buffer, chunk]);
+    const headerEnd = this.buffer.indexOf('\r\n\r\n');
+    if (headerEnd < 0) return;
+    const head = this.buffer.subarray(0, headerEnd).toString('latin1');
+    const match = /\r\ncontent-length:\s*(\d+)/i.exec(head);
+    if (!match) {
+      this.pending?.reject(new Error(`response without content-length: ${head}`));
+      return;
+    }
+    const end = headerEnd + 4 + Number(match[1]);
+    if (this.buffer.length < end) return;
+    const status = Number(head.slice(9, 12));
+    const body = this.buffer.subarray(headerEnd + 4, end).toString('utf8');
+    this.buffer = this.buffer.subarray(end);
+    const pending = this.pending;
+    this.pending = undefined;
+    pending?.resolve({ status, text: body });
+  }
+
+  post(path, body) {
+    return new Promise((resolve, reject) => {
+      this.pending = { resolve, reject };
+      this.socket.write(
+        `POST ${path} HTTP/1.1\r\nHost: ${this.host}:${this.port}\r\nContent-Type: application/json\r\n` +
+          `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+      );
+    });
+  }
+
+  close() {
+    this.socket.destroy();
+  }
+}
+
+/** httpLoad over RawConnections: same closed loop, same measurements, less client CPU. */
+export async function rawHttpLoad({ url, concurrency, total, bodyFor, expectStatus = 201 }) {
+  const { hostname, port, pathname, search } = new URL(url);
+  const path = `${pathname}${search}`;
+  const connections = Array.from({ length: concurrency }, () => new RawConnection(hostname, Number(port)));
+  await Promise.all(connections.map((connection) => connection.open()));
+  const durations = [];
+  let next = 0;
+  let failures = 0;
+  const started = process.hrtime.bigint();
+  const worker = async (connection) => {
+    for (;;) {
+      const i = next++;
+      if (i >= total) return;
+      const body = bodyFor(i);
+      const t0 = process.hrtime.bigint();
+      const response = await connection.post(path, body);
+      durations.push(Number(process.hrtime.bigint() - t0));
+      if (response.status !== expectStatus) failures++;
+    }
+  };
+  try {
+    await Promise.all(connections.map(worker));
+  } finally {
+    for (const connection of connections) connection.close();
+  }
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   return summarize(durations, seconds, { failures });
 }

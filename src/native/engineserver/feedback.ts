@@ -1,5 +1,6 @@
 import { randomInt } from 'node:crypto';
 import { Agent, request } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 
 export interface FeedbackSettings {
   eventServerIp: string;
@@ -40,7 +41,10 @@ export function isoWithOffset(date: Date): string {
  * travels in the request URL and is never logged.
  */
 export function createFeedbackSender(settings: FeedbackSettings, log: FeedbackLog) {
-  const agent = new Agent({ keepAlive: true, maxSockets: 8 });
+  // Upstream speaks plain http; an event server reached through a TLS-terminating router on 443 needs https.
+  const secure = settings.eventServerPort === 443;
+  const agent = secure ? new HttpsAgent({ keepAlive: true, maxSockets: 8 }) : new Agent({ keepAlive: true, maxSockets: 8 });
+  const post = secure ? httpsRequest : request;
   const host = settings.eventServerIp === '0.0.0.0' ? '127.0.0.1' : settings.eventServerIp;
   const path = `/events.json?accessKey=${encodeURIComponent(settings.accessKey)}`;
 
@@ -62,7 +66,7 @@ export function createFeedbackSender(settings: FeedbackSettings, log: FeedbackLo
       };
       if (isObject(queryJson) && typeof queryJson.prId === 'string') event.prId = queryJson.prId;
       const body = JSON.stringify(event);
-      const req = request(
+      const req = post(
         { agent, host, port: settings.eventServerPort, method: 'POST', path, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
         (res) => {
           res.resume();

@@ -68,8 +68,8 @@ export function createEngineServer(options: EngineServerOptions): EngineServer {
   });
 
   app.post('/queries.json', async (request, reply) => {
-    const receivedAt = new Date();
     const started = performance.now();
+    const receivedAt = options.feedback ? new Date() : undefined;
     const served = state;
     const raw = typeof request.body === 'string' ? request.body : '';
     let queryJson: unknown;
@@ -96,7 +96,7 @@ export function createEngineServer(options: EngineServerOptions): EngineServer {
       return sendJson(reply, 500, { message: `Query failed: ${errorMessage(error)}` });
     }
     const body = options.feedback
-      ? options.feedback.send({ engineInstanceId: served.instance.id, queryJson, predictionJson, receivedAt })
+      ? options.feedback.send({ engineInstanceId: served.instance.id, queryJson, predictionJson, receivedAt: receivedAt ?? new Date() })
       : predictionJson;
     const seconds = (performance.now() - started) / 1000;
     stats.requestCount += 1;

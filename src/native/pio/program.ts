@@ -105,6 +105,10 @@ function reportFailure(error: unknown): number {
   }
   const message = error instanceof Error ? error.message : String(error);
   log.error(message);
+  // By name: importing the storage module here would slow down every `pio` start.
+  if (error instanceof Error && error.name === 'StorageUnavailableError') {
+    log.error('Check the database settings (PIO_STORAGE_SOURCES_*, DATABASE_URL) and run `pio status`.');
+  }
   if (isPioVerbose() && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
   return 1;
 }

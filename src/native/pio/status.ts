@@ -75,7 +75,7 @@ async function runStatus(): Promise<void> {
     management.error(error instanceof Error ? error.message : String(error));
     if (isUserError(error) && error.hint) management.error(error.hint);
     if (settings) {
-      management.error('The following shows the error message from the storage backend(s) configured:');
+      management.error('Configured storage:');
       logSettings(settings, (line) => management.error(line));
     }
     throw new PioExit(1);

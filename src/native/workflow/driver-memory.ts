@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { getHeapStatistics } from 'node:v8';
 
 /**
  * Spark arguments after `--` are accepted and ignored, except the driver memory (`--driver-memory 2g`,
@@ -36,11 +37,20 @@ export function driverMemoryMb(sparkArgs: readonly string[]): number | undefined
 }
 
 /**
+ * True when this Node already runs with about that heap (e.g. NODE_OPTIONS=--max-old-space-size set by
+ * the caller): V8's limit is the old space plus a young generation of up to a few dozen MiB.
+ */
+function heapLimitMatches(mb: number): boolean {
+  const limitMb = getHeapStatistics().heap_size_limit / (1024 * 1024);
+  return limitMb >= mb && limitMb <= mb + Math.max(64, mb * 0.1);
+}
+
+/**
  * Re-runs this `pio` invocation in a Node with `--max-old-space-size=<mb>` unless this process already is
  * that child. Resolves with the child's exit code, or `undefined` when no re-exec is needed.
  */
 export async function reexecWithHeapLimit(mb: number | undefined, log: (message: string) => void): Promise<number | undefined> {
-  if (mb === undefined || process.env[HEAP_MARKER] === String(mb)) return undefined;
+  if (mb === undefined || process.env[HEAP_MARKER] === String(mb) || heapLimitMatches(mb)) return undefined;
   const script = process.argv[1];
   if (!script) return undefined;
   log(`Node heap limit set to ${mb} MB (from the Spark driver memory).`);

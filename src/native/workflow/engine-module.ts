@@ -84,7 +84,9 @@ function contentHashOf(inputs: Record<string, string>): string {
 async function isFresh(engineDir: string, entry: BundleEntry): Promise<boolean> {
   if (!(await stat(join(engineDir, entry.bundle)).catch(() => undefined))) return false;
   for (const [input, hash] of Object.entries(entry.inputs)) {
-    if ((await fileHash(join(engineDir, input))) !== hash) return false;
+    // A source that is gone (e.g. left out of a slug) cannot have changed the bundle; only edits count.
+    const current = await fileHash(join(engineDir, input));
+    if (current !== undefined && current !== hash) return false;
   }
   return true;
 }
