@@ -165,3 +165,37 @@ export const S3_JARS: readonly ArtifactSpec[] = [
 export function supportedApacheVersions(): string[] {
   return APACHE_RELEASES.map((entry) => entry.version);
 }
+
+/**
+ * Java 8 for Apache distributions (`pio build` runs sbt; `pio train/deploy` run Spark 2.x, which needs 8).
+ * Eclipse Temurin 8u452-b09 JDK. Adoptium publishes only SHA-256 (`<file>.sha256.txt`); the digests
+ * pinned here are those published values, as also recorded in the official eclipse-temurin:8 image
+ * Dockerfiles. Installed to `<app>/.jdk`; `JDK_URL`/`JDK_SHA512` replace it.
+ */
+export const JDK_RELEASE = '8u452-b09';
+const TEMURIN_8 = 'https://github.com/adoptium/temurin8-binaries/releases/download/jdk8u452-b09';
+const JDK_BUILDS: Record<string, { file: string; sha256: string }> = {
+  x64: {
+    file: 'OpenJDK8U-jdk_x64_linux_hotspot_8u452b09.tar.gz',
+    sha256: '9448308a21841960a591b47927cf2d44fdc4c0533a5f8111a4b243a6bafb5d27',
+  },
+  arm64: {
+    file: 'OpenJDK8U-jdk_aarch64_linux_hotspot_8u452b09.tar.gz',
+    sha256: 'd8a1aecea0913b7a1e0d737ba6f7ea99059b3f6fd17813d4a24e8b3fc3aee278',
+  },
+};
+
+/** The JDK 8 build for a Node-style CPU name (`process.arch`), or undefined when none is catalogued. */
+export function jdkArtifact(arch: string): ArtifactSpec | undefined {
+  const build = JDK_BUILDS[arch];
+  if (!build) return undefined;
+  const url = `${TEMURIN_8}/${build.file}`;
+  return artifactSchema.parse({
+    name: 'JDK',
+    title: `Eclipse Temurin JDK ${JDK_RELEASE}`,
+    url,
+    sha256: build.sha256,
+    checksumSources: [{ url: `${url}.sha256.txt`, algorithm: 'sha256' }],
+    install: { type: 'unpack', dir: '' },
+  });
+}

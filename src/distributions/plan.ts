@@ -1,7 +1,7 @@
 import { UserError } from '../lib/errors.js';
 import { isDigest, normaliseDigest } from './checksum.js';
 import { POSTGRESQL_DRIVER, S3_JARS, sparkArtifact, type ArtifactSpec, type DistributionKind } from './catalog.js';
-import { nativeDistributionArtifacts } from './native.js';
+import { nativeDistributionArtifacts, type NativePack } from './native.js';
 import { redactUrl } from './redact.js';
 import type { DistributionChoice } from './select.js';
 
@@ -25,9 +25,20 @@ export interface OptionalParts {
 
 export type OverrideEnv = Record<string, string | undefined>;
 
-export function planDistribution(choice: DistributionChoice, parts: OptionalParts, env: OverrideEnv): DistributionPlan {
+/** Distributions that come from this build rather than from the catalog. */
+export interface LocalSources {
+  /** The native distribution packed from the buildpack's checkout (unused when NATIVE_DIST_URL is set). */
+  nativePack?: NativePack | undefined;
+}
+
+export function planDistribution(
+  choice: DistributionChoice,
+  parts: OptionalParts,
+  env: OverrideEnv,
+  local: LocalSources = {},
+): DistributionPlan {
   if (choice.kind === 'native') {
-    const native = nativeDistributionArtifacts(env);
+    const native = nativeDistributionArtifacts(env, local.nativePack);
     return { kind: 'native', version: native.version, title: native.title, artifacts: native.artifacts.map((a) => withOverrides(a, env)) };
   }
   const release = choice.apacheRelease;
@@ -61,6 +72,8 @@ export function withOverrides(artifact: ArtifactSpec, env: OverrideEnv): Artifac
   if (url) {
     result.url = checkUrl(url, urlVar);
     delete result.sha512;
+    delete result.sha256;
+    delete result.fileName;
     result.checksumSources = [{ url: sideFileUrl(result.url, '.sha512'), algorithm: 'sha512' }];
   }
   const sha = env[shaVar];
