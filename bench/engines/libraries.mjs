@@ -12,7 +12,7 @@
 import { build } from 'esbuild';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { cpus, totalmem, tmpdir } from 'node:os';
+import { cpus, loadavg, totalmem, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { RandomForestClassifier } from 'ml-random-forest';
@@ -20,6 +20,7 @@ import { GaussianNB } from 'ml-naivebayes';
 import { trainAlsWithMlMatrix } from './lib/als-ml-matrix.mjs';
 import { syntheticRatingEvents } from './lib/ratings.mjs';
 
+const loadAtStart = loadavg()[0];
 const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
 const CLASSIFICATION = join(ROOT, 'templates/engines/classification');
 const RECOMMENDATION = join(ROOT, 'templates/engines/recommendation');
@@ -202,7 +203,7 @@ const output = `${table(forestRows)}\n\n${table(bayesRows)}\n\n${table(alsRows)}
 process.stdout.write(`${output}\n`);
 
 if (write) {
-  const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM, Node ${process.version}`;
+  const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM, Node ${process.version}, load average ${loadAtStart.toFixed(1)} at the start and ${loadavg()[0].toFixed(1)} at the end (other work shares the machine)`;
   const section = [
     '<!-- engines-libraries:start -->',
     '## Engines: numeric libraries',

@@ -11,7 +11,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { cpus, totalmem, tmpdir } from 'node:os';
+import { cpus, loadavg, totalmem, tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { httpLoad } from '../eventserver/lib/load.mjs';
@@ -19,6 +19,7 @@ import { freePort, startBenchPostgres } from '../eventserver/lib/postgres.mjs';
 import { rssMb, sampleRss, sleep, spawnNode, stopChild, waitFor } from '../eventserver/lib/process.mjs';
 import { syntheticRatingEvents } from './lib/ratings.mjs';
 
+const loadAtStart = loadavg()[0];
 const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
 const PIO = join(ROOT, 'bin/pio');
 const TEMPLATE = join(ROOT, 'templates/engines/recommendation');
@@ -230,7 +231,7 @@ const table = report(results);
 process.stdout.write(`${table}\n`);
 
 if (write) {
-  const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM, Node ${process.version}`;
+  const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM, Node ${process.version}, load average ${loadAtStart.toFixed(1)} at the start and ${loadavg()[0].toFixed(1)} at the end (other work shares the machine)`;
   const section = [
     '<!-- engines:start -->',
     '## Engines (recommendation template)',

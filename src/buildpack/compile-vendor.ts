@@ -1,5 +1,5 @@
-import { chmod, copyFile, cp, link, lstat, mkdir, mkdtemp, readdir, readFile, readlink, rename, rm, stat, symlink } from 'node:fs/promises';
-import { join, relative, sep } from 'node:path';
+import { chmod, copyFile, cp, link, lstat, mkdir, mkdtemp, readdir, readFile, readlink, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { dirname, join, relative, sep } from 'node:path';
 import { UserError } from '../lib/errors.js';
 
 /** Where pio-deploy itself lives inside the slug (team interface). */
@@ -21,7 +21,15 @@ export interface VendorResult {
 export async function vendorPioDeploy(
   sourceRoot: string,
   appDir: string,
-  options: { nodeHome?: string | undefined } = {},
+  options: {
+    nodeHome?: string | undefined;
+    /**
+     * The pio-deploy CLI inside an installed native distribution (`lib/pio-deploy/dist/cli/main.js`), as
+     * an import specifier from `.pio-deploy/bin/`. When given, only a launcher for it is vendored: the
+     * distribution already carries the same runtime and its production node_modules.
+     */
+    runtimeMain?: string | undefined;
+  } = {},
 ): Promise<VendorResult> {
   for (const required of ['bin/pio-deploy', 'dist/cli/main.js', 'package.json']) {
     if (!(await exists(join(sourceRoot, required)))) {
@@ -34,12 +42,17 @@ export async function vendorPioDeploy(
   try {
     const root = join(staging, 'pkg');
     await mkdir(root);
-    await linkOrCopyTree(join(sourceRoot, 'bin'), join(root, 'bin'));
-    await linkOrCopyTree(join(sourceRoot, 'dist'), join(root, 'dist'), (name) => !/\.(map|d\.ts)$/.test(name));
-    await linkOrCopyTree(join(sourceRoot, 'package.json'), join(root, 'package.json'));
-    const packages = await productionPackages(sourceRoot);
-    for (const packagePath of packages) {
-      await linkOrCopyTree(join(sourceRoot, packagePath), join(root, packagePath));
+    let packages: string[] = [];
+    if (options.runtimeMain) {
+      await writeRuntimeLauncher(join(root, 'bin', 'pio-deploy'), options.runtimeMain);
+    } else {
+      await linkOrCopyTree(join(sourceRoot, 'bin'), join(root, 'bin'));
+      await linkOrCopyTree(join(sourceRoot, 'dist'), join(root, 'dist'), (name) => !/\.(map|d\.ts)$/.test(name));
+      await linkOrCopyTree(join(sourceRoot, 'package.json'), join(root, 'package.json'));
+      packages = await productionPackages(sourceRoot);
+      for (const packagePath of packages) {
+        await linkOrCopyTree(join(sourceRoot, packagePath), join(root, packagePath));
+      }
     }
     let nodeVendored = false;
     if (options.nodeHome) {
@@ -57,6 +70,23 @@ export async function vendorPioDeploy(
   } finally {
     await rm(staging, { recursive: true, force: true });
   }
+}
+
+/**
+ * `pio-deploy` as a thin launcher for the runtime inside the native distribution. Node resolves the
+ * import relative to this file, so the slug can move (build dir at build time, /app at run time).
+ */
+export async function writeRuntimeLauncher(path: string, runtimeMain: string): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  const script =
+    '#!/usr/bin/env node\n' +
+    '// pio-deploy, running the copy of its runtime that the native PredictionIO distribution carries.\n' +
+    // A plain import() call: this file has no package.json of its own, so it may load as CommonJS.
+    `import(${JSON.stringify(runtimeMain)}).catch((error) => {\n` +
+    "  console.error(' !     pio-deploy could not load its runtime from the PredictionIO distribution:', error.message);\n" +
+    '  process.exit(1);\n' +
+    '});\n';
+  await writeFile(path, script, { mode: 0o755 });
 }
 
 /**

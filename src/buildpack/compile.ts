@@ -6,10 +6,12 @@ import { createOutput, type Output } from '../lib/output.js';
 import { ArtifactCache } from '../distributions/cache.js';
 import { DEFAULT_FETCH_OPTIONS, type FetchOptions } from '../distributions/fetch.js';
 import { DISTRIBUTION_DIR, installDistribution } from '../distributions/install.js';
-import { planDistribution } from '../distributions/plan.js';
 import { formatBytes } from '../distributions/progress.js';
 import { redactSecrets, secretValuesOf } from '../distributions/redact.js';
-import { chooseDistribution, readEngineHints } from '../distributions/select.js';
+import { readEngineHints } from '../distributions/select.js';
+import { JDK_DIR } from '../distributions/jdk.js';
+import type { ObtainContext } from '../distributions/obtain.js';
+import { chooseAndPlan, NATIVE_CLI_MAIN, sameRuntime, setUpJdk, type JdkSetup } from './compile-steps.js';
 import { buildEngine } from './compile-engine.js';
 import { compileSettingsFrom } from './compile-settings.js';
 import { VENDOR_DIR, diskUsage, vendorPioDeploy } from './compile-vendor.js';
@@ -83,46 +85,52 @@ async function compileApp(
 
   const hints = await readEngineHints(buildDir);
   const hasEngineJson = await exists(join(buildDir, 'engine.json'));
-  const choice = chooseDistribution({ PIO_DISTRIBUTION: settings.distribution, PIO_VERSION: settings.pioVersion }, hints);
-  const plan = planDistribution(
-    choice,
-    {
-      s3: settings.s3BucketName !== undefined,
-      elasticsearch: settings.elasticsearchUrl !== undefined,
-      sparkVersion: settings.sparkVersion,
-      hadoopLine: settings.hadoopLine,
-    },
-    env,
-  );
-
-  output.topic(`Installing ${plan.title}`);
-  output.detail(`Chosen: ${choice.reason}`);
-  for (const warning of choice.warnings) output.warn(warning);
+  const role = appRole({ hasEngineJson, runAsEventServer: settings.runAsEventServer });
   const cache = new ArtifactCache(options.cacheDir);
-  const installed = await installDistribution(plan, buildDir, {
+  const context: ObtainContext = {
     cache,
     output,
     fetch: fetchOptionsFrom(env),
     write: (text) => stdout.write(text),
     isTTY: options.isTTY ?? false,
-  });
+  };
+  const { choice, plan, nativePack } = await chooseAndPlan({ settings, hints, role, env, sourceRoot: options.sourceRoot, cache, output });
+  let installed;
+  try {
+    installed = await installDistribution(plan, buildDir, context);
+  } finally {
+    await nativePack?.cleanup();
+  }
   output.detail(`Installed into ${DISTRIBUTION_DIR}/ (${formatBytes(installed.downloadedBytes)} downloaded)`);
-  const pruned = await cache.retainOnly(installed.manifest.artifacts.map((artifact) => artifact.sha512));
+  const used = installed.manifest.artifacts.map((artifact) => artifact.sha512);
+
+  let jdk: JdkSetup = { javaHome: undefined };
+  if (choice.kind === 'apache') {
+    jdk = await setUpJdk(join(buildDir, JDK_DIR), buildDir, env, context);
+    if (jdk.sha512) used.push(jdk.sha512);
+  }
+  const pruned = await cache.retainOnly(used);
   if (pruned > 0) output.detail(`Removed ${pruned} unused file${pruned === 1 ? '' : 's'} from the build cache`);
 
   output.topic('Installing pio-deploy');
-  const vendored = await vendorPioDeploy(options.sourceRoot, buildDir, { nodeHome: options.nodeHome });
+  const runtimeMain = (await sameRuntime(installed.dir, options.sourceRoot))
+    ? `../../${DISTRIBUTION_DIR}/${NATIVE_CLI_MAIN}`
+    : undefined;
+  const vendored = await vendorPioDeploy(options.sourceRoot, buildDir, { nodeHome: options.nodeHome, runtimeMain });
   output.detail(
-    `${VENDOR_DIR}/: ${vendored.packages} packages, ${formatBytes(vendored.bytes)}` +
+    (runtimeMain
+      ? `${VENDOR_DIR}/: launcher for the runtime in ${DISTRIBUTION_DIR}/lib/pio-deploy, ${formatBytes(vendored.bytes)}`
+      : `${VENDOR_DIR}/: ${vendored.packages} packages, ${formatBytes(vendored.bytes)}`) +
       (vendored.nodeVendored ? ' (includes Node)' : ''),
   );
 
-  if (hasEngineJson) {
+  // An event-server app never runs the engine, so its code is not built (it may not even be a native engine).
+  if (hasEngineJson && role === 'engine') {
     output.topic('Building the engine (pio build)');
     await buildEngine({
       appDir: buildDir,
       distDir: installed.dir,
-      env: buildEnv(env, installed.dir, options.nodeHome),
+      env: buildEnv(env, installed.dir, options.nodeHome, jdk.javaHome),
       verbose: settings.verbose,
       mavenRepo: settings.mavenRepo,
       secrets,
@@ -132,7 +140,6 @@ async function compileApp(
     output.detail('Engine built');
   }
 
-  const role = appRole({ hasEngineJson, runAsEventServer: settings.runAsEventServer });
   output.topic(role === 'engine' ? 'Configuring the engine app' : 'Configuring the event server app');
   const procfile = await ensureProcfile(buildDir, role);
   output.detail(procfile === 'kept' ? "Using the app's Procfile" : `Wrote Procfile (${role} processes)`);
@@ -144,19 +151,26 @@ async function compileApp(
   if (removed.length > 0) output.detail(`Removed ${removed.join(', ')}`);
   output.detail(
     `Slug parts: ${DISTRIBUTION_DIR}/ ${formatBytes(await diskUsage(installed.dir))}, ` +
-      `${VENDOR_DIR}/ ${formatBytes(vendored.bytes)}`,
+      `${VENDOR_DIR}/ ${formatBytes(vendored.bytes)}` +
+      (jdk.sha512 ? `, ${JDK_DIR}/ ${formatBytes(await diskUsage(join(buildDir, JDK_DIR)))}` : ''),
   );
   return { downloadedBytes: installed.downloadedBytes, distribution: plan.title, procfile };
 }
 
 /** The engine build sees the platform's environment plus the allowed config vars and the dist's tools. */
-function buildEnv(
+export function buildEnv(
   env: Record<string, string | undefined>,
   distDir: string,
   nodeHome: string | undefined,
+  javaHome: string | undefined,
 ): Record<string, string | undefined> {
-  const path = [join(distDir, 'bin'), ...(nodeHome ? [join(nodeHome, 'bin')] : []), env.PATH ?? ''].filter(Boolean);
-  return { ...env, PATH: path.join(':'), PIO_HOME: distDir };
+  const path = [
+    join(distDir, 'bin'),
+    ...(javaHome ? [join(javaHome, 'bin')] : []),
+    ...(nodeHome ? [join(nodeHome, 'bin')] : []),
+    env.PATH ?? '',
+  ].filter(Boolean);
+  return { ...env, PATH: path.join(':'), PIO_HOME: distDir, ...(javaHome ? { JAVA_HOME: javaHome } : {}) };
 }
 
 /** Build by-products that must not reach the slug (spec §3.3 step 9, §4 W17). */
@@ -185,7 +199,7 @@ async function removeLeftovers(buildDir: string): Promise<string[]> {
   return removed;
 }
 
-function fetchOptionsFrom(env: Record<string, string | undefined>): FetchOptions {
+export function fetchOptionsFrom(env: Record<string, string | undefined>): FetchOptions {
   const number = (name: string, fallback: number, min: number) => {
     const raw = env[name]?.trim();
     if (!raw) return fallback;

@@ -1,5 +1,5 @@
 import { mkdtemp, rename, rm, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { writeFileAtomic } from '../lib/atomic-write.js';
 import { obtainArtifact, type ObtainContext, type ObtainedArtifact } from './obtain.js';
 import type { DistributionPlan } from './plan.js';
@@ -33,11 +33,19 @@ export async function installDistribution(
   appDir: string,
   context: ObtainContext,
 ): Promise<InstalledDistribution> {
+  return installDistributionTo(plan, join(appDir, DISTRIBUTION_DIR), context);
+}
+
+/** The same install into any directory (a CNB layer); the staging dir sits next to it. */
+export async function installDistributionTo(
+  plan: DistributionPlan,
+  target: string,
+  context: ObtainContext,
+): Promise<InstalledDistribution> {
   const obtained: ObtainedArtifact[] = [];
   for (const artifact of plan.artifacts) obtained.push(await obtainArtifact(artifact, context));
 
-  const target = join(appDir, DISTRIBUTION_DIR);
-  const staging = await mkdtemp(join(appDir, `.${DISTRIBUTION_DIR}.staging-`));
+  const staging = await mkdtemp(join(dirname(target), `.${basename(target)}.staging-`));
   try {
     const root = join(staging, 'dist');
     // The artifact unpacked at the root goes first: it creates the tree the others are added to.

@@ -58,7 +58,7 @@ export function nativeDistributionArtifacts(
   }
   return {
     version: pack.version,
-    title: `native PredictionIO-compatible runtime ${pack.version}`,
+    title: nativeDistributionTitle(pack.version),
     artifacts: [
       {
         name: 'NATIVE_DIST',
@@ -71,6 +71,10 @@ export function nativeDistributionArtifacts(
       },
     ],
   };
+}
+
+export function nativeDistributionTitle(version: string): string {
+  return `native PredictionIO-compatible runtime ${version}`;
 }
 
 export interface PreparedNativePack {

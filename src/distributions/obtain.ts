@@ -59,7 +59,10 @@ export async function obtainArtifact(spec: ArtifactSpec, given: ObtainContext): 
 
   output.detail(`Downloading ${fileName} from ${redactUrl(spec.url)}`);
   const temp = await cache.tempFile();
-  const progress = createProgress(context.write, context.isTTY);
+  // A local file (file://, e.g. the buildpack's own native pack) copies in moments: no progress lines.
+  const progress = spec.url.startsWith('file:')
+    ? { listener: () => {}, finish: () => {} }
+    : createProgress(context.write, context.isTTY);
   let result;
   try {
     result = await downloadToFile(spec.url, temp, ['sha512', expected.algorithm], context.fetch, progress.listener);

@@ -77,13 +77,16 @@ export function resolveApacheRelease(requested: string, source: string): ApacheR
 }
 
 /**
- * Chooses the distribution kind and version. PIO_DISTRIBUTION decides when set; otherwise a Scala
- * engine (build.sbt) gets Apache PredictionIO and everything else the native runtime. The Apache
- * version comes from PIO_VERSION, then template.json pio.version.min, then build.sbt, then the newest.
+ * Chooses the distribution kind and version. PIO_DISTRIBUTION decides when set; otherwise an app that
+ * only runs the event server gets the native runtime (it needs no engine toolchain, whatever files the
+ * repository has), a Scala engine (build.sbt) gets Apache PredictionIO and everything else the native
+ * runtime. The Apache version comes from PIO_VERSION, then template.json pio.version.min, then build.sbt,
+ * then the newest.
  */
 export function chooseDistribution(
   env: { PIO_DISTRIBUTION?: string | undefined; PIO_VERSION?: string | undefined },
   hints: EngineHints,
+  app: { eventServerOnly?: boolean } = {},
 ): DistributionChoice {
   const warnings: string[] = [];
   let kind: DistributionKind;
@@ -97,6 +100,9 @@ export function chooseDistribution(
     }
     kind = requestedKind as DistributionKind;
     kindReason = 'PIO_DISTRIBUTION';
+  } else if (app.eventServerOnly) {
+    kind = 'native';
+    kindReason = 'an event-server app';
   } else if (hints.hasBuildSbt) {
     kind = 'apache';
     kindReason = 'a Scala engine (build.sbt)';

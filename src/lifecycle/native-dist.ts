@@ -51,7 +51,9 @@ export async function nativeDistConfigVars(
   env: Record<string, string | undefined>,
 ): Promise<Record<string, string>> {
   if (!nativeDistNeedsTarball(env)) return {};
-  const file = join(cacheDir, 'pio-deploy-native-launcher.tar.gz');
+  // Named by the launcher's content, so a changed launcher never reuses an old tarball.
+  const id = createHash('sha256').update(PIO_LAUNCHER).digest('hex').slice(0, 12);
+  const file = join(cacheDir, `pio-deploy-native-launcher-${id}.tar.gz`);
   if (!(await stat(file).catch(() => undefined))) await packLauncherDist(cacheDir, file);
   return { NATIVE_DIST_URL: pathToFileURL(file).href, NATIVE_DIST_SHA512: await sha512Of(file) };
 }

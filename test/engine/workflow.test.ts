@@ -65,6 +65,25 @@ describe('engine workflow through bin/pio', () => {
     expect(probe.stdout).toBe('mean,majority');
   });
 
+  it('rebuilds a bundle whose sources changed before training, and reuses a fresh one', async () => {
+    const copy = join(scratch, 'edited-engine');
+    await cp(ctx.engineDir, copy, { recursive: true });
+    expect((await ctx.run(['build'], { cwd: copy })).exitCode).toBe(0);
+    const fresh = await ctx.run(['train', '--batch', 'fresh-bundle'], { cwd: copy });
+    expect(fresh.exitCode, fresh.stdout + fresh.stderr).toBe(0);
+    const algorithms = join(copy, 'src', 'algorithms.ts');
+    await writeFile(algorithms, (await readFile(algorithms, 'utf8')).replace('* this.params.scale', '* this.params.scale * 10'));
+    const edited = await ctx.run(['train', '--batch', 'edited-bundle'], { cwd: copy });
+    expect(edited.exitCode, edited.stdout + edited.stderr).toBe(0);
+    expect(edited.stdout).toContain('[INFO] [Engine$] Building src/engine.ts');
+    expect(fresh.stdout).not.toContain('Building');
+    const models = await ctx.query<{ batch: string; models: Buffer }>(
+      "SELECT i.batch, m.models FROM pio_meta_engineinstances i JOIN pio_model_models m ON m.id = i.id WHERE i.batch IN ('fresh-bundle', 'edited-bundle')",
+    );
+    const mean = (batch: string) => JSON.parse(models.find((row) => row.batch === batch)!.models.toString('utf8')).models[0].value.mean;
+    expect(mean('edited-bundle')).toBeCloseTo(mean('fresh-bundle') * 10);
+  });
+
   it('rejects params that do not validate, naming engine.json and the field', async () => {
     const variant = join(scratch, 'bad-params.json');
     const engineJson = JSON.parse(await readFile(join(ctx.engineDir, 'engine.json'), 'utf8'));

@@ -6,6 +6,7 @@ describe('query parameters', () => {
   it('keeps the first occurrence, decodes + as a space and keeps empty values', () => {
     expect({ ...parseQueryString('a=1&a=2&b=x+y&c=%2B&accessKey=&flag') }).toEqual({ a: '1', b: 'x y', c: '+', accessKey: '', flag: '' });
     expect({ ...parseQueryString('') }).toEqual({});
+    expect({ ...parseQueryString('k=%E2%82%AC&bad=%zz&&=x') }).toEqual({ k: '€', bad: '%zz', '': 'x' });
   });
 
   it('parses 32-bit integers and rejects everything else with the spray message', () => {

@@ -113,6 +113,28 @@ describe('pio eventserver as a process', () => {
     }
   });
 
+  it('explains a port that is already in use', async () => {
+    const blocker = createServer();
+    await new Promise<void>((listening) => blocker.listen(0, '127.0.0.1', listening));
+    const address = blocker.address();
+    const port = typeof address === 'object' && address ? address.port : 0;
+    try {
+      const result = await new Promise<{ code: number | null; stdout: string }>((resolveRun) => {
+        const proc = spawn(process.execPath, [PIO, 'eventserver', '--ip', '127.0.0.1', '--port', String(port)], {
+          env: { ...process.env, ...storageEnv(database.url, pioHome) },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
+        let stdout = '';
+        proc.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+        proc.on('exit', (exitCode) => resolveRun({ code: exitCode, stdout }));
+      });
+      expect(result.code).toBe(1);
+      expect(result.stdout).toContain(`[ERROR] [Console$] Cannot bind the Event Server to 127.0.0.1:${port}: the port is already in use.`);
+    } finally {
+      await new Promise((closed) => blocker.close(closed));
+    }
+  });
+
   it('rejects a bad --port with a clear message', async () => {
     const result = await new Promise<{ code: number | null; stderr: string }>((resolveRun) => {
       const proc = spawn(process.execPath, [PIO, 'eventserver', '--port', 'abc'], { stdio: ['ignore', 'pipe', 'pipe'] });

@@ -6,7 +6,7 @@ import Fastify, {
   type FastifyRequest,
   type FastifyServerOptions,
 } from 'fastify';
-import { isStorageUnavailable, type GroupCommitOptions, type Storage } from '../storage/index.js';
+import { isStorageUnavailable, type EventInput, type GroupCommitOptions, type Storage } from '../storage/index.js';
 import { HttpAnswer, sendAnswer, sendMessage } from './answer.js';
 import { AccessKeyResolver, type AuthData } from './auth.js';
 import { MEDIA_TYPES, registerBodyParsers } from './body.js';
@@ -28,17 +28,25 @@ export interface EventServerOptions {
   logger?: FastifyServerOptions['logger'] | FastifyBaseLogger;
   /** How long a looked-up access key / channel list is reused (default 1000 ms; 0 = look up every time). */
   accessKeyCacheMillis?: number;
-  /** Group commit tuning for single-event inserts. */
+  /** Group commit tuning for single-event inserts (default `DEFAULT_GROUP_COMMIT`). */
   groupCommit?: GroupCommitOptions;
   plugins?: EventServerPlugins;
 }
 
 export const DEFAULT_BODY_LIMIT = 8 * 1024 * 1024;
 
+/**
+ * Two batches committing at a time: while one waits for its WAL flush the next one fills up, so under
+ * load each INSERT carries many events (fewer statements and commits per event, measured cheaper than
+ * more parallel batches) while a lone event on an idle server is still inserted at once.
+ */
+export const DEFAULT_GROUP_COMMIT: GroupCommitOptions = { maxConcurrentBatches: 2 };
+
 /** What every route handler needs; built once per server. */
 export interface EventServerContext {
   storage: Storage;
-  insertOne: (auth: AuthData, event: import('../storage/index.js').EventInput) => Promise<string>;
+  /** Inserts one event through the group-commit writer; resolves with its id after COMMIT. */
+  insertOne: (auth: AuthData, event: EventInput) => Promise<string>;
   stats: EventStats | undefined;
   plugins: PluginRegistry;
 }
@@ -97,7 +105,7 @@ export async function buildEventServer(options: EventServerOptions): Promise<Fas
   });
 
   const resolver = new AccessKeyResolver(options.storage, options.accessKeyCacheMillis ?? 1000);
-  const writer = options.storage.events.createGroupCommitWriter(options.groupCommit);
+  const writer = options.storage.events.createGroupCommitWriter({ ...DEFAULT_GROUP_COMMIT, ...options.groupCommit });
   const context: EventServerContext = {
     storage: options.storage,
     insertOne: (auth, event) => writer.insert({ appId: auth.appId, channelId: auth.channelId }, event),
@@ -117,10 +125,8 @@ export async function buildEventServer(options: EventServerOptions): Promise<Fas
 
   if (app.log.level === 'debug' || app.log.level === 'trace') {
     app.addHook('onResponse', async (request, reply) => {
-      request.log.debug(
-        { method: request.method, url: request.url.replace(/accessKey=[^&]*/g, 'accessKey=***'), statusCode: reply.statusCode, ms: reply.elapsedTime },
-        'request completed',
-      );
+      const url = request.url.replace(/accessKey=[^&]*/g, 'accessKey=***'); // keys never reach the logs
+      request.log.debug({ method: request.method, url, statusCode: reply.statusCode, ms: reply.elapsedTime }, 'request completed');
     });
   }
 

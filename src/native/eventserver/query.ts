@@ -6,10 +6,31 @@ export type QueryParams = Readonly<Record<string, string>>;
 export function parseQueryString(raw: string): Record<string, string> {
   const params: Record<string, string> = Object.create(null) as Record<string, string>;
   if (raw === '') return params;
-  for (const [name, value] of new URLSearchParams(raw)) {
-    if (!(name in params)) params[name] = value;
+  for (const pair of raw.split('&')) {
+    if (pair === '') continue;
+    const equals = pair.indexOf('=');
+    const name = decodeComponent(equals < 0 ? pair : pair.slice(0, equals));
+    if (name in params) continue;
+    params[name] = equals < 0 ? '' : decodeComponent(pair.slice(equals + 1));
   }
   return params;
+}
+
+/** Form-style decoding (`+` is a space); malformed escapes are kept as written, as URLSearchParams does. */
+function decodeComponent(text: string): string {
+  if (!text.includes('%') && !text.includes('+')) return text;
+  const spaced = text.replaceAll('+', ' ');
+  try {
+    return decodeURIComponent(spaced);
+  } catch {
+    return spaced.replace(/%[0-9A-Fa-f]{2}/g, (escape) => {
+      try {
+        return decodeURIComponent(escape);
+      } catch {
+        return escape;
+      }
+    });
+  }
 }
 
 /** A typed query parameter that did not parse; answered with 400 and a plain-text body (§2.1). */

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
-import { isStorageUnavailable, openStorage, resolveStorageSettings, type Storage } from '../storage/index.js';
+import { isStorageUnavailable, openStorage, resolveStorageSettings, type GroupCommitOptions, type Storage } from '../storage/index.js';
+import { UserError } from '../../lib/errors.js';
 import { pioLogger } from '../pio/console.js';
-import { buildEventServer } from './app.js';
 
 export interface RunEventServerOptions {
   ip: string;
@@ -41,27 +41,40 @@ async function warmUp(storage: Storage): Promise<void> {
   }
 }
 
-/**
- * Two batches committing at a time: while one waits for its WAL flush the next one fills up, so under
- * load each INSERT carries many events (fewer statements and commits per event) and an idle server
- * still inserts a lone event at once. `PIO_EVENTSERVER_CONCURRENT_COMMITS` overrides it.
- */
-const DEFAULT_CONCURRENT_COMMITS = 2;
-
-function groupCommitTuning(env: NodeJS.ProcessEnv): { maxConcurrentBatches: number } {
+/** `PIO_EVENTSERVER_CONCURRENT_COMMITS` overrides how many group-commit batches may commit at once. */
+function groupCommitTuning(env: NodeJS.ProcessEnv): GroupCommitOptions {
   const raw = env.PIO_EVENTSERVER_CONCURRENT_COMMITS;
   const value = raw === undefined ? Number.NaN : Number(raw);
-  return { maxConcurrentBatches: Number.isInteger(value) && value > 0 ? value : DEFAULT_CONCURRENT_COMMITS };
+  return Number.isInteger(value) && value > 0 ? { maxConcurrentBatches: value } : {};
+}
+
+function explainListenError(error: unknown, options: RunEventServerOptions): unknown {
+  const code = (error as { code?: unknown }).code;
+  const where = `${options.ip}:${options.port}`;
+  if (code === 'EADDRINUSE') {
+    return new UserError(`Cannot bind the Event Server to ${where}: the port is already in use.`, {
+      hint: 'Stop the other process or choose another port with --port.',
+    });
+  }
+  if (code === 'EACCES' || code === 'EADDRNOTAVAIL') {
+    return new UserError(`Cannot bind the Event Server to ${where} (${String(code)}).`, {
+      hint: 'Use an address of this machine with --ip (0.0.0.0 for all) and a port above 1023 with --port.',
+    });
+  }
+  return error;
 }
 
 /** Opens storage and starts listening; the caller decides what stops it. */
 export async function startEventServer(options: RunEventServerOptions): Promise<RunningEventServer> {
   const env = options.env ?? process.env;
   pioLogger('Management$').info(`Creating Event Server at ${options.ip}:${options.port}`);
+  // Load the HTTP side (fastify) while the database connection opens.
+  const appModule = import('./app.js');
+  appModule.catch(() => undefined); // observed below; only silences an early unhandled rejection
   const storage = await openStorage(resolveStorageSettings(env));
   let app: FastifyInstance;
   try {
-    await warmUp(storage);
+    const [{ buildEventServer }] = await Promise.all([appModule, warmUp(storage)]);
     app = await buildEventServer({
       storage,
       stats: options.stats,
@@ -71,7 +84,7 @@ export async function startEventServer(options: RunEventServerOptions): Promise<
     await app.listen({ host: options.ip, port: options.port });
   } catch (error) {
     await storage.close();
-    throw error;
+    throw explainListenError(error, options);
   }
   const address = app.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : options.port;

@@ -60,13 +60,17 @@ async function runImport(storage: Storage, options: { appid: number; input: stri
   );
   if (!inputExists) abort('FileToEvents$', `Input path ${options.input} does not exist.`);
   const scope = await resolveScope(storage, options.appid, options.channel, 'FileToEvents$');
-  const { eventLineSource, listInputFiles, ImportLineError } = await import('./import-source.js');
+  const { importRowSource, listInputFiles, ImportLineError } = await import('./import-source.js');
   const files = await listInputFiles(options.input);
   const started = Date.now();
   const progress = createProgressDisplay(started);
-  let result;
+  let count = 0;
+  const onProgress = (current: ImportProgress) => {
+    count = current.events;
+    progress.update(current);
+  };
   try {
-    result = await storage.events.importStream(scope, eventLineSource(files, { onProgress: progress.update }));
+    await storage.events.importRows(scope, importRowSource(files, { onProgress }));
   } catch (error) {
     progress.done();
     const lineError = findLineError(error, ImportLineError);
@@ -76,7 +80,7 @@ async function runImport(storage: Storage, options: { appid: number; input: stri
   progress.done();
   const seconds = (Date.now() - started) / 1000;
   fileToEvents.info(
-    `Imported ${result.count} event(s) in ${seconds.toFixed(1)} s (${Math.round(result.count / Math.max(seconds, 0.001))} events/s).`,
+    `Imported ${count} event(s) in ${seconds.toFixed(1)} s (${Math.round(count / Math.max(seconds, 0.001))} events/s).`,
   );
   fileToEvents.info('Events are imported.');
   fileToEvents.info('Done.');

@@ -1,8 +1,26 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 
-/** Event id as the JDBC backend generates it: a random UUID as 32 lowercase hex digits, no dashes. */
+/** Ids per refill of the event id pool: one `randomBytes` call and one hex conversion per 4096 ids. */
+const POOL_IDS = 4096;
+/** RFC 4122 variant nibble (`10xx`) for each value of a random nibble's low two bits. */
+const VARIANT_DIGITS = '89ab';
+let pool = '';
+let poolOffset = 0;
+
+/**
+ * Event id as the JDBC backend generates it: a random (version 4) UUID as 32 lowercase hex digits, no
+ * dashes. Ids are cut from a pool of secure random bytes, because `pio import` draws one per line and
+ * `randomUUID().replaceAll('-', '')` was a measurable share of its time.
+ */
 export function generateEventId(): string {
-  return randomUUID().replaceAll('-', '');
+  if (poolOffset >= pool.length) {
+    pool = randomBytes(16 * POOL_IDS).toString('hex');
+    poolOffset = 0;
+  }
+  const at = poolOffset;
+  poolOffset += 32;
+  const variant = VARIANT_DIGITS[Number.parseInt(pool[at + 16] as string, 16) & 3] as string;
+  return `${pool.slice(at, at + 12)}4${pool.slice(at + 13, at + 16)}${variant}${pool.slice(at + 17, at + 32)}`;
 }
 
 /** Engine/evaluation instance id: canonical 36-char lowercase UUID. */

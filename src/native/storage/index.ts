@@ -174,6 +174,11 @@ export interface EventsRepository {
    * nothing). Empty properties are written as NULL, as upstream's import does.
    */
   importStream(scope: EventScope, events: AsyncIterable<EventInput> | Iterable<EventInput>): Promise<ImportResult>;
+  /**
+   * The same bulk import for rows the caller already encoded with `encodeImportRow` (COPY text, chunks
+   * of whole lines): lets `pio import` encode a whole read chunk at once, without per-event iteration.
+   */
+  importRows(scope: EventScope, rows: AsyncIterable<string> | Iterable<string>): Promise<void>;
   /** Counts matching events without fetching them. */
   count(scope: EventScope, query?: EventQuery): Promise<number>;
   /** `PEventStore.aggregateProperties` on this table (spec §3.1 selection + §3.2 semantics). */
@@ -407,3 +412,4 @@ export {
   type EmbeddedStatus,
 } from './embedded.js';
 export { generateAccessKey, generateEventId, generateInstanceId } from './ids.js';
+export { encodeImportRow } from './events.js';
