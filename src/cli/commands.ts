@@ -3,6 +3,7 @@ import { registerPlatformCommands } from '../platform/commands.js';
 import { registerBuildpackCommands } from '../buildpack/compile-command.js';
 import { registerRuntimeCommands } from '../buildpack/runtime-commands.js';
 import { registerDistCommands } from '../distributions/pack-command.js';
+import { registerLifecycleCommands } from '../lifecycle/commands.js';
 
 /**
  * Every pio-deploy subcommand is registered here, one line per area, so the whole command surface is
@@ -14,4 +15,5 @@ export function registerCommands(program: Command): void {
   registerBuildpackCommands(program);
   registerRuntimeCommands(program);
   registerDistCommands(program);
+  registerLifecycleCommands(program);
 }

@@ -11,7 +11,6 @@ import { dynoEnvironment, startDyno, type Dyno, type DynoExit } from '../platfor
 import { freePort, waitForHealthy } from '../platform/net.js';
 import { isRunning } from '../platform/process-tree.js';
 import { withoutGitVariables } from '../platform/source.js';
-import { nativeDistConfigVars } from './native-dist.js';
 import type { LifecycleReporter, Phase } from './reporter.js';
 import { appJsonConfigVars, buildSource } from './source.js';
 
@@ -215,7 +214,7 @@ export async function startLifecycle(options: LifecycleOptions): Promise<Running
   }
 }
 
-/** app.json defaults, then the app's .env, then --env, plus what the build needs; never a database. */
+/** app.json defaults, then the app's .env, then --env; never a database. */
 async function collectConfigVars(options: LifecycleOptions): Promise<ConfigVars> {
   const vars: ConfigVars = {
     ...(await appJsonConfigVars(options.appDir)),
@@ -225,8 +224,7 @@ async function collectConfigVars(options: LifecycleOptions): Promise<ConfigVars>
   const ignored = Object.keys(vars).filter(isDatabaseVariable);
   for (const name of ignored) delete vars[name];
   if (ignored.length > 0) options.reporter.detail(`Ignoring ${ignored.join(', ')}: this run uses the embedded PostgreSQL`);
-  const seam = await nativeDistConfigVars(join(options.cacheDir, '..', 'native-launcher'), { ...process.env, ...vars });
-  return { ...vars, ...seam };
+  return vars;
 }
 
 function describe(exit: DynoExit): string {

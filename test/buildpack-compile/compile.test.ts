@@ -8,7 +8,7 @@ import * as tar from 'tar';
 import { parse as parseYaml } from 'yaml';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { releaseYaml } from '../../src/buildpack/procfile.js';
-import { apachePioTarball, jarFixture, nativeTarball, sparkTarball } from '../helpers/fixture-dist.js';
+import { apachePioTarball, jarFixture, jdkTarball, nativeTarball, sparkTarball } from '../helpers/fixture-dist.js';
 import { gpgSha512, sha512Hex, startFixtureServer, type FixtureServer } from '../helpers/http-fixture-server.js';
 import { readSpyCalls } from '../helpers/spy-pio.js';
 
@@ -21,6 +21,7 @@ const MIRROR_PASSWORD = 'mirr0r-Passw0rd';
 const PIO_PATH = '/dist/apache-predictionio-0.14.0-bin.tar.gz';
 const SPARK_PATH = '/dist/spark-2.1.3-bin-hadoop2.7.tgz';
 const JDBC_PATH = '/maven/postgresql-42.7.4.jar';
+const JDK_PATH = '/jdk/jdk8-fixture.tar.gz';
 
 interface Fixtures {
   pio: Buffer;
@@ -28,6 +29,7 @@ interface Fixtures {
   spark: Buffer;
   jdbc: Buffer;
   native: Buffer;
+  jdk: Buffer;
 }
 let fixtures: Fixtures;
 
@@ -60,6 +62,7 @@ beforeAll(async () => {
     spark: await sparkTarball('2.1.3'),
     jdbc: jarFixture('postgresql'),
     native: await nativeTarball({ commands: { build: { stdout: ['[INFO] [Engine$] native build done'] } } }),
+    jdk: await jdkTarball(),
   };
 }, SLOW);
 
@@ -68,6 +71,7 @@ beforeEach(async () => {
   server.put(PIO_PATH, fixtures.pio);
   server.put(SPARK_PATH, fixtures.spark);
   server.put(JDBC_PATH, fixtures.jdbc, { checksum: 'coreutils' });
+  server.put(JDK_PATH, fixtures.jdk, { checksum: 'none' });
 });
 
 afterEach(async () => {
@@ -105,6 +109,8 @@ function apacheVars(): Record<string, string> {
     PREDICTIONIO_DIST_URL: server.url(PIO_PATH),
     SPARK_DIST_URL: server.url(SPARK_PATH),
     POSTGRESQL_DRIVER_URL: server.url(JDBC_PATH),
+    JDK_URL: server.url(JDK_PATH),
+    JDK_SHA512: sha512Hex(fixtures.jdk),
     PIO_EVENTSERVER_APP_NAME: 'fixture-app',
     DATABASE_URL: `postgres://pio:${DB_PASSWORD}@db.example.com:5432/pio`,
   };
@@ -261,7 +267,11 @@ describe('bin/compile', () => {
 
       const leftovers = (await readdir(first.build)).filter((name) => /staging|unpack|\.tmp/.test(name));
       expect(leftovers).toEqual([]);
-      expect(await expectCleanCache(first.cache)).toHaveLength(3);
+      // PredictionIO, Spark, the JDBC driver and the JDK, each verified once.
+      expect(await expectCleanCache(first.cache)).toHaveLength(4);
+      expect(calls[0]?.env.JAVA_HOME).toBe(join(first.build, '.jdk'));
+      expect(calls[0]?.env.PATH?.split(':')).toContain(join(first.build, '.jdk', 'bin'));
+      expect(profile).toContain('JAVA_HOME="$HOME/.jdk"');
 
       // Same cache, new checkout: zero requests, zero bytes.
       const second = await newPlatform(first.cache);
@@ -346,7 +356,12 @@ describe('bin/compile', () => {
       const platform = await newPlatform();
       const mirror = join(platform.root, 'mirror');
       await mkdir(mirror);
-      const files: Record<string, Buffer> = { 'pio.tar.gz': fixtures.pio, 'spark.tgz': fixtures.spark, 'pg.jar': fixtures.jdbc };
+      const files: Record<string, Buffer> = {
+        'pio.tar.gz': fixtures.pio,
+        'spark.tgz': fixtures.spark,
+        'pg.jar': fixtures.jdbc,
+        'jdk.tar.gz': fixtures.jdk,
+      };
       for (const [name, body] of Object.entries(files)) {
         await writeFile(join(mirror, name), body);
         await writeFile(join(mirror, `${name}.sha512`), gpgSha512(name, body));
@@ -356,6 +371,9 @@ describe('bin/compile', () => {
         PREDICTIONIO_DIST_URL: pathToFileURL(join(mirror, 'pio.tar.gz')).toString(),
         SPARK_DIST_URL: pathToFileURL(join(mirror, 'spark.tgz')).toString(),
         POSTGRESQL_DRIVER_URL: pathToFileURL(join(mirror, 'pg.jar')).toString(),
+        JDK_URL: pathToFileURL(join(mirror, 'jdk.tar.gz')).toString(),
+        // An event-server app gets the native runtime unless told otherwise.
+        PIO_DISTRIBUTION: 'apache',
         PIO_RUN_AS_EVENTSERVER: 'true',
       });
       const result = await compile(platform);
@@ -364,6 +382,9 @@ describe('bin/compile', () => {
       expect(server.requests).toEqual([]);
       expect(await readFile(join(platform.build, 'Procfile'), 'utf8')).toBe('web: pio-deploy web\nrelease: pio-deploy release\n');
       expect(result.stdout).toContain('Configuring the event server app');
+      // An event server never runs the engine: it is not built.
+      expect(await readSpyCalls(platform.spyLog)).toEqual([]);
+      expect(await exists(join(platform.build, '.jdk', 'bin', 'java'))).toBe(true);
     },
     SLOW,
   );
@@ -412,6 +433,7 @@ describe('bin/compile', () => {
         PREDICTIONIO_DIST_URL: withCredentials(PIO_PATH),
         SPARK_DIST_URL: withCredentials(SPARK_PATH),
         POSTGRESQL_DRIVER_URL: withCredentials(JDBC_PATH),
+        JDK_URL: withCredentials(JDK_PATH),
       });
       const result = await compile(platform);
       expect(result.exitCode).not.toBe(0);
@@ -466,7 +488,7 @@ describe('bin/compile', () => {
       });
       const result = await compile(platform);
       expect(result.exitCode, result.output).toBe(0);
-      expect(result.stdout).toContain('native runtime (the default)');
+      expect(result.stdout).toContain('native runtime (an event-server app)');
       expect(await readFile(join(platform.build, 'PredictionIO-dist', 'conf', 'README'), 'utf8')).toContain('native');
       expect(await readSpyCalls(platform.spyLog)).toEqual([]);
       expect(await readFile(join(platform.build, 'Procfile'), 'utf8')).toBe('web: pio-deploy web\nrelease: pio-deploy release\n');

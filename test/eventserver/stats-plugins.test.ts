@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { EventInfo, InputBlocker, InputSniffer } from '../../src/native/eventserver/plugins.js';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadPlugins, type EventInfo, type InputBlocker, type InputSniffer } from '../../src/native/eventserver/plugins.js';
 import { EventStats } from '../../src/native/eventserver/stats.js';
 import { event, http, startTestEventServer, type TestEventServer } from './helpers.js';
 
@@ -93,5 +96,27 @@ describe('--stats and plugins over HTTP', () => {
     await http('POST', url('/events.json'), { body: event({ entityId: 'sniff-me' }) });
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(sniffed.some((info) => info.event.entityId === 'sniff-me')).toBe(true);
+  });
+});
+
+describe('loadPlugins (PIO_EVENTSERVER_PLUGINS)', () => {
+  it('loads blockers and sniffers from module paths and rejects modules without any', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'pio-es-plugins-'));
+    try {
+      await writeFile(
+        join(dir, 'blocker.mjs'),
+        "export const inputBlockers = [{ name: 'b', description: 'd', process() {} }];\n",
+      );
+      await writeFile(join(dir, 'sniffer.mjs'), "export default { inputSniffers: [{ name: 's', description: 'd', process() {} }] };\n");
+      await writeFile(join(dir, 'empty.mjs'), 'export const nothing = 1;\n');
+      const plugins = await loadPlugins(' ./blocker.mjs, ./sniffer.mjs ', dir);
+      expect(plugins.inputBlockers?.map((plugin) => plugin.name)).toEqual(['b']);
+      expect(plugins.inputSniffers?.map((plugin) => plugin.name)).toEqual(['s']);
+      expect(await loadPlugins(undefined, dir)).toEqual({ inputBlockers: [], inputSniffers: [] });
+      await expect(loadPlugins('./empty.mjs', dir)).rejects.toThrow('exports no inputBlockers or inputSniffers array');
+      await expect(loadPlugins('./missing.mjs', dir)).rejects.toThrow('Cannot load Event Server plugin module ./missing.mjs');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

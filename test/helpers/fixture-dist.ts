@@ -58,3 +58,22 @@ async function put(path: string, content: string, mode = 0o644): Promise<void> {
   await mkdir(join(path, '..'), { recursive: true });
   await writeFile(path, content, { mode });
 }
+
+/**
+ * A JDK stand-in laid out like a Temurin tarball (`jdk8u452-b09/bin/java`): its `java -version` prints
+ * the given version the way real JDKs do (on stderr), so the installer's Java 8 check runs for real.
+ */
+export async function jdkTarball(version = '1.8.0_452'): Promise<Buffer> {
+  return tarball('jdk8u-fixture', async (root) => {
+    const java = `#!/usr/bin/env bash
+if [ "$1" = "-version" ]; then
+  echo 'openjdk version "${version}"' >&2
+  echo 'OpenJDK Runtime Environment (fixture)' >&2
+  exit 0
+fi
+echo "fixture java $*"
+`;
+    await put(join(root, 'bin', 'java'), java, 0o755);
+    await put(join(root, 'release'), `JAVA_VERSION="${version}"\n`);
+  });
+}

@@ -11,9 +11,10 @@ export { decodeEvent, decodeEventJson, type DecodedEvent, type DecodeOptions } f
 export { validateEvent, isReservedPrefix, SPECIAL_EVENTS, BUILTIN_ENTITY_TYPES, type ValidatableEvent } from './validate.js';
 export { InvalidEventError, isInvalidEventError, type InvalidEventKind } from './errors.js';
 export { formatEvent, eventToJson, type RenderableEvent } from './serialize.js';
-export { parseEventTime, formatEventTime, formatOffset, zoneOffsetMinutes, UTC_ZONE, type ZonedTime } from './time.js';
+export { parseEventTime, canonicalUtcWallClock, formatEventTime, formatOffset, zoneOffsetMinutes, UTC_ZONE, type ZonedTime } from './time.js';
 export {
   parseJson,
+  mayHoldUnfaithfulNumber,
   renderJson,
   toPlainJson,
   isJsonObjectNode,

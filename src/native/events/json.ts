@@ -47,6 +47,14 @@ export class JsonSyntaxError extends Error {
 const UNFAITHFUL_NUMBER =
   /(?:^|[:,[])[ \t\r\n]*-?(?:\d+\.\d+(?:[eE][+-]?\d+)?|\d+[eE][+-]?\d+|\d{16,})[ \t\r\n]*(?:[,}\]]|$)/;
 
+/**
+ * True when `text` may hold a number token that `JSON.parse` would not keep faithfully (`4.0`, `1e2`,
+ * 16+ digits): then only the lossless parser gives json4s' value. False guarantees `JSON.parse` is exact.
+ */
+export function mayHoldUnfaithfulNumber(text: string): boolean {
+  return UNFAITHFUL_NUMBER.test(text);
+}
+
 export function parseJson(text: string): JsonNode {
   return parseJsonTracked(text).node;
 }
@@ -59,7 +67,7 @@ export function parseJsonTracked(text: string): { node: JsonNode; plain: boolean
   } catch (error) {
     throw new JsonSyntaxError((error as Error).message);
   }
-  if (!UNFAITHFUL_NUMBER.test(text)) return { node, plain: true };
+  if (!mayHoldUnfaithfulNumber(text)) return { node, plain: true };
   node = new LosslessParser(text).parseDocument();
   return { node, plain: isPlain(node) };
 }

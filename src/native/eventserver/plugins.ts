@@ -1,3 +1,6 @@
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { UserError } from '../../lib/errors.js';
 import type { EventInput } from '../storage/index.js';
 
 /**
@@ -91,4 +94,38 @@ export class PluginRegistry {
     if (plugin === undefined) throw new Error(`key not found: ${name}`);
     return plugin;
   }
+}
+
+/**
+ * Plugins named by `PIO_EVENTSERVER_PLUGINS`: a comma-separated list of module paths (or package names),
+ * each exporting `inputBlockers` and/or `inputSniffers` arrays (named or on the default export). This is
+ * the module counterpart of upstream's JARs in `$PIO_HOME/plugins`.
+ */
+export async function loadPlugins(list: string | undefined, baseDir: string = process.cwd()): Promise<EventServerPlugins> {
+  const specifiers = (list ?? '')
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '');
+  const inputBlockers: InputBlocker[] = [];
+  const inputSniffers: InputSniffer[] = [];
+  for (const specifier of specifiers) {
+    const target = /^[./]/.test(specifier) ? pathToFileURL(resolve(baseDir, specifier)).href : specifier;
+    let loaded: Record<string, unknown>;
+    try {
+      loaded = (await import(target)) as Record<string, unknown>;
+    } catch (error) {
+      throw new UserError(`Cannot load Event Server plugin module ${specifier} (PIO_EVENTSERVER_PLUGINS): ${(error as Error).message}`, {
+        hint: 'Give paths relative to the app directory or installed package names, separated by commas.',
+      });
+    }
+    const exports = (typeof loaded.default === 'object' && loaded.default !== null ? loaded.default : loaded) as EventServerPlugins;
+    const blockers = exports.inputBlockers ?? [];
+    const sniffers = exports.inputSniffers ?? [];
+    if (!Array.isArray(blockers) || !Array.isArray(sniffers) || blockers.length + sniffers.length === 0) {
+      throw new UserError(`Event Server plugin module ${specifier} exports no inputBlockers or inputSniffers array.`);
+    }
+    inputBlockers.push(...blockers);
+    inputSniffers.push(...sniffers);
+  }
+  return { inputBlockers, inputSniffers };
 }

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { isStorageUnavailable, openStorage, resolveStorageSettings, type GroupCommitOptions, type Storage } from '../storage/index.js';
 import { UserError } from '../../lib/errors.js';
 import { pioLogger } from '../pio/console.js';
+import { loadPlugins } from './plugins.js';
 
 export interface RunEventServerOptions {
   ip: string;
@@ -78,6 +79,7 @@ export async function startEventServer(options: RunEventServerOptions): Promise<
     app = await buildEventServer({
       storage,
       stats: options.stats,
+      plugins: await loadPlugins(env.PIO_EVENTSERVER_PLUGINS),
       groupCommit: groupCommitTuning(env),
       logger: { level: logLevel(env), base: { name: 'eventserver' } },
     });

@@ -2,8 +2,8 @@ import { createReadStream } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
-import { decodeEventJson, InvalidEventError, MAX_EVENT_ID_LENGTH, type DecodedEvent } from '../events/index.js';
-import { encodeImportRow } from '../storage/events.js';
+import { InvalidEventError, MAX_EVENT_ID_LENGTH } from '../events/index.js';
+import { ImportRowEncoder } from './import-row.js';
 
 /**
  * Reads `pio import` input: one event JSON object per line (spec §5.13), from a file or from the part
@@ -80,12 +80,13 @@ export async function* importRowSource(files: readonly string[], options: EventL
   }
 }
 
-/** Splits text into lines across chunks and decodes each non-blank line. */
+/** Splits text into lines across chunks and encodes each non-blank line as a COPY row. */
 class LineDecoder {
   lineNumber = 0;
-  /** Events decoded so far. */
+  /** Events encoded so far. */
   events = 0;
   private pending = '';
+  private readonly encoder = new ImportRowEncoder();
 
   constructor(
     private readonly file: string,
@@ -98,7 +99,7 @@ class LineDecoder {
   /** The COPY rows of the chunk's complete lines (all remaining lines when `isLast`). */
   push(chunk: string, isLast: boolean): string {
     const text = this.pending + chunk;
-    const now = new Date();
+    this.encoder.setNow(new Date());
     let rows = '';
     let start = 0;
     for (;;) {
@@ -106,13 +107,7 @@ class LineDecoder {
       if (newline === -1 && (!isLast || start >= text.length)) break;
       const stop = newline === -1 ? text.length : newline;
       this.lineNumber++;
-      const line = text.slice(start, stop);
-      const event = this.decodeLine(line, now);
-      if (event) {
-        // JSON strings cannot hold raw tabs or line breaks: without a backslash nothing needs COPY escapes.
-        rows += encodeImportRow(event, line.indexOf('\\') === -1);
-        this.events++;
-      }
+      rows += this.encodeLine(text.slice(start, stop));
       start = stop + 1;
     }
     this.pending = start >= text.length ? '' : text.slice(start);
@@ -127,19 +122,20 @@ class LineDecoder {
     throw new ImportLineError(this.file, this.lineNumber, `${this.where()}: ${reason}`);
   }
 
-  private decodeLine(rawLine: string, now: Date): DecodedEvent | undefined {
-    let line = rawLine.endsWith('\r') ? rawLine.slice(0, -1) : rawLine;
+  /** The line's row, or '' for a blank line. */
+  private encodeLine(rawLine: string): string {
+    let line = rawLine.charCodeAt(rawLine.length - 1) === 0x0d ? rawLine.slice(0, -1) : rawLine;
     if (this.lineNumber === 1 && line.charCodeAt(0) === 0xfeff) line = line.slice(1);
-    if (line.trim() === '') return undefined;
-    let event: DecodedEvent;
+    if (line.charCodeAt(0) !== 0x7b && line.trim() === '') return '';
+    let row: string;
     try {
-      event = decodeEventJson(line, { now });
+      row = this.encoder.encode(line);
     } catch (error) {
       if (!(error instanceof InvalidEventError)) throw error;
       this.fail(error.kind === 'syntax' ? `malformed JSON (${error.message})` : error.message);
     }
-    const id = event.eventId;
-    if (id !== undefined && id !== '') {
+    const id = this.encoder.eventId;
+    if (id !== undefined) {
       if (id.length > MAX_EVENT_ID_LENGTH) {
         this.fail(`eventId ${JSON.stringify(id)} is longer than ${MAX_EVENT_ID_LENGTH} characters`);
       }
@@ -147,6 +143,7 @@ class LineDecoder {
       if (first !== undefined) this.fail(`eventId ${JSON.stringify(id)} appears twice (first on ${first})`);
       this.seenIds.set(id, this.where());
     }
-    return event;
+    this.events++;
+    return row;
   }
 }

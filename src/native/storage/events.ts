@@ -143,7 +143,7 @@ const COPY_SPECIALS_ALL = /[\\\n\r\t]/g;
 const COPY_ESCAPES: Readonly<Record<string, string>> = { '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t' };
 
 /** COPY text format: backslash escapes for the characters that delimit fields and rows. */
-function copyText(value: string): string {
+export function copyText(value: string): string {
   return COPY_SPECIALS.test(value) ? value.replace(COPY_SPECIALS_ALL, (c) => COPY_ESCAPES[c] as string) : value;
 }
 
