@@ -59,7 +59,8 @@ install_node() {
 Set NODE_DIST_SHA256 to the SHA-256 of that tarball (sha256sum <file>)."
   [[ "$sha" =~ ^[0-9a-f]{64}$ ]] || fail "NODE_DIST_SHA256 is not a SHA-256 digest (64 hexadecimal characters)."
 
-  node_cache="$CACHE_DIR/pio-deploy/node"
+  # Classic: the build cache. CNB: NODE_CACHE_ROOT inside the buildpack's `node` layer (bin/build).
+  node_cache="${NODE_CACHE_ROOT:-$CACHE_DIR/pio-deploy/node}"
   dir="$node_cache/$sha"
   if [[ -x "$dir/bin/node" ]]; then
     detail "Using cached Node $("$dir/bin/node" --version)"

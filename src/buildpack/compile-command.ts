@@ -2,6 +2,11 @@ import type { Command } from 'commander';
 import { fileURLToPath } from 'node:url';
 import { compile } from './compile.js';
 import { releaseYaml } from './procfile.js';
+import { cnbBuild } from './cnb-build.js';
+import { packageCnb } from './cnb-package.js';
+import { UserError } from '../lib/errors.js';
+import { createOutput } from '../lib/output.js';
+import { formatBytes } from '../distributions/progress.js';
 
 /** `pio-deploy buildpack compile|release`: the TypeScript side of buildpack/bin/*. */
 export function registerBuildpackCommands(program: Command): void {
@@ -32,6 +37,50 @@ export function registerBuildpackCommands(program: Command): void {
         stderr: process.stderr,
         isTTY: process.stdout.isTTY === true,
       });
+    });
+
+  buildpack
+    .command('cnb-build')
+    .description('Cloud Native Buildpack build phase (called by buildpack/bin/build; the app is the working directory)')
+    .addHelpText(
+      'after',
+      '\nReads CNB_LAYERS_DIR and CNB_PLATFORM_DIR (env/ holds the config vars) as the lifecycle sets them.\n' +
+        '\nExample:\n  $ CNB_LAYERS_DIR=/layers/pio-deploy_predictionio CNB_PLATFORM_DIR=/platform pio-deploy buildpack cnb-build',
+    )
+    .action(async () => {
+      const layersDir = process.env.CNB_LAYERS_DIR?.trim();
+      const platformDir = process.env.CNB_PLATFORM_DIR?.trim();
+      if (!layersDir || !platformDir) {
+        throw new UserError('CNB_LAYERS_DIR and CNB_PLATFORM_DIR must be set.', {
+          hint: 'cnb-build is run by buildpack/bin/build under a CNB lifecycle (e.g. pack build); for Heroku classic use bin/compile.',
+        });
+      }
+      await cnbBuild({
+        appDir: process.cwd(),
+        layersDir,
+        platformDir,
+        sourceRoot: fileURLToPath(new URL('../../', import.meta.url)),
+        nodeHome: process.env.PIO_DEPLOY_NODE_HOME || undefined,
+        processEnv: process.env,
+        stdout: process.stdout,
+        stderr: process.stderr,
+        isTTY: process.stdout.isTTY === true,
+      });
+    });
+
+  buildpack
+    .command('cnb-package')
+    .description('Write a self-contained Cloud Native Buildpack directory (buildpack/ plus a production copy of pio-deploy)')
+    .requiredOption('-o, --output <dir>', 'new directory to write')
+    .addHelpText(
+      'after',
+      '\nExample:\n  $ pio-deploy buildpack cnb-package --output ./out/cnb\n' +
+        '  $ pack build my-engine --builder heroku/builder:24 --buildpack ./out/cnb --path ./my-engine',
+    )
+    .action(async (options: { output: string }) => {
+      const output = createOutput();
+      const result = await packageCnb(fileURLToPath(new URL('../../', import.meta.url)), options.output);
+      output.topic(`Wrote the Cloud Native Buildpack to ${result.dir} (${formatBytes(result.bytes)})`);
     });
 
   buildpack

@@ -181,7 +181,7 @@ const LEFTOVERS = [
   `${DISTRIBUTION_DIR}/vendors/spark-hadoop/R`,
 ];
 
-async function removeLeftovers(buildDir: string): Promise<string[]> {
+export async function removeLeftovers(buildDir: string): Promise<string[]> {
   const removed: string[] = [];
   for (const path of LEFTOVERS) {
     if (await exists(join(buildDir, path))) {
@@ -216,7 +216,7 @@ export function fetchOptionsFrom(env: Record<string, string | undefined>): Fetch
   };
 }
 
-function redactingStream(target: NodeJS.WritableStream, secrets: () => string[]): NodeJS.WritableStream {
+export function redactingStream(target: NodeJS.WritableStream, secrets: () => string[]): NodeJS.WritableStream {
   return new Writable({
     write(chunk: Buffer, _encoding, callback) {
       target.write(redactSecrets(chunk.toString('utf8'), secrets()));

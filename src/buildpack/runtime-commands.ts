@@ -1,29 +1,32 @@
 import { Command, Option } from 'commander';
 import { resolve } from 'node:path';
-import { effectiveConfigLines, variablesHelp, variablesMarkdown } from '../config/describe.js';
-import { loadConfig } from '../config/load-config.js';
-import { planSparkMemory } from '../config/spark-args.js';
-import { createOutput } from '../lib/output.js';
-import { runLoadData, runRelease } from './release.js';
-import { renderRuntimeConfig } from './runtime-config.js';
-import { runTrain } from './train.js';
-import { runWeb } from './web.js';
+import { addLazyHelpText } from '../cli/lazy-help.js';
+import { createOutput, type Output } from '../lib/output.js';
+
+// Registration only declares commands: each action imports its implementation, so `pio-deploy --help`
+// (and every other area's commands) never load zod, pg, execa or a half-built module of this area.
 
 const appDirOption = () =>
   new Option('--app-dir <dir>', 'app root (where engine.json and PredictionIO-dist are)').default('.', 'current directory');
 
+type ProcessRunner = (appDir: string, env: NodeJS.ProcessEnv, output: Output) => Promise<number>;
+
 /** config, runtime-config, web, train, release, load-data. */
 export function registerRuntimeCommands(program: Command): void {
-  program
+  const config = program
     .command('config')
     .description('Validate the environment and print the effective configuration (secrets hidden).')
     .option('--markdown', 'print the variables table used in CUSTOM.md instead')
-    .addHelpText('after', `\n${variablesHelp()}\n\nExample:\n  $ pio-deploy config\n  $ heroku run pio-deploy config`)
     .action(async (options: { markdown?: boolean }) => {
+      const { effectiveConfigLines, variablesMarkdown } = await import('../config/describe.js');
       if (options.markdown) {
         process.stdout.write(`${variablesMarkdown()}\n`);
         return;
       }
+      const [{ loadConfig }, { planSparkMemory }] = await Promise.all([
+        import('../config/load-config.js'),
+        import('../config/spark-args.js'),
+      ]);
       const config = loadConfig(process.env);
       const output = createOutput();
       output.topic('Configuration is valid');
@@ -31,6 +34,10 @@ export function registerRuntimeCommands(program: Command): void {
       output.detail(effectiveConfigLines(config, process.env).join('\n'));
       output.detail(`Spark ${(await planSparkMemory(config)).description}`);
     });
+  addLazyHelpText(config, async () => {
+    const { variablesHelp } = await import('../config/describe.js');
+    return `\n${variablesHelp()}\n\nExample:\n  $ pio-deploy config\n  $ heroku run pio-deploy config`;
+  });
 
   program
     .command('runtime-config')
@@ -39,6 +46,10 @@ export function registerRuntimeCommands(program: Command): void {
     .option('--quiet', 'print nothing but errors (used by .profile.d at dyno start)')
     .addHelpText('after', '\nExample:\n  $ pio-deploy runtime-config --app-dir /app --quiet')
     .action(async (options: { appDir: string; quiet?: boolean }) => {
+      const [{ loadConfig }, { renderRuntimeConfig }] = await Promise.all([
+        import('../config/load-config.js'),
+        import('./runtime-config.js'),
+      ]);
       const output = createOutput();
       const appDir = resolve(options.appDir);
       const config = loadConfig(process.env);
@@ -52,13 +63,14 @@ export function registerRuntimeCommands(program: Command): void {
       }
     });
 
-  const processCommand = (name: string, description: string, example: string, run: typeof runWeb) =>
+  const processCommand = (name: string, description: string, example: string, load: () => Promise<ProcessRunner>) =>
     program
       .command(name)
       .description(description)
       .addOption(appDirOption())
       .addHelpText('after', `\nExample:\n  $ ${example}`)
       .action(async (options: { appDir: string }) => {
+        const run = await load();
         process.exitCode = await run(resolve(options.appDir), process.env, createOutput());
       });
 
@@ -66,19 +78,24 @@ export function registerRuntimeCommands(program: Command): void {
     'web',
     'Serve the engine (pio deploy) or, for an event server app, pio eventserver, on $PORT.',
     'PORT=8000 pio-deploy web',
-    runWeb,
+    async () => (await import('./web.js')).runWeb,
   );
-  processCommand('train', 'Train the engine once (pio train), e.g. heroku run train.', 'heroku run pio-deploy train', runTrain);
+  processCommand(
+    'train',
+    'Train the engine once (pio train), e.g. heroku run train.',
+    'heroku run pio-deploy train',
+    async () => (await import('./train.js')).runTrain,
+  );
   processCommand(
     'release',
     'Release phase: create the PredictionIO app, run the data hooks, then pio train.',
     'pio-deploy release   # Procfile: release: pio-deploy release',
-    runRelease,
+    async () => (await import('./release.js')).runRelease,
   );
   processCommand(
     'load-data',
     'Only the data hooks of the release phase (exit 0 ok, 3 configuration missing, else failure).',
     'pio-deploy load-data',
-    runLoadData,
+    async () => (await import('./release.js')).runLoadData,
   );
 }

@@ -13,5 +13,5 @@ const program = new Command('pio-deploy')
   .showHelpAfterError()
   .addHelpText('after', '\nExample:\n  $ pio-deploy quickstart --yes\n  $ pio-deploy config --help');
 
-registerCommands(program);
+await registerCommands(program);
 await runProgram(program);

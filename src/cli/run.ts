@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { isUserError } from '../lib/errors.js';
 import { ERROR_PREFIX } from '../lib/output.js';
+import { loadLazyHelpFor } from './lazy-help.js';
 
 /**
  * Runs a commander program and turns failures into the exit-code contract every command keeps:
@@ -9,6 +10,7 @@ import { ERROR_PREFIX } from '../lib/output.js';
 export async function runProgram(program: Command, argv: string[] = process.argv): Promise<void> {
   program.exitOverride();
   try {
+    await loadLazyHelpFor(program, argv.slice(2));
     await program.parseAsync(argv);
   } catch (error) {
     if (error instanceof CommanderError) {

@@ -34,12 +34,17 @@ export async function probeJava(java: string): Promise<JavaFound | undefined> {
  * A Java 8 that something before us already provides: `<app>/.jdk` (heroku/jvm's place), $JAVA_HOME,
  * then `java` on PATH. Only Java 8 counts: Spark 2.x does not run on 9+.
  */
-export async function providedJava8(appDir: string, env: Record<string, string | undefined>): Promise<JavaFound | undefined> {
+export async function providedJava8(
+  appDir: string,
+  env: Record<string, string | undefined>,
+  /** Which locations count (a CNB build only trusts other buildpacks' layers: the rest is gone at launch). */
+  accept: (java: string) => boolean = () => true,
+): Promise<JavaFound | undefined> {
   const candidates = [join(appDir, JDK_DIR, 'bin', 'java')];
   if (env.JAVA_HOME?.trim()) candidates.push(join(env.JAVA_HOME.trim(), 'bin', 'java'));
   for (const dir of (env.PATH ?? '').split(delimiter)) if (dir) candidates.push(join(dir, 'java'));
   for (const candidate of candidates) {
-    if (!(await isExecutable(candidate))) continue;
+    if (!accept(candidate) || !(await isExecutable(candidate))) continue;
     const found = await probeJava(candidate);
     if (found?.major === 8) return found;
   }

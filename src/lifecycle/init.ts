@@ -101,6 +101,8 @@ async function createFromTemplate(
   await mkdir(dirname(dir), { recursive: true });
   const staging = await mkdtemp(join(dirname(dir), `.${basename(dir)}.init-`));
   try {
+    // mkdtemp makes the dir private; the app dir gets the permissions a plain mkdir would give it.
+    await chmod(staging, 0o777 & ~process.umask());
     await cp(source, staging, { recursive: true, filter: (path) => !isRepositoryOnly(basename(path)) });
     const engineJson = JSON.parse(await readFile(join(staging, 'engine.json'), 'utf8')) as { description?: unknown };
     const description =

@@ -49,6 +49,8 @@ export interface PhaseTimings {
 export interface CleanupReport {
   /** Pids of the run still alive after cleanup (should always be empty). */
   leftovers: number[];
+  /** What was stopped, for the report: `web.1 (pid 123)`, `the embedded PostgreSQL (pid 456)`. */
+  stopped: string[];
 }
 
 export interface RunningApp {
@@ -82,21 +84,25 @@ export async function startLifecycle(options: LifecycleOptions): Promise<Running
   let phase: Phase | undefined;
 
   const cleanup = async (): Promise<CleanupReport> => {
-    if (stopped) return { leftovers: [] };
+    if (stopped) return { leftovers: [], stopped: [] };
     stopped = true;
     const pids = new Set<number>();
+    const names: string[] = [];
     for (const dyno of dynos) {
       await dyno.stop(options.stopGraceMs);
       for (const pid of dyno.members()) pids.add(pid);
+      if (isRunning(dyno.pid)) pids.add(dyno.pid);
+      names.push(`${dyno.name} (pid ${dyno.pid})`);
     }
     if (postgresPid !== undefined) {
       await stopEmbeddedPostgres(options.pioHome).catch((error: unknown) => {
         reporter.warn(`Could not stop the embedded PostgreSQL: ${(error as Error).message}`);
       });
       if (isRunning(postgresPid)) pids.add(postgresPid);
+      names.push(`the embedded PostgreSQL (pid ${postgresPid})`);
     }
     await rm(workDir, { recursive: true, force: true });
-    return { leftovers: [...pids] };
+    return { leftovers: [...pids], stopped: names };
   };
 
   const onAbort = () => {

@@ -71,6 +71,7 @@ export async function runQuickstart(options: QuickstartOptions): Promise<number>
         throw error;
       }
       let failures = 0;
+      let stopped: string[] = [];
       try {
         out.topic(`${init.mode === 'template' ? init.appName : 'The app'} is up at ${app.url}: sending the demo queries`);
         for (const spec of template.queries.filter((query) => query.expectStatus === undefined)) {
@@ -81,7 +82,7 @@ export async function runQuickstart(options: QuickstartOptions): Promise<number>
             out.detail(`${compact(spec.query)}  →  no answer (${answer.message})`);
             continue;
           }
-          const problems = checkAnswer({ query: spec.query, expectKeys: ['service_plan'] }, answer);
+          const problems = checkAnswer(spec, answer);
           if (problems.length > 0) failures++;
           out.detail(`${compact(spec.query)}  →  ${compact(answer.body)}${problems.length > 0 ? `   (${problems.join('; ')})` : ''}`);
         }
@@ -96,6 +97,7 @@ export async function runQuickstart(options: QuickstartOptions): Promise<number>
         }
       } finally {
         const cleanup = await app.stop();
+        stopped = cleanup.stopped;
         if (cleanup.leftovers.length > 0) {
           out.error(`Processes still running after cleanup: ${cleanup.leftovers.join(', ')}`);
           failures++;
@@ -108,6 +110,7 @@ export async function runQuickstart(options: QuickstartOptions): Promise<number>
         return 1;
       }
       out.topic(`Done in ${seconds} s (build ${(app.timings.buildMs / 1000).toFixed(1)} s, release ${(app.timings.releaseMs / 1000).toFixed(1)} s, boot ${(app.timings.bootMs / 1000).toFixed(1)} s); everything stopped`);
+      if (stopped.length > 0) out.detail(`stopped ${stopped.join(', ')}`);
       out.detail(`Your app is in ${shown}. Next:`);
       out.detail(`cd ${shown} && pio-deploy up --port 8000      # serve it again`);
       out.detail('pio-deploy smoke --queries smoke-queries.jsonl   # check its answers, as CI would');

@@ -62,18 +62,20 @@ export async function runSmoke(options: SmokeOptions): Promise<number> {
           throw error;
         }
         let results: QueryResult[] = [];
+        let stopped: string[] = [];
         try {
           out.topic(`Sending queries to ${app.url}/queries.json`);
           results = await runQueries(app.port, queries, signal, (result) => printResult(out, result));
         } finally {
           const cleanup = await app.stop();
+          stopped = cleanup.stopped;
           if (cleanup.leftovers.length > 0) {
             out.error(`Processes still running after cleanup: ${cleanup.leftovers.join(', ')}`);
             results.push({ line: 0, label: 'cleanup', ms: 0, failures: ['processes left running'] });
           }
         }
         if (signal.aborted) return INTERRUPTED_EXIT_CODE;
-        return summarise(out, results, queries.length, app.timings, Date.now() - started);
+        return summarise(out, results, queries.length, app.timings, Date.now() - started, stopped);
       },
       (signal) => out.topic(`${signal} received, stopping`),
     );
@@ -127,6 +129,7 @@ function summarise(
   total: number,
   timings: PhaseTimings,
   elapsedMs: number,
+  stopped: string[],
 ): number {
   const passed = results.filter((result) => result.failures.length === 0 && result.line > 0).length;
   const ok = passed === total && results.every((result) => result.failures.length === 0);
@@ -135,5 +138,6 @@ function summarise(
     `build ${seconds(timings.buildMs)}, release ${seconds(timings.releaseMs)}, boot ${seconds(timings.bootMs)}, total ${seconds(elapsedMs)}` +
       (results.some((result) => result.line === 0) ? '' : '; everything stopped and removed'),
   );
+  if (stopped.length > 0) out.detail(`stopped ${stopped.join(', ')}`);
   return ok ? 0 : 1;
 }

@@ -1,90 +1,20 @@
-import { Command, InvalidArgumentError } from 'commander';
+import type { Command } from 'commander';
 import { resolve } from 'node:path';
+import { parseCount, parsePort, parseSeconds } from '../cli/arg-parsers.js';
 import { createOutput } from '../lib/output.js';
-import { appLayout, readApp, readReleases } from './app-state.js';
-import { formatConfigVars, parseAssignments, readConfigVars } from './config-vars.js';
-import { showLog } from './logs.js';
 import { defaultBuildpackDir } from './paths.js';
-import { changeConfig, receivePush } from './receive.js';
-import { addRemote, appDirOfRemote } from './remote.js';
-import { runRouter } from './router.js';
-import { ensureRouter, routerStatus, stopApp } from './router-client.js';
-import { runUp } from './up.js';
 
-function parsePort(value: string): number {
-  const port = Number(value);
-  if (!Number.isInteger(port) || port < 1 || port > 65_535) throw new InvalidArgumentError('expected a port from 1 to 65535');
-  return port;
-}
+// Registration only declares commands: each action imports its implementation, so `pio-deploy --help`
+// and the other areas' commands never load git, zod, the router or a half-built module of this area.
 
-function parseSeconds(value: string): number {
-  const seconds = Number(value);
-  if (!Number.isFinite(seconds) || seconds <= 0) throw new InvalidArgumentError('expected a positive number of seconds');
-  return seconds;
-}
+type AppAction = 'startApp' | 'stopAppCommand' | 'statusCommand';
 
-function parseCount(value: string): number {
-  const count = Number(value);
-  if (!Number.isInteger(count) || count < 1) throw new InvalidArgumentError('expected a positive whole number');
-  return count;
-}
+/** One of command-actions.ts's app-dir actions, imported when the command runs. */
+const appAction = (name: AppAction) => async (appDir: string) => (await import('./command-actions.js'))[name](appDir);
 
-async function readStdin(): Promise<string> {
-  let text = '';
-  process.stdin.setEncoding('utf8');
-  for await (const chunk of process.stdin) text += chunk as string;
-  return text;
-}
-
-/** Starts an app's router (which boots its current release) and reports where it serves. */
-async function startApp(appDir: string): Promise<void> {
-  const out = createOutput();
-  const layout = appLayout(appDir);
-  const app = await readApp(layout);
-  const releases = await readReleases(layout);
-  if (!releases.current) {
-    out.topic(`${app.name} has no release yet: push to it first (git push ${app.name} main)`);
-    return;
-  }
-  await ensureRouter(layout);
-  out.topic(`${app.name} v${releases.current.version} starting at http://${app.host}:${app.port}/`);
-}
-
-async function stopAppCommand(appDir: string): Promise<void> {
-  const out = createOutput();
-  const layout = appLayout(appDir);
-  const app = await readApp(layout);
-  const { stopped } = await stopApp(layout);
-  out.topic(stopped ? `Stopped ${app.name}` : `${app.name} was not running`);
-}
-
-async function statusCommand(appDir: string): Promise<void> {
-  const out = createOutput();
-  const layout = appLayout(appDir);
-  const app = await readApp(layout);
-  const releases = await readReleases(layout);
-  const running = await routerStatus(layout);
-  out.topic(`${app.name}: http://${app.host}:${app.port}/`);
-  out.detail(`release: ${releases.current ? `v${releases.current.version} (${releases.current.commit.slice(0, 7)})` : 'none'}`);
-  out.detail(`router:  ${running ? `running (pid ${running.status.pid})` : 'stopped'}`);
-  out.detail(`web.1:   ${running?.status.web ? `up (pid ${running.status.web.pid}, v${running.status.web.version})` : 'down'}`);
-}
-
-async function logsCommand(appDir: string, options: { num: number; tail: boolean }): Promise<void> {
-  const layout = appLayout(appDir);
-  await readApp(layout);
-  const abort = new AbortController();
-  const stop = () => abort.abort();
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
-  try {
-    await showLog(layout.appLog, { lines: options.num, follow: options.tail, signal: abort.signal }, (text) =>
-      process.stdout.write(text),
-    );
-  } finally {
-    process.off('SIGINT', stop);
-    process.off('SIGTERM', stop);
-  }
+async function appDirOf(remoteName: string): Promise<string> {
+  const { appDirOfRemote } = await import('./remote.js');
+  return appDirOfRemote(process.cwd(), remoteName);
 }
 
 /** `pio-deploy up`, `pio-deploy remote …` and the hidden `pio-deploy platform …` plumbing. */
@@ -101,6 +31,7 @@ export function registerPlatformCommands(program: Command): void {
     .option('--boot-timeout <seconds>', 'how long the web process may take to answer HTTP', parseSeconds, 60)
     .addHelpText('after', '\nExample:\n  $ git commit -am "Tune engine" && pio-deploy up --port 8000')
     .action(async (options: { appDir: string; buildpack?: string; env?: string; port?: number; bootTimeout: number }) => {
+      const { runUp } = await import('./up.js');
       process.exitCode = await runUp({
         appDir: resolve(options.appDir),
         buildpackDir: resolve(options.buildpack ?? defaultBuildpackDir()),
@@ -126,6 +57,7 @@ export function registerPlatformCommands(program: Command): void {
     .option('--buildpack <dir>', 'classic buildpack directory (default: the one shipped with pio-deploy)')
     .addHelpText('after', '\nExample:\n  $ pio-deploy remote add staging --port 8000\n  $ git push staging main')
     .action(async (name: string, options: { dir?: string; port?: number; buildpack?: string }) => {
+      const [{ addRemote }, { appLayout }] = await Promise.all([import('./remote.js'), import('./app-state.js')]);
       const added = await addRemote({
         name,
         repoDir: process.cwd(),
@@ -147,19 +79,20 @@ export function registerPlatformCommands(program: Command): void {
       .command(`${verb} <name>`)
       .description(description)
       .addHelpText('after', `\nExample:\n  $ ${example}`)
-      .action(async (name: string) => run(await appDirOfRemote(process.cwd(), name)));
-  forRemote('stop', 'Stop the app behind git remote <name> (router and web process)', stopAppCommand, 'pio-deploy remote stop staging');
-  forRemote('start', 'Start the app behind git remote <name> again with its current release', startApp, 'pio-deploy remote start staging');
-  forRemote('status', 'Show the release and processes of the app behind git remote <name>', statusCommand, 'pio-deploy remote status staging');
+      .action(async (name: string) => run(await appDirOf(name)));
+  forRemote('stop', 'Stop the app behind git remote <name> (router and web process)', appAction('stopAppCommand'), 'pio-deploy remote stop staging');
+  forRemote('start', 'Start the app behind git remote <name> again with its current release', appAction('startApp'), 'pio-deploy remote start staging');
+  forRemote('status', 'Show the release and processes of the app behind git remote <name>', appAction('statusCommand'), 'pio-deploy remote status staging');
   remote
     .command('logs <name>')
     .description("Show the web process output of the app behind git remote <name>")
     .option('-n, --num <lines>', 'number of lines', parseCount, 100)
     .option('-t, --tail', 'keep printing new lines', false)
     .addHelpText('after', '\nExample:\n  $ pio-deploy remote logs staging --tail')
-    .action(async (name: string, options: { num: number; tail: boolean }) =>
-      logsCommand(await appDirOfRemote(process.cwd(), name), options),
-    );
+    .action(async (name: string, options: { num: number; tail: boolean }) => {
+      const { logsCommand } = await import('./command-actions.js');
+      await logsCommand(await appDirOf(name), options);
+    });
 
   remote
     .command('config <name>')
@@ -167,7 +100,11 @@ export function registerPlatformCommands(program: Command): void {
     .option('-s, --shell', 'print them in .env format (values included)', false)
     .addHelpText('after', '\nExample:\n  $ pio-deploy remote config staging')
     .action(async (name: string, options: { shell: boolean }) => {
-      const vars = await readConfigVars(appLayout(await appDirOfRemote(process.cwd(), name)).config);
+      const [{ formatConfigVars, readConfigVars }, { appLayout }] = await Promise.all([
+        import('./config-vars.js'),
+        import('./app-state.js'),
+      ]);
+      const vars = await readConfigVars(appLayout(await appDirOf(name)).config);
       if (options.shell) {
         process.stdout.write(formatConfigVars(vars));
         return;
@@ -185,7 +122,8 @@ export function registerPlatformCommands(program: Command): void {
       )
       .addHelpText('after', `\nExample:\n  $ ${example}`)
       .action(async (name: string, args: string[]) => {
-        const appDir = await appDirOfRemote(process.cwd(), name);
+        const [{ parseAssignments }, { changeConfig }] = await Promise.all([import('./config-vars.js'), import('./receive.js')]);
+        const appDir = await appDirOf(name);
         const set = verb === 'config:set' ? parseAssignments(args) : {};
         const unset = verb === 'config:unset' ? args : [];
         const out = createOutput();
@@ -205,6 +143,7 @@ export function registerPlatformCommands(program: Command): void {
     .option('--boot-timeout <seconds>', 'how long a new web process may take to answer HTTP', parseSeconds, 60)
     .addHelpText('after', '\nExample:\n  $ echo "$OLD $NEW refs/heads/main" | pio-deploy platform receive --app-dir ~/.pio-deploy/apps/staging')
     .action(async (options: { appDir: string; bootTimeout: number }) => {
+      const [{ receivePush }, { readStdin }] = await Promise.all([import('./receive.js'), import('./command-actions.js')]);
       process.exitCode = await receivePush({
         appDir: resolve(options.appDir),
         repoDir: process.cwd(),
@@ -218,8 +157,9 @@ export function registerPlatformCommands(program: Command): void {
     .description('run the router daemon of an app (started by deploys)')
     .requiredOption('--app-dir <dir>', 'platform dir of the app')
     .addHelpText('after', '\nExample:\n  $ pio-deploy platform router --app-dir ~/.pio-deploy/apps/staging')
-    .action(async (options: { appDir: string }) => runRouter(resolve(options.appDir)));
-  for (const [verb, run] of [['start', startApp], ['stop', stopAppCommand], ['status', statusCommand]] as const) {
+    .action(async (options: { appDir: string }) => (await import('./router.js')).runRouter(resolve(options.appDir)));
+  for (const [verb, action] of [['start', 'startApp'], ['stop', 'stopAppCommand'], ['status', 'statusCommand']] as const) {
+    const run = appAction(action);
     platform
       .command(verb)
       .description(`${verb} the app in a platform dir`)

@@ -77,3 +77,14 @@ echo "fixture java $*"
     await put(join(root, 'release'), `JAVA_VERSION="${version}"\n`);
   });
 }
+
+/**
+ * A Node.js "distribution" whose bin/node runs this machine's Node: exercises download, verification,
+ * caching and vendoring of Node without the real 40 MB tarball.
+ */
+export async function nodeTarball(): Promise<Buffer> {
+  return tarball('node-v20.99.0-linux-x64', async (root) => {
+    await put(join(root, 'bin', 'node'), `#!/bin/sh\nexec "${process.execPath}" "$@"\n`, 0o755);
+    await put(join(root, 'LICENSE'), 'fixture license\n');
+  });
+}

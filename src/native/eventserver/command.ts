@@ -16,7 +16,20 @@ export function registerEventServerCommand(program: Command): void {
     .option('--ip <ip>', 'IP to bind to', '0.0.0.0')
     .option('--port <port>', 'port to bind to', parsePort, 7070)
     .option('--stats', 'enable the event statistics page (GET /stats.json)', false)
-    .addHelpText('after', '\nExample:\n  $ pio eventserver --ip 127.0.0.1 --port 7070 --stats')
+    .addHelpText(
+      'after',
+      [
+        '',
+        'Environment:',
+        '  PIO_STORAGE_* / DATABASE_URL           where events are stored (embedded PostgreSQL when unset)',
+        '  PIO_LOG_LEVEL                          JSON log level: error, warn, info (default), debug',
+        '  PIO_EVENTSERVER_PLUGINS                comma-separated plugin modules (input blockers/sniffers)',
+        '  PIO_EVENTSERVER_CONCURRENT_COMMITS     group-commit batches committing at once (default 2)',
+        '',
+        'Example:',
+        '  $ pio eventserver --ip 127.0.0.1 --port 7070 --stats',
+      ].join('\n'),
+    )
     .action(async (options: { ip: string; port: number; stats: boolean }) => {
       const { runEventServer } = await import('./run.js');
       await runEventServer({ ip: options.ip, port: options.port, stats: options.stats });

@@ -319,7 +319,7 @@ export function createEventsRepository(db: Database, namespace: string, options:
       let broken: Error | undefined;
       try {
         await client.query('BEGIN');
-        await pipeline(Readable.from(rows), client.query(copyFrom(`COPY ${table} (${COLUMNS}) FROM STDIN`)));
+        await pipeline(Readable.from(rows, { highWaterMark: 2 }), client.query(copyFrom(`COPY ${table} (${COLUMNS}) FROM STDIN`)));
         await client.query('COMMIT');
       } catch (error) {
         broken = error as Error;

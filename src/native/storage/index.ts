@@ -175,10 +175,10 @@ export interface EventsRepository {
    */
   importStream(scope: EventScope, events: AsyncIterable<EventInput> | Iterable<EventInput>): Promise<ImportResult>;
   /**
-   * The same bulk import for rows the caller already encoded with `encodeImportRow` (COPY text, chunks
-   * of whole lines): lets `pio import` encode a whole read chunk at once, without per-event iteration.
+   * The same bulk import for rows the caller already encoded with `encodeImportRow` (COPY text, as
+   * strings or UTF-8 buffers): lets `pio import` encode a read chunk at a time, without per-event iteration.
    */
-  importRows(scope: EventScope, rows: AsyncIterable<string> | Iterable<string>): Promise<void>;
+  importRows(scope: EventScope, rows: AsyncIterable<string | Buffer> | Iterable<string | Buffer>): Promise<void>;
   /** Counts matching events without fetching them. */
   count(scope: EventScope, query?: EventQuery): Promise<number>;
   /** `PEventStore.aggregateProperties` on this table (spec §3.1 selection + §3.2 semantics). */

@@ -102,7 +102,9 @@ export function predictRating(model: AlsModel, userIdx: number, itemIdx: number)
 export function recommendItems(model: AlsModel, userIdx: number, num: number): ItemScore[] {
   const { rank, itemFactors, userFactors } = model;
   const itemCount = model.itemIds.length;
-  const scores = new Float64Array(itemCount);
+  // Queries are answered synchronously one at a time, so one score buffer serves them all.
+  if (scoreBuffer.length < itemCount) scoreBuffer = new Float64Array(itemCount);
+  const scores = scoreBuffer.subarray(0, itemCount);
   const userOffset = userIdx * rank;
   for (let item = 0; item < itemCount; item++) {
     scores[item] = dot(userFactors, userOffset, itemFactors, item * rank, rank);
@@ -112,6 +114,8 @@ export function recommendItems(model: AlsModel, userIdx: number, num: number): I
     score: scores[item] as number,
   }));
 }
+
+let scoreBuffer = new Float64Array(0);
 
 function indexOf(index: Map<string, number>, id: string): number {
   let i = index.get(id);
@@ -245,6 +249,8 @@ export function topK(scores: Float64Array, k: number): number[] {
     }
   };
   for (let i = 0; i < scores.length; i++) {
+    // Most items score below the current k-th best: reject them with one comparison.
+    if (heap.length === k && scores[i]! < scores[heap[0]!]!) continue;
     if (heap.length < k) {
       heap.push(i);
       let c = heap.length - 1;
