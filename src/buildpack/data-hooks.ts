@@ -4,7 +4,7 @@ import { pgConnectionFromDatabaseUrl } from '../config/database-url.js';
 import { planSparkMemory } from '../config/spark-args.js';
 import { s3SigV4SparkArgs } from '../config/s3.js';
 import type { Output } from '../lib/output.js';
-import { ReleaseStateStore } from './release-state.js';
+import type { ReleaseStateStore } from './release-state.js';
 import { runChild } from './run-child.js';
 import type { RuntimeContext } from './runtime-config.js';
 
@@ -47,19 +47,17 @@ export function parseAppId(pioOutput: string): number | undefined {
 export async function loadData(runtime: RuntimeContext, output: Output): Promise<LoadDataOutcome> {
   const { appDir, config } = runtime;
   const present = await presentHooks(appDir);
-  if (!present.initialHook && !present.initialFile && !present.syncHook) {
+  if (!hasAnyHook(present)) {
     output.detail('No data hooks (data/initial-events.json, data/create-initial-events, data/create-sync-events).');
     return { kind: 'done' };
   }
-  const databaseUrl = runtime.childEnv.DATABASE_URL?.trim();
-  if (!databaseUrl) {
-    return transient('DATABASE_URL is required to load data. Attach PostgreSQL (heroku addons:create heroku-postgresql).');
-  }
-  const appName = config.values.PIO_EVENTSERVER_APP_NAME;
-  if (!appName) {
-    return transient('PIO_EVENTSERVER_APP_NAME is required to load data. Set it to the PredictionIO app name.');
-  }
+  const missing = missingDataConfiguration(runtime);
+  if (missing) return { kind: 'transient', message: missing };
+  const databaseUrl = runtime.childEnv.DATABASE_URL?.trim() as string;
+  const appName = config.values.PIO_EVENTSERVER_APP_NAME as string;
 
+  // pg only loads when data is really loaded (web and `pio-deploy --help` never need it).
+  const { ReleaseStateStore } = await import('./release-state.js');
   const store = await ReleaseStateStore.open(
     pgConnectionFromDatabaseUrl(databaseUrl, { optionalSsl: config.values.PIO_POSTGRES_OPTIONAL_SSL }),
   );
@@ -68,10 +66,29 @@ export async function loadData(runtime: RuntimeContext, output: Output): Promise
   } finally {
     await store.close();
   }
+}
 
-  function transient(message: string): LoadDataOutcome {
-    return { kind: 'transient', message };
+/**
+ * The configuration loading data needs before it can start; what is missing makes the release phase
+ * skip training (the transient exit 3) until it is set.
+ */
+export function missingDataConfiguration(runtime: Pick<RuntimeContext, 'childEnv' | 'config'>): string | undefined {
+  if (!runtime.childEnv.DATABASE_URL?.trim()) {
+    return 'DATABASE_URL is required to load data. Attach PostgreSQL (heroku addons:create heroku-postgresql).';
   }
+  if (!runtime.config.values.PIO_EVENTSERVER_APP_NAME) {
+    return 'PIO_EVENTSERVER_APP_NAME is required to load data. Set it to the PredictionIO app name.';
+  }
+  return undefined;
+}
+
+/** Whether the app has any data hook, i.e. whether the release phase loads data before training. */
+export async function hasDataHooks(appDir: string): Promise<boolean> {
+  return hasAnyHook(await presentHooks(appDir));
+}
+
+function hasAnyHook(present: PresentHooks): boolean {
+  return present.initialHook || present.initialFile || present.syncHook;
 }
 
 type PresentHooks = Record<keyof typeof DATA_HOOKS, boolean>;

@@ -44,6 +44,8 @@ export interface ChildRun {
   indent?: boolean;
   /** Keep stdout in memory (small outputs such as `pio app show`). */
   capture?: boolean;
+  /** Sees every output line (stdout and stderr, secrets already masked), e.g. to recognise an error. */
+  onLine?: (line: string) => void;
 }
 
 export interface ChildResult {
@@ -74,7 +76,7 @@ export async function runChild(run: ChildRun): Promise<ChildResult> {
     { from: child.stdout, to: process.stdout },
     { from: child.stderr, to: process.stderr },
   ].map(({ from, to }) => {
-    const lines = redactingLines(run.secrets, prefix);
+    const lines = redactingLines(run.secrets, prefix, run.onLine);
     from?.pipe(lines);
     lines.pipe(to, { end: false });
     return finished(lines);
@@ -110,16 +112,21 @@ export function redactLine(line: string, secrets: readonly string[]): string {
 }
 
 /** Line-buffered: a secret split across two chunks is still masked. */
-export function redactingLines(secrets: readonly string[], prefix = ''): Transform {
+export function redactingLines(secrets: readonly string[], prefix = '', onLine?: (line: string) => void): Transform {
   let pending = '';
+  const emit = (line: string) => {
+    const masked = redactLine(line, secrets);
+    onLine?.(masked);
+    return `${prefix}${masked}\n`;
+  };
   return new Transform({
     transform(chunk: Buffer, _encoding, callback: TransformCallback) {
       const parts = (pending + chunk.toString('utf8')).split('\n');
       pending = parts.pop() ?? '';
-      callback(null, parts.map((line) => `${prefix}${redactLine(line, secrets)}\n`).join(''));
+      callback(null, parts.map(emit).join(''));
     },
     flush(callback: TransformCallback) {
-      callback(null, pending ? `${prefix}${redactLine(pending, secrets)}\n` : '');
+      callback(null, pending ? emit(pending) : '');
     },
   });
 }

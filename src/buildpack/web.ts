@@ -6,6 +6,7 @@ import { UserError } from '../lib/errors.js';
 import type { Output } from '../lib/output.js';
 import { runChild } from './run-child.js';
 import { prepareRuntime } from './runtime-config.js';
+import { NO_TRAINED_INSTANCE, untrainedEngineError, untrainedReasons } from './untrained.js';
 
 export type WebMode = 'engine' | 'eventserver';
 
@@ -81,7 +82,11 @@ export function webArgv(mode: WebMode, config: PioDeployConfig, memory: SparkMem
   ];
 }
 
-/** `pio-deploy web`: render config, then run the server in the foreground; its exit code is ours. */
+/**
+ * `pio-deploy web`: render config, then run the server in the foreground; its exit code is ours. When
+ * there is no trained engine, pio deploy exits at once and this says why and what to do (W11), so a
+ * crash-looping dyno's log explains itself.
+ */
 export async function runWeb(appDir: string, env: NodeJS.ProcessEnv, output: Output): Promise<number> {
   const runtime = await prepareRuntime(appDir, env, output);
   const mode = await webMode(appDir, runtime.config);
@@ -92,6 +97,17 @@ export async function runWeb(appDir: string, env: NodeJS.ProcessEnv, output: Out
     output.detail(`Spark ${memory.description}`);
   }
   output.topic(mode === 'engine' ? 'Starting the engine server (pio deploy)' : 'Starting the event server (pio eventserver)');
-  const result = await runChild({ command: runtime.pio, argv, cwd: appDir, env: runtime.childEnv, secrets: runtime.secrets });
+  let untrained = false;
+  const result = await runChild({
+    command: runtime.pio,
+    argv,
+    cwd: appDir,
+    env: runtime.childEnv,
+    secrets: runtime.secrets,
+    onLine: (line) => {
+      if (mode === 'engine' && NO_TRAINED_INSTANCE.test(line)) untrained = true;
+    },
+  });
+  if (untrained) throw untrainedEngineError(await untrainedReasons(runtime), result.exitCode);
   return result.exitCode;
 }

@@ -20,6 +20,7 @@ export const PHASES = {
   web: 'web process (pio-deploy web)',
   train: 'training (pio-deploy train, and release)',
   engine: 'read by engine code, passed through untouched',
+  local: 'local platform and project commands (pio-deploy up, remote, init, quickstart)',
 } as const;
 export type Phase = keyof typeof PHASES;
 
@@ -79,10 +80,18 @@ function port(fallback: number | undefined) {
   }, fallback);
 }
 
-function positiveInteger() {
+function wholeNumber(min: number) {
   return parsed<number | undefined>((raw) => {
-    if (!/^\d+$/.test(raw.trim()) || Number(raw) < 1) throw new InvalidValue('must be a whole number ≥ 1');
+    if (!/^\d+$/.test(raw.trim()) || Number(raw) < min) throw new InvalidValue(`must be a whole number ≥ ${min}`);
     return Number(raw.trim());
+  }, undefined);
+}
+
+function oneOf<const V extends string>(values: readonly V[]) {
+  return parsed<V | undefined>((raw) => {
+    const value = raw.trim().toLowerCase();
+    if (!(values as readonly string[]).includes(value)) throw new InvalidValue(`must be one of ${values.join(', ')}`);
+    return value as V;
   }, undefined);
 }
 
@@ -227,6 +236,28 @@ export const ENV_VARIABLES = {
   ...artifactOverride('AWS_JAVA_SDK', 'the aws-java-sdk jar (S3A)'),
   ...artifactOverride('ELASTICSEARCH_DIST', 'the Elasticsearch tarball'),
   ...artifactOverride('NATIVE_DIST', 'the native distribution tarball'),
+  ...artifactOverride('JDK', 'the JDK 8 tarball the apache distribution runs on'),
+  PIO_DEPLOY_FETCH_ATTEMPTS: declare({
+    phases: ['build'],
+    description: 'Tries per download (the first included) before the build fails.',
+    default: '4',
+    example: '6',
+    schema: wholeNumber(1),
+  }),
+  PIO_DEPLOY_FETCH_RETRY_MS: declare({
+    phases: ['build'],
+    description: 'Milliseconds before the first download retry; the delay doubles with each retry.',
+    default: '1000',
+    example: '2000',
+    schema: wholeNumber(0),
+  }),
+  PIO_DEPLOY_FETCH_IDLE_TIMEOUT_MS: declare({
+    phases: ['build'],
+    description: 'Milliseconds a download connection may send nothing before it is dropped (and retried).',
+    default: '30000',
+    example: '60000',
+    schema: wholeNumber(100),
+  }),
   PIO_RUN_AS_EVENTSERVER: declare({
     phases: ['build', 'release', 'web'],
     description: 'true → this app is an event server: web runs pio eventserver, release never trains.',
@@ -250,6 +281,21 @@ export const ENV_VARIABLES = {
     default: 'false',
     example: 'true',
     schema: boolean(false),
+  }),
+  PIO_HOME: declare({
+    phases: ['pio'],
+    description:
+      "Native runtime home; without a database the embedded PostgreSQL keeps its data in $PIO_HOME/pgdata. A distribution's bin/pio sets it to the distribution directory (as Apache's does).",
+    default: '~/.pio (checkout bin/pio) / PredictionIO-dist',
+    example: '/var/lib/pio',
+    schema: text(),
+  }),
+  PIO_CONF_DIR: declare({
+    phases: ['dyno', 'pio'],
+    description: 'Directory runtime-config renders pio-env.sh and the other configuration files into, and bin/pio reads.',
+    default: 'PredictionIO-dist/conf',
+    example: '/tmp/pio-conf',
+    schema: text(),
   }),
   PIO_STORAGE_SOURCES_PGSQL_URL: declare({
     phases: ['pio'],
@@ -392,6 +438,52 @@ export const ENV_VARIABLES = {
     schema: boolean(false),
   }),
 
+  // ---- native servers ---------------------------------------------------------------------------------
+  PIO_ENGINE_POLL_INTERVAL: declare({
+    phases: ['web'],
+    description:
+      'Native engine server: milliseconds between checks for a newer completed training, which it then hot-swaps in; 0 turns polling off (POST /reload still works).',
+    default: '5000',
+    example: '60000',
+    schema: wholeNumber(0),
+  }),
+  PIO_SERVER_ACCESS_KEY: declare({
+    phases: ['web'],
+    description: 'Native engine server key: POST /stop and /reload then need ?accessKey=<key> (pio undeploy sends it).',
+    default: '(unset: not enforced)',
+    example: '<a long random string>',
+    secret: 'value',
+    schema: text(),
+  }),
+  PIO_LOG_LEVEL: declare({
+    phases: ['web'],
+    description: 'Native event server: level of its JSON request log.',
+    default: 'LOG_LEVEL, else info',
+    example: 'warn',
+    schema: oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+  }),
+  LOG_LEVEL: declare({
+    phases: ['web'],
+    description: 'Fallback for PIO_LOG_LEVEL (a name other tools use too, so values the event server does not know mean info).',
+    default: 'info',
+    example: 'warn',
+    schema: text(),
+  }),
+  PIO_EVENTSERVER_PLUGINS: declare({
+    phases: ['web'],
+    description: 'Native event server: comma-separated plugin modules (paths or package names) of input blockers and sniffers.',
+    default: '(none)',
+    example: './plugins/block-test-events.js',
+    schema: text(),
+  }),
+  PIO_EVENTSERVER_CONCURRENT_COMMITS: declare({
+    phases: ['web'],
+    description: 'Native event server: group-commit batches that may commit to PostgreSQL at once.',
+    default: '2',
+    example: '4',
+    schema: wholeNumber(1),
+  }),
+
   // ---- processes --------------------------------------------------------------------------------------
   PORT: declare({
     phases: ['web'],
@@ -457,20 +549,36 @@ export const ENV_VARIABLES = {
     schema: text(),
   }),
 
+  // ---- local platform ---------------------------------------------------------------------------------
+  PIO_DEPLOY_HOME: declare({
+    phases: ['local'],
+    description: 'Where the local platform keeps its apps (pio-deploy remote), build caches and routers.',
+    default: '~/.pio-deploy',
+    example: '/srv/pio-deploy',
+    schema: text(),
+  }),
+  PIO_DEPLOY_BUILDPACK_URL: declare({
+    phases: ['local'],
+    description: 'Buildpack URL that pio-deploy init writes into app.json.',
+    default: "pio-deploy's repository",
+    example: 'https://github.com/example/pio-deploy#v0.1.0',
+    schema: text(),
+  }),
+
   // ---- engine pass-through ----------------------------------------------------------------------------
   PIO_UR_ELASTICSEARCH_CONCURRENCY: declare({
     phases: ['engine'],
     description: 'Universal Recommender: parallel writers to Elasticsearch.',
     default: '(engine default)',
     example: '1',
-    schema: positiveInteger(),
+    schema: wholeNumber(1),
   }),
   PIO_UR_ELASTICSEARCH_INDEX_REPLICAS: declare({
     phases: ['engine'],
     description: 'Universal Recommender: replicas of its Elasticsearch index.',
     default: '1',
     example: '1',
-    schema: positiveInteger(),
+    schema: wholeNumber(1),
   }),
 };
 

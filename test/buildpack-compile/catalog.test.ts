@@ -206,3 +206,29 @@ describe('process types', () => {
     expect(appRole({ hasEngineJson: false, runAsEventServer: false })).toBe('eventserver');
   });
 });
+
+describe('JDK 8 catalog', () => {
+  it('pins Temurin 8 by SHA-256 per CPU, and JDK_URL/JDK_SHA512 replace it', async () => {
+    const { jdkArtifact } = await import('../../src/distributions/catalog.js');
+    const { planJdk } = await import('../../src/distributions/jdk.js');
+    const x64 = jdkArtifact('x64');
+    expect(x64?.url).toBe(
+      'https://github.com/adoptium/temurin8-binaries/releases/download/jdk8u452-b09/OpenJDK8U-jdk_x64_linux_hotspot_8u452b09.tar.gz',
+    );
+    expect(x64?.sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(jdkArtifact('arm64')?.url).toContain('aarch64');
+    expect(jdkArtifact('arm64')?.sha256).not.toBe(x64?.sha256);
+    expect(planJdk({}, 'x64')).toEqual(x64);
+    const custom = planJdk({ JDK_URL: 'https://mirror.example/jdk8.tar.gz', JDK_SHA512: 'AB'.repeat(64) }, 'x64');
+    expect([custom.url, custom.sha512, custom.sha256, custom.title]).toEqual([
+      'https://mirror.example/jdk8.tar.gz',
+      'ab'.repeat(64),
+      undefined,
+      'JDK 8 (JDK_URL)',
+    ]);
+    expect(() => planJdk({}, 's390x')).toThrow(/No JDK 8 build is catalogued for CPU s390x/);
+    expect(planJdk({ JDK_URL: 'file:///mirror/jdk.tar.gz' }, 's390x').checksumSources[0]?.url).toBe('file:///mirror/jdk.tar.gz.sha512');
+    // Adoptium's side files are in sha256sum layout.
+    expect(parseChecksumFile(`${'c'.repeat(64)}  OpenJDK8U.tar.gz\n`, 'sha256')).toBe('c'.repeat(64));
+  });
+});

@@ -114,6 +114,51 @@ describe('pio-deploy web', () => {
     expect(pioEnv.mode & 0o777).toBe(0o600);
   });
 
+  describe('without a trained engine (W11)', () => {
+    const NO_INSTANCE = [
+      '[ERROR] [Engine$] No valid engine instance found for engine x.Engine 0123abcd.',
+      "[ERROR] [Engine$] Try running 'train' before 'deploy'. Aborting.",
+    ];
+
+    it('fails at once, non-zero, saying which missing config var made the release skip training', async () => {
+      app = await createRuntimeApp({ spy: { commands: { deploy: { exitCode: 1, stdout: NO_INSTANCE } } } });
+      await app.write('data/initial-events.json', '{}\n');
+      const result = await app.run(['web'], { PORT: '8532', DATABASE_URL });
+      expect(result.exitCode).toBe(1);
+      expect((await app.calls()).map((call) => call.argv[0])).toEqual(['deploy']);
+      expect(result.stdout).toContain('No valid engine instance found for engine x.Engine');
+      expect(result.stderr).toContain(' !     No trained engine to serve: pio deploy found no completed training');
+      expect(result.stderr).toContain(
+        ' !     The release phase skipped training because PIO_EVENTSERVER_APP_NAME is required to load data.',
+      );
+      expect(result.stderr).toMatch(/ !     Run pio-deploy train .* or set the missing config vars/);
+      expect(result.stderr).not.toContain('embedded PostgreSQL');
+      expectNoSecrets(result, [DB_PASSWORD]);
+    });
+
+    it('names PIO_TRAIN_ON_RELEASE=false and the per-dyno embedded database, and keeps a non-zero pio status', async () => {
+      app = await createRuntimeApp({ spy: { commands: { deploy: { exitCode: 4, stderr: NO_INSTANCE } } } });
+      const result = await app.run(['web'], { PORT: '8532', PIO_TRAIN_ON_RELEASE: 'false' });
+      expect(result.exitCode).toBe(4);
+      expect(result.stderr).toContain('The release phase skipped training because PIO_TRAIN_ON_RELEASE=false.');
+      expect(result.stderr).toContain('No DATABASE_URL is set, so this process uses its own embedded PostgreSQL');
+    });
+
+    it('never exits 0 when pio reported that nothing is trained', async () => {
+      app = await createRuntimeApp({ spy: { commands: { deploy: { exitCode: 0, stdout: NO_INSTANCE } } } });
+      const result = await app.run(['web'], { PORT: '8532', DATABASE_URL });
+      expect(result.exitCode).toBe(1);
+      expect(result.stderr).toContain('its output (heroku releases:output) shows why');
+    });
+
+    it('leaves other pio failures and the event server alone', async () => {
+      app = await createRuntimeApp({ spy: { commands: { eventserver: { exitCode: 2, stdout: NO_INSTANCE } } } });
+      const result = await app.run(['web'], { PORT: '7070', PIO_RUN_AS_EVENTSERVER: 'true' });
+      expect(result.exitCode).toBe(2);
+      expect(result.stderr).not.toContain('No trained engine');
+    });
+  });
+
   it("exits with pio's exit code", async () => {
     app = await createRuntimeApp({ spy: { commands: { deploy: { exitCode: 7, stderr: ['boom'] } } } });
     const result = await app.run(['web'], { PORT: '8532' });

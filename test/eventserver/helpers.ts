@@ -50,22 +50,36 @@ export async function startTestEventServer(
 ): Promise<TestEventServer> {
   const database = await createTestDatabase('pio_es');
   const pioHome = await mkdtemp(join(tmpdir(), 'pio-es-home-'));
-  const storage = await openTestStorage(database.url, pioHome);
-  const main = await createAppWithKey(storage, 'main');
-  const app = await buildEventServer({ accessKeyCacheMillis: 0, ...options, storage });
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  const address = app.server.address();
-  const port = typeof address === 'object' && address !== null ? address.port : 0;
+  let storage: Storage | undefined;
+  let app: FastifyInstance | undefined;
+  let main: TestApp;
+  let port: number;
+  try {
+    storage = await openTestStorage(database.url, pioHome);
+    main = await createAppWithKey(storage, 'main');
+    app = await buildEventServer({ accessKeyCacheMillis: 0, ...options, storage });
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    const address = app.server.address();
+    port = typeof address === 'object' && address !== null ? address.port : 0;
+  } catch (error) {
+    await app?.close();
+    await storage?.close();
+    await database.drop();
+    await rm(pioHome, { recursive: true, force: true });
+    throw error;
+  }
+  const openedStorage = storage;
+  const openedApp = app;
   return {
     baseUrl: `http://127.0.0.1:${port}`,
-    storage,
-    app,
+    storage: openedStorage,
+    app: openedApp,
     database,
     main,
-    createApp: (name, events) => createAppWithKey(storage, name, events),
+    createApp: (name, events) => createAppWithKey(openedStorage, name, events),
     async close() {
-      await app.close();
-      await storage.close();
+      await openedApp.close();
+      await openedStorage.close();
       await database.drop();
       await rm(pioHome, { recursive: true, force: true });
     },

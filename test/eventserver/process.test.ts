@@ -78,12 +78,16 @@ describe('pio eventserver as a process', () => {
       .map((line) => JSON.parse(line) as Record<string, unknown>);
     expect(jsonLogs).toContainEqual(expect.objectContaining({ level: 30, msg: 'Event Server listening', port }));
 
-    // A request whose body is still arriving when SIGTERM comes: it must complete.
+    // A request whose body is still arriving when SIGTERM comes: it must complete. `Expect: 100-continue`
+    // lets the test know the server has taken the request before the signal is sent.
     const body = JSON.stringify({ event: 'inflight', entityType: 'user', entityId: 'u1' });
     const inFlight = new Promise<{ status: number; text: string }>((resolveResponse, reject) => {
       const req = request(
         `http://127.0.0.1:${port}/events.json?accessKey=${testApp.key}`,
-        { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
+        {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), expect: '100-continue' },
+        },
         (res) => {
           let text = '';
           res.on('data', (chunk: Buffer) => (text += chunk.toString()));
@@ -91,11 +95,12 @@ describe('pio eventserver as a process', () => {
         },
       );
       req.on('error', reject);
-      req.write(body.slice(0, 10));
-      setTimeout(() => {
+      req.on('continue', () => {
+        req.write(body.slice(0, 10));
         child?.kill('SIGTERM');
         setTimeout(() => req.end(body.slice(10)), 300);
-      }, 200);
+      });
+      req.flushHeaders();
     });
 
     const response = await inFlight;

@@ -6,7 +6,7 @@ import {
   parseEventTime,
   UTC_ZONE,
 } from '../events/index.js';
-import { copyText, encodeImportRow } from '../storage/events.js';
+import { copyText, encodeImportRow } from '../storage/copy-rows.js';
 import { generateEventId } from '../storage/ids.js';
 import { toUtcWallClock } from '../storage/timestamps.js';
 

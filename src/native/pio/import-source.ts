@@ -1,39 +1,32 @@
-import { createReadStream } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
-import { basename, join } from 'node:path';
-import { StringDecoder } from 'node:string_decoder';
-import { InvalidEventError, MAX_EVENT_ID_LENGTH } from '../events/index.js';
-import { ImportRowEncoder } from './import-row.js';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { decodeImportFiles, ImportLineError, type ImportProgress } from './import-lines.js';
+import type { ImportWorkerInput, ImportWorkerMessage } from './import-worker.js';
 
 /**
- * Reads `pio import` input: one event JSON object per line (spec §5.13), from a file or from the part
- * files of a directory (as `pio export` and Spark write them). Lines are decoded a read chunk at a time,
- * synchronously, so per-event cost is the decoder's and not the event loop's.
+ * Reads `pio import` input (spec §5.13), from a file or from the part files of a directory (as
+ * `pio export` and Spark write them), as COPY rows for storage's `importRows`. Decoding runs in a
+ * worker thread, so the main thread is always free to feed PostgreSQL while the next chunk is decoded
+ * (and on a busy machine the import gets a second thread's share of the CPUs).
  */
 
-/** A line that is not a valid event: the whole import fails with this message (`line N: <reason>`). */
-export class ImportLineError extends Error {
-  constructor(
-    readonly file: string,
-    readonly lineNumber: number,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'ImportLineError';
-  }
-}
+export { ImportLineError, type ImportProgress } from './import-lines.js';
 
-export interface ImportProgress {
-  lines: number;
-  events: number;
-}
-
-export interface EventLineSourceOptions {
+export interface ImportRowSourceOptions {
   /** Called after each chunk (for a progress display). */
   onProgress?: ((progress: ImportProgress) => void) | undefined;
   /** Bytes per read (default 1 MiB). */
   chunkBytes?: number | undefined;
+  /** Decode in a worker thread (default: when the compiled worker module exists, i.e. not under a TS loader). */
+  worker?: boolean | undefined;
 }
+
+const WORKER_MODULE = new URL('./import-worker.js', import.meta.url);
+/** Decoded chunks the worker may keep ready ahead of the COPY (each about 1 MiB). */
+const WORKER_WINDOW = 4;
 
 /** The files an input path names: itself, or a directory's files except hidden ones and `_SUCCESS` markers. */
 export async function listInputFiles(input: string): Promise<string[]> {
@@ -47,130 +40,57 @@ export async function listInputFiles(input: string): Promise<string[]> {
 }
 
 /**
- * The COPY rows (`encodeImportRow`) of every line, in file order, as UTF-8 buffers of about a read chunk, for
- * storage's `importRows`. Each chunk is decoded and encoded synchronously in one pass, so the per-event
- * cost is the decoder's and not the event loop's. Throws `ImportLineError` at the first invalid line
- * (the consumer's transaction then rolls back).
+ * The COPY rows (`encodeImportRow`'s format) of every line, in file order, as UTF-8 buffers. Throws
+ * `ImportLineError` at the first invalid line (the consumer's transaction then rolls back).
  */
-export async function* importRowSource(files: readonly string[], options: EventLineSourceOptions = {}): AsyncGenerator<Buffer> {
-  const progress: ImportProgress = { lines: 0, events: 0 };
-  const seenIds = new Map<string, string>();
-  for (const file of files) {
-    const lines = new LineDecoder(file, files.length > 1 ? `${basename(file)} ` : '', seenIds);
-    const text = new StringDecoder('utf8');
-    const stream = createReadStream(file, { highWaterMark: options.chunkBytes ?? 1024 * 1024 });
-    const before = { ...progress };
-    const rowsOf = (chunk: string, isLast: boolean): Buffer[] => {
-      const rows = lines.push(chunk, isLast);
-      progress.lines = before.lines + lines.lineNumber;
-      progress.events = before.events + lines.events;
-      options.onProgress?.(progress);
-      return rows;
-    };
-    try {
-      for await (const chunk of stream as AsyncIterable<Buffer>) yield* rowsOf(text.write(chunk), false);
-    } finally {
-      stream.destroy();
-    }
-    yield* rowsOf(text.end(), true);
+export function importRowSource(files: readonly string[], options: ImportRowSourceOptions = {}): AsyncGenerator<Buffer> {
+  const useWorker = options.worker ?? (process.env.H11_WORKER !== '0' && existsSync(fileURLToPath(WORKER_MODULE)));
+  return useWorker ? rowsFromWorker(files, options) : rowsInThisThread(files, options);
+}
+
+async function* rowsInThisThread(files: readonly string[], options: ImportRowSourceOptions): AsyncGenerator<Buffer> {
+  for await (const { rows, progress } of decodeImportFiles(files, options.chunkBytes)) {
+    options.onProgress?.(progress);
+    yield* rows;
   }
 }
 
-/**
- * Collects rows as UTF-8 in large buffers. Each row is written out as soon as it is made, so rows die
- * young: keeping a read chunk's rows as strings until the chunk is done made garbage collection the
- * largest cost of an import (every scavenge copied thousands of surviving strings).
- */
-class RowBuffers {
-  private readonly full: Buffer[] = [];
-  private buffer: Buffer;
-  private used = 0;
-
-  constructor(private readonly capacity: number) {
-    this.buffer = Buffer.allocUnsafe(capacity);
-  }
-
-  add(row: string): void {
-    // A UTF-16 code unit takes at most 3 bytes in UTF-8.
-    if (this.buffer.length - this.used < row.length * 3) {
-      if (this.used > 0) this.full.push(this.buffer.subarray(0, this.used));
-      this.buffer = Buffer.allocUnsafe(Math.max(this.capacity, row.length * 3));
-      this.used = 0;
-    }
-    this.used += this.buffer.write(row, this.used);
-  }
-
-  take(): Buffer[] {
-    if (this.used > 0) this.full.push(this.buffer.subarray(0, this.used));
-    return this.full;
-  }
-}
-
-/** Splits text into lines across chunks and encodes each non-blank line as a COPY row. */
-class LineDecoder {
-  lineNumber = 0;
-  /** Events encoded so far. */
-  events = 0;
-  private pending = '';
-  private readonly encoder = new ImportRowEncoder();
-
-  constructor(
-    private readonly file: string,
-    /** `part-00001 ` when reading several files, so errors name the file. */
-    private readonly label: string,
-    /** eventId → where it was first seen, across all files of one import. */
-    private readonly seenIds: Map<string, string>,
-  ) {}
-
-  /** The COPY rows (UTF-8) of the chunk's complete lines (all remaining lines when `isLast`). */
-  push(chunk: string, isLast: boolean): Buffer[] {
-    const text = this.pending + chunk;
-    this.encoder.setNow(new Date());
-    const rows = new RowBuffers(Math.max(64 * 1024, Math.ceil(text.length * 1.25)));
-    let start = 0;
+async function* rowsFromWorker(files: readonly string[], options: ImportRowSourceOptions): AsyncGenerator<Buffer> {
+  const input: ImportWorkerInput = { files: [...files], chunkBytes: options.chunkBytes ?? 1024 * 1024, window: WORKER_WINDOW };
+  const worker = new Worker(WORKER_MODULE, { workerData: input });
+  const inbox: ImportWorkerMessage[] = [];
+  let failure: Error | undefined;
+  let exited = false;
+  let wake: (() => void) | undefined;
+  worker.on('message', (message: ImportWorkerMessage) => {
+    inbox.push(message);
+    wake?.();
+  });
+  worker.on('error', (error) => {
+    failure = error;
+    wake?.();
+  });
+  worker.on('exit', () => {
+    exited = true;
+    wake?.();
+  });
+  try {
     for (;;) {
-      const newline = text.indexOf('\n', start);
-      if (newline === -1 && (!isLast || start >= text.length)) break;
-      const stop = newline === -1 ? text.length : newline;
-      this.lineNumber++;
-      const row = this.encodeLine(text.slice(start, stop));
-      if (row !== '') rows.add(row);
-      start = stop + 1;
-    }
-    this.pending = start >= text.length ? '' : text.slice(start);
-    return rows.take();
-  }
-
-  private where(): string {
-    return `${this.label}line ${this.lineNumber}`;
-  }
-
-  private fail(reason: string): never {
-    throw new ImportLineError(this.file, this.lineNumber, `${this.where()}: ${reason}`);
-  }
-
-  /** The line's row, or '' for a blank line. */
-  private encodeLine(rawLine: string): string {
-    let line = rawLine.charCodeAt(rawLine.length - 1) === 0x0d ? rawLine.slice(0, -1) : rawLine;
-    if (this.lineNumber === 1 && line.charCodeAt(0) === 0xfeff) line = line.slice(1);
-    if (line.charCodeAt(0) !== 0x7b && line.trim() === '') return '';
-    let row: string;
-    try {
-      row = this.encoder.encode(line);
-    } catch (error) {
-      if (!(error instanceof InvalidEventError)) throw error;
-      this.fail(error.kind === 'syntax' ? `malformed JSON (${error.message})` : error.message);
-    }
-    const id = this.encoder.eventId;
-    if (id !== undefined) {
-      if (id.length > MAX_EVENT_ID_LENGTH) {
-        this.fail(`eventId ${JSON.stringify(id)} is longer than ${MAX_EVENT_ID_LENGTH} characters`);
+      const message = inbox.shift();
+      if (!message) {
+        if (failure) throw failure;
+        if (exited) throw new Error('The import worker thread stopped unexpectedly.');
+        await new Promise<void>((resolve) => (wake = resolve));
+        wake = undefined;
+        continue;
       }
-      const first = this.seenIds.get(id);
-      if (first !== undefined) this.fail(`eventId ${JSON.stringify(id)} appears twice (first on ${first})`);
-      this.seenIds.set(id, this.where());
+      if (message.type === 'done') return;
+      if (message.type === 'line-error') throw new ImportLineError(message.file, message.lineNumber, message.message);
+      options.onProgress?.({ lines: message.lines, events: message.events });
+      for (const row of message.rows) yield Buffer.from(row.buffer, row.byteOffset, row.byteLength);
+      worker.postMessage('credit');
     }
-    this.events++;
-    return row;
+  } finally {
+    await worker.terminate();
   }
 }

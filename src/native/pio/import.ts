@@ -3,7 +3,7 @@ import { stat } from 'node:fs/promises';
 import type { EventScope, Storage } from '../storage/index.js';
 import { abort, pioLogger } from './console.js';
 import { withStorage } from './context.js';
-import type { ImportLineError, ImportProgress } from './import-source.js';
+import type { ImportLineError, ImportProgress } from './import-lines.js';
 
 /**
  * `pio import --appid <id> --input <path> [--channel <name>]` (spec §5.13). Unlike upstream the import

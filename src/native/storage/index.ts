@@ -412,4 +412,4 @@ export {
   type EmbeddedStatus,
 } from './embedded.js';
 export { generateAccessKey, generateEventId, generateInstanceId } from './ids.js';
-export { encodeImportRow } from './events.js';
+export { encodeImportRow } from './copy-rows.js';

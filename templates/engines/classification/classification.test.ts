@@ -1,3 +1,5 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEngineWorkspace, templateEventLines, type DeployedEngine, type EngineWorkspace } from '../engine-e2e.js';
 
@@ -56,6 +58,15 @@ describe('classification template', () => {
     expect((await engine.query({ voice_usage: 12, data_usage: 0 })).status).toBe(400);
     expect((await engine.query({ voice_usage: 'a lot', data_usage: 0, text_usage: 1 })).status).toBe(400);
   });
+
+  it('evaluates the params grid with pio eval and writes best.json', async () => {
+    const { output } = await workspace.pio(['eval', 'src/evaluation.ts#accuracyEvaluation', 'src/evaluation.ts#engineParamsList']);
+    const accuracy = Number(/Accuracy: ([\d.]+)/.exec(output)?.[1]);
+    expect(accuracy).toBeGreaterThan(0.85);
+    expect(accuracy).toBeLessThanOrEqual(1);
+    const best = JSON.parse(await readFile(join(workspace.engineDir, 'best.json'), 'utf8')) as { algorithms: Array<{ name: string }> };
+    expect(['randomforest', 'naivebayes']).toContain(best.algorithms[0]!.name);
+  }, 120_000);
 
   it('stops on pio undeploy', async () => {
     expect(await engine.undeploy()).toBe(0);
