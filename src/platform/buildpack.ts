@@ -106,13 +106,18 @@ export async function runBuildpack(run: BuildpackRun): Promise<BuildpackResult> 
   if (release.exitCode !== 0) {
     throw new UserError(`bin/release of ${run.buildpackDir} exited with ${describeExit(release)}`);
   }
+  return { framework, defaultProcessTypes: defaultProcessTypesOf(release.stdout, run.buildpackDir) };
+}
+
+/** The `default_process_types` of a classic bin/release's YAML (none is fine: the app's Procfile rules). */
+export function defaultProcessTypesOf(releaseYaml: string, buildpackDir: string): ProcessTypes {
   let parsed: z.infer<typeof releaseOutputSchema>;
   try {
-    parsed = releaseOutputSchema.parse(parseYaml(release.stdout));
+    parsed = releaseOutputSchema.parse(parseYaml(releaseYaml));
   } catch (error) {
-    throw new UserError(`bin/release of ${run.buildpackDir} printed invalid YAML: ${(error as Error).message}`);
+    throw new UserError(`bin/release of ${buildpackDir} printed invalid YAML: ${(error as Error).message}`);
   }
-  return { framework, defaultProcessTypes: parsed?.default_process_types ?? {} };
+  return parsed?.default_process_types ?? {};
 }
 
 export function describeExit(result: { exitCode?: number | undefined; signal?: string | undefined }): string {

@@ -6,6 +6,8 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { formatConfigVars, parseAssignments, parseConfigVars, writeEnvDir } from '../../src/platform/config-vars.js';
 import { parseProcfile } from '../../src/platform/procfile.js';
+import { defaultProcessTypesOf } from '../../src/platform/buildpack.js';
+import { PROCFILES, releaseYaml } from '../../src/buildpack/procfile.js';
 import { parsePushedRefs } from '../../src/platform/receive.js';
 import { applySlugignore, exportCommit, resolveCommit } from '../../src/platform/source.js';
 import { commitFiles, createSandbox } from './helpers.js';
@@ -65,6 +67,19 @@ describe('Procfile', () => {
       'Procfile line 5 is not "type: command" and is ignored: nonsense line',
       'Procfile declares "web" twice; the last one wins',
     ]);
+  });
+
+  it('reads the Procfiles compile writes, and bin/release defaults agree with them', () => {
+    const engine = parseProcfile(PROCFILES.engine);
+    expect(engine).toEqual({
+      processTypes: { web: 'pio-deploy web', train: 'pio-deploy train', release: 'pio-deploy release' },
+      warnings: [],
+    });
+    const eventserver = parseProcfile(PROCFILES.eventserver);
+    expect(eventserver).toEqual({ processTypes: { web: 'pio-deploy web', release: 'pio-deploy release' }, warnings: [] });
+    for (const role of ['engine', 'eventserver'] as const) {
+      expect(defaultProcessTypesOf(releaseYaml(role), 'buildpack')).toEqual(parseProcfile(PROCFILES[role]).processTypes);
+    }
   });
 });
 

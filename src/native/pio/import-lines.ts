@@ -7,7 +7,7 @@ import { ImportRowEncoder } from './import-row.js';
 /**
  * The decoding half of `pio import` (spec §5.13): reads the input files a chunk at a time and turns
  * their lines (one event JSON object each) into COPY rows, synchronously per chunk, so per-event cost is
- * the decoder's and not the event loop's. Runs in the import's worker thread (or in the main thread).
+ * the decoder's and not the event loop's.
  */
 
 /** A line that is not a valid event: the whole import fails with this message (`line N: <reason>`). */
@@ -71,14 +71,14 @@ class RowBuffers {
   private used = 0;
 
   constructor(private readonly capacity: number) {
-    this.buffer = Buffer.allocUnsafeSlow(capacity);
+    this.buffer = Buffer.allocUnsafe(capacity);
   }
 
   add(row: string): void {
     // A UTF-16 code unit takes at most 3 bytes in UTF-8.
     if (this.buffer.length - this.used < row.length * 3) {
       if (this.used > 0) this.full.push(this.buffer.subarray(0, this.used));
-      this.buffer = Buffer.allocUnsafeSlow(Math.max(this.capacity, row.length * 3));
+      this.buffer = Buffer.allocUnsafe(Math.max(this.capacity, row.length * 3));
       this.used = 0;
     }
     this.used += this.buffer.write(row, this.used);
