@@ -1,8 +1,8 @@
-import { access, constants } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pgConnectionFromDatabaseUrl } from '../config/database-url.js';
 import { planSparkMemory } from '../config/spark-args.js';
 import { s3SigV4SparkArgs } from '../config/s3.js';
+import { isExecutable, pathExists } from '../lib/fs-checks.js';
 import type { Output } from '../lib/output.js';
 import type { ReleaseStateStore } from './release-state.js';
 import { runChild } from './run-child.js';
@@ -95,7 +95,7 @@ type PresentHooks = Record<keyof typeof DATA_HOOKS, boolean>;
 
 async function presentHooks(appDir: string): Promise<PresentHooks> {
   const entries = await Promise.all(
-    Object.entries(DATA_HOOKS).map(async ([key, path]) => [key, await exists(join(appDir, path))] as const),
+    Object.entries(DATA_HOOKS).map(async ([key, path]) => [key, await pathExists(join(appDir, path))] as const),
   );
   return Object.fromEntries(entries) as PresentHooks;
 }
@@ -174,7 +174,7 @@ class DataLoader {
     if (this.present.initialHook) {
       const hook = await this.hook(DATA_HOOKS.initialHook);
       if (hook) return hook;
-      if (!(await exists(join(this.runtime.appDir, DATA_HOOKS.initialFile)))) {
+      if (!(await pathExists(join(this.runtime.appDir, DATA_HOOKS.initialFile)))) {
         return failed(1, `${DATA_HOOKS.initialHook} finished without writing ${DATA_HOOKS.initialFile}.`);
       }
     }
@@ -194,7 +194,7 @@ class DataLoader {
     }
     const hook = await this.hook(DATA_HOOKS.syncHook);
     if (hook) return hook;
-    if (!(await exists(join(this.runtime.appDir, DATA_HOOKS.syncFile)))) {
+    if (!(await pathExists(join(this.runtime.appDir, DATA_HOOKS.syncFile)))) {
       this.output.detail(`No event data found to import (${DATA_HOOKS.syncFile} was not written).`);
       return { kind: 'done' };
     }
@@ -211,9 +211,7 @@ class DataLoader {
   /** Runs a hook executable (no shell); undefined when it succeeded. */
   private async hook(path: string): Promise<LoadDataOutcome | undefined> {
     const absolute = join(this.runtime.appDir, path);
-    try {
-      await access(absolute, constants.X_OK);
-    } catch {
+    if (!(await isExecutable(absolute))) {
       return failed(1, `${path} is not executable. Run \`chmod +x ${path}\`, commit and deploy again.`);
     }
     this.output.topic(`Running ${path}`);
@@ -257,13 +255,4 @@ class DataLoader {
 /** A failure never exits 0, nor 3: 3 means "transient, retry on the next release" to callers. */
 function failed(exitCode: number, message: string): LoadDataOutcome {
   return { kind: 'failed', exitCode: exitCode === 0 || exitCode === TRANSIENT_EXIT_CODE ? 1 : exitCode, message };
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await access(path);
-    return true;
-  } catch {
-    return false;
-  }
 }

@@ -1,5 +1,4 @@
 import { execa } from 'execa';
-import { accessSync, constants as fsConstants } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { Transform, type TransformCallback } from 'node:stream';
@@ -7,29 +6,21 @@ import { finished } from 'node:stream/promises';
 import { redactSecrets } from '../distributions/redact.js';
 import { UserError } from '../lib/errors.js';
 import { DISTRIBUTION_DIR } from '../distributions/install.js';
+import { isExecutable } from '../lib/fs-checks.js';
 import { DETAIL_PREFIX } from '../lib/output.js';
 
 /** `<app>/PredictionIO-dist/bin/pio`, else `pio` on PATH. */
-export function findPio(appDir: string, env: NodeJS.ProcessEnv): string {
+export async function findPio(appDir: string, env: NodeJS.ProcessEnv): Promise<string> {
   const bundled = join(appDir, DISTRIBUTION_DIR, 'bin', 'pio');
-  if (isExecutable(bundled)) return bundled;
+  if (await isExecutable(bundled)) return bundled;
   for (const dir of (env.PATH ?? '').split(delimiter)) {
     if (!dir) continue;
     const candidate = join(dir, 'pio');
-    if (isExecutable(candidate)) return candidate;
+    if (await isExecutable(candidate)) return candidate;
   }
   throw new UserError(`No pio found: ${bundled} does not exist and there is no pio on PATH.`, {
     hint: 'Build the app first (git push, or pio-deploy compile) so PredictionIO-dist is installed.',
   });
-}
-
-function isExecutable(path: string): boolean {
-  try {
-    accessSync(path, fsConstants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 export interface ChildRun {

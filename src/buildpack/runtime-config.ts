@@ -1,4 +1,4 @@
-import { access, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DISTRIBUTION_DIR, DISTRIBUTION_MANIFEST } from '../distributions/install.js';
 import { applyAppNameToEngineVariant, variantFromPioOpts, type AppNameUpdate } from '../config/engine-json.js';
@@ -8,6 +8,7 @@ import { type DistributionKind, pioStorageEnv, withDefaults } from '../config/st
 import { escaperFor, renderTemplate } from '../config/template.js';
 import { writeFileAtomic } from '../lib/atomic-write.js';
 import { UserError } from '../lib/errors.js';
+import { pathExists } from '../lib/fs-checks.js';
 import type { Output } from '../lib/output.js';
 import { findPio } from './run-child.js';
 
@@ -37,7 +38,7 @@ export async function renderRuntimeConfig(
   env: NodeJS.ProcessEnv,
 ): Promise<RuntimeConfigResult> {
   const distDir = join(appDir, DISTRIBUTION_DIR);
-  if (!(await exists(distDir))) {
+  if (!(await pathExists(distDir))) {
     throw new UserError(`No PredictionIO distribution at ${distDir}.`, {
       hint: 'Build the app first (git push, or pio-deploy compile), or pass --app-dir pointing at the app.',
     });
@@ -76,7 +77,7 @@ async function renderOne(
   context: NodeJS.ProcessEnv,
 ): Promise<{ text: string; from: RenderedFile['from'] }> {
   const overridePath = join(appDir, 'config', name);
-  if (await exists(`${overridePath}.erb`)) {
+  if (await pathExists(`${overridePath}.erb`)) {
     throw new UserError(`config/${name}.erb is an ERB template, and pio-deploy does not run Ruby.`, {
       hint: `Rename it to config/${name} and replace <%= ENV['NAME'] %> with {{NAME}} (or {{NAME:-default}}); see CUSTOM.md.`,
     });
@@ -108,16 +109,7 @@ export async function distributionKind(distDir: string): Promise<DistributionKin
   } catch {
     // no or unreadable manifest: fall through to the layout check
   }
-  return (await exists(join(distDir, 'vendors', 'spark-hadoop'))) ? 'apache' : 'native';
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await access(path);
-    return true;
-  } catch {
-    return false;
-  }
+  return (await pathExists(join(distDir, 'vendors', 'spark-hadoop'))) ? 'apache' : 'native';
 }
 
 export interface RuntimeContext {
@@ -143,11 +135,11 @@ export async function prepareRuntime(
   const config = loadConfig(env);
   for (const warning of config.warnings) output.warn(warning);
   let kind: DistributionKind = 'native';
-  if (await exists(join(appDir, DISTRIBUTION_DIR))) {
+  if (await pathExists(join(appDir, DISTRIBUTION_DIR))) {
     const rendered = await renderRuntimeConfig(appDir, config, env);
     kind = rendered.kind;
   }
-  const pio = findPio(appDir, env);
+  const pio = await findPio(appDir, env);
   return {
     appDir,
     config,

@@ -1,24 +1,22 @@
-import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { PioDeployConfig } from '../config/load-config.js';
 import { planSparkMemory, sparkArgs, type SparkMemoryPlan } from '../config/spark-args.js';
 import { UserError } from '../lib/errors.js';
+import { pathExists } from '../lib/fs-checks.js';
 import type { Output } from '../lib/output.js';
+import { appRole, type AppRole } from './procfile.js';
 import { runChild } from './run-child.js';
 import { prepareRuntime } from './runtime-config.js';
 import { NO_TRAINED_INSTANCE, untrainedEngineError, untrainedReasons } from './untrained.js';
 
-export type WebMode = 'engine' | 'eventserver';
+export type WebMode = AppRole;
 
-/** Same rule as compile's Procfile choice: an event server when asked to be one or when there is no engine. */
+/** Compile's Procfile rule: an event server when asked to be one or when there is no engine.json. */
 export async function webMode(appDir: string, config: PioDeployConfig): Promise<WebMode> {
-  if (config.values.PIO_RUN_AS_EVENTSERVER) return 'eventserver';
-  try {
-    await access(join(appDir, 'engine.json'));
-    return 'engine';
-  } catch {
-    return 'eventserver';
-  }
+  return appRole({
+    hasEngineJson: await pathExists(join(appDir, 'engine.json')),
+    runAsEventServer: config.values.PIO_RUN_AS_EVENTSERVER,
+  });
 }
 
 export interface FeedbackTarget {

@@ -1,3 +1,4 @@
+import { redactUrl } from '../distributions/redact.js';
 import { ENV_NAMES, ENV_VARIABLES, PHASES, type EnvName } from './env-schema.js';
 import type { PioDeployConfig } from './load-config.js';
 import { shellQuote } from './shell-words.js';
@@ -27,27 +28,15 @@ export function variablesMarkdown(): string {
   return ['| Variable | Phases | Default | Description |', '|---|---|---|---|', ...rows].join('\n');
 }
 
-/** A value as it may be shown to a person: secrets hidden, URL passwords replaced by `***`. */
+/**
+ * A value as it may be shown to a person: secrets hidden; in URLs (each of a comma-separated list) the
+ * credentials and query strings (presigned URLs) are replaced by `***`.
+ */
 export function displayValue(name: EnvName, value: string): string {
   const kind = ENV_VARIABLES[name].secret;
   if (kind === 'value') return '(set, hidden)';
-  if (kind === 'url') return maskUrlPasswords(value);
+  if (kind === 'url') return value.split(',').map((part) => redactUrl(part.trim())).join(',');
   return value;
-}
-
-export function maskUrlPasswords(value: string): string {
-  return value
-    .split(',')
-    .map((part) => {
-      try {
-        const url = new URL(part.trim());
-        if (url.password) url.password = '***';
-        return url.toString();
-      } catch {
-        return part.replace(/(\/\/[^/:@\s]*:)[^/@\s]*@/, '$1***@');
-      }
-    })
-    .join(',');
 }
 
 /** `pio-deploy config`: the variables that are set, and what pio-deploy derives from them. */

@@ -1,3 +1,4 @@
+import { secretValuesOf } from '../distributions/redact.js';
 import { UserError, isUserError } from '../lib/errors.js';
 import { pgsqlFromDatabaseUrl, type PgsqlSettings } from './database-url.js';
 import { elasticsearchFromUrl, type ElasticsearchSettings } from './elasticsearch-url.js';
@@ -127,29 +128,12 @@ function secretsOf(
     if (!value) continue;
     const kind = ENV_VARIABLES[name].secret;
     if (kind === 'value') secrets.add(value);
-    if (kind === 'url') {
-      try {
-        const parsed = new URL(value.split(',')[0] ?? value);
-        if (parsed.password) {
-          secrets.add(parsed.password);
-          secrets.add(safeDecode(parsed.password));
-        }
-      } catch {
-        // unparseable URLs were reported as problems already
-      }
-    }
+    // Credentials of every URL in the value (a comma-separated list too), raw and percent-decoded.
+    if (kind === 'url') for (const secret of secretValuesOf({ [name]: value })) secrets.add(secret);
   }
   if (database?.password) secrets.add(database.password);
   if (elasticsearch?.password) secrets.add(elasticsearch.password);
   return [...secrets].filter((secret) => secret.length > 0);
-}
-
-function safeDecode(value: string): string {
-  try {
-    return decodeURIComponent(value);
-  } catch {
-    return value;
-  }
 }
 
 function nonBlank(value: string | undefined): string | undefined {

@@ -1,9 +1,9 @@
 import { execa } from 'execa';
-import { access, constants } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { UserError } from '../lib/errors.js';
+import { isExecutable } from '../lib/fs-checks.js';
 import { stopGroup } from './process-tree.js';
 import type { ProcessTypes } from './procfile.js';
 
@@ -35,15 +35,6 @@ const releaseOutputSchema = z
   .object({ default_process_types: z.record(z.string(), z.string()).nullish() })
   .passthrough()
   .nullish();
-
-async function isExecutable(file: string): Promise<boolean> {
-  try {
-    await access(file, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 export async function assertBuildpack(buildpackDir: string): Promise<void> {
   for (const script of ['detect', 'compile']) {

@@ -113,6 +113,27 @@ describe('loadConfig', () => {
     for (const secret of ['p%40ss', 'p@ss', 's3cret', 'shh-secret', 'key-1234567890']) expect(shown).not.toContain(secret);
     expect(shown).toContain('PIO_STORAGE_SOURCES_PGSQL_URL=jdbc:postgresql://db.example:5433/d?sslmode=require');
   });
+
+  it('collects the credentials of every URL in a list, and token-only URLs', () => {
+    const config = loadConfig({
+      PIO_ELASTICSEARCH_URL: 'https://es1.example:9243,https://e:second%2Fsecret@es2.example:9243',
+      NATIVE_DIST_URL: 'https://download-token-123@mirror.example/native.tar.gz',
+    });
+    expect(config.secrets).toEqual(expect.arrayContaining(['second%2Fsecret', 'second/secret', 'download-token-123']));
+  });
+
+  it('shows URLs without credentials or presigned query strings', () => {
+    const env = {
+      PIO_ELASTICSEARCH_URL: 'https://es1.example:9243,https://e:second%2Fsecret@es2.example:9243',
+      NATIVE_DIST_URL: 'https://download-token-123@mirror.example/native.tar.gz',
+      SPARK_DIST_URL: 'https://bucket.s3.example/spark.tgz?X-Amz-Signature=abcdef0123456789',
+    };
+    const shown = effectiveConfigLines(loadConfig(env), env).join('\n');
+    expect(shown).toContain('PIO_ELASTICSEARCH_URL=https://es1.example:9243/,https://***@es2.example:9243/');
+    expect(shown).toContain('NATIVE_DIST_URL=https://***@mirror.example/native.tar.gz');
+    expect(shown).toContain('SPARK_DIST_URL=https://bucket.s3.example/spark.tgz?***');
+    for (const secret of ['second', 'download-token-123', 'abcdef0123456789']) expect(shown).not.toContain(secret);
+  });
 });
 
 describe('the schema', () => {

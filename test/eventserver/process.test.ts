@@ -57,6 +57,20 @@ async function waitForAlive(port: number, timeoutMs: number): Promise<void> {
   }
 }
 
+/** Polls until connecting fails (the server stopped listening); false if it still accepts after 10 s. */
+async function refusedWhileInFlight(port: number): Promise<boolean> {
+  const deadline = Date.now() + 10_000;
+  while (Date.now() < deadline) {
+    try {
+      await fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(2000) });
+    } catch {
+      return true;
+    }
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  return false;
+}
+
 describe('pio eventserver as a process', () => {
   it('starts, serves, and on SIGTERM stops accepting, finishes the request in flight and exits 0', async () => {
     const port = await freePort();
@@ -81,6 +95,7 @@ describe('pio eventserver as a process', () => {
     // A request whose body is still arriving when SIGTERM comes: it must complete. `Expect: 100-continue`
     // lets the test know the server has taken the request before the signal is sent.
     const body = JSON.stringify({ event: 'inflight', entityType: 'user', entityId: 'u1' });
+    let refusedNewConnection = false;
     const inFlight = new Promise<{ status: number; text: string }>((resolveResponse, reject) => {
       const req = request(
         `http://127.0.0.1:${port}/events.json?accessKey=${testApp.key}`,
@@ -98,12 +113,17 @@ describe('pio eventserver as a process', () => {
       req.on('continue', () => {
         req.write(body.slice(0, 10));
         child?.kill('SIGTERM');
-        setTimeout(() => req.end(body.slice(10)), 300);
+        // New connections are refused while this request is still open; then its body completes.
+        void refusedWhileInFlight(port).then((refused) => {
+          refusedNewConnection = refused;
+          req.end(body.slice(10));
+        });
       });
       req.flushHeaders();
     });
 
     const response = await inFlight;
+    expect(refusedNewConnection).toBe(true);
     expect(response.status).toBe(201);
     expect(response.text).toMatch(/^\{"eventId":"[0-9a-f]{32}"\}$/);
     const code = await exited;

@@ -94,8 +94,13 @@ describe('--stats and plugins over HTTP', () => {
     expect(await server.storage.events.count({ appId: server.main.appId }, { entityId: 'ok' })).toBe(0);
 
     await http('POST', url('/events.json'), { body: event({ entityId: 'sniff-me' }) });
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    // Sniffers run after the response, asynchronously.
+    const deadline = Date.now() + 5000;
+    while (!sniffed.some((info) => info.event.entityId === 'sniff-me') && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
     expect(sniffed.some((info) => info.event.entityId === 'sniff-me')).toBe(true);
+    expect(sniffed.some((info) => info.event.entityId === 'spammer')).toBe(false);
   });
 });
 

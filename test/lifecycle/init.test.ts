@@ -125,6 +125,18 @@ describe('pio-deploy init --template', () => {
     expect(await readdir(box.dir)).toEqual(['busy', 'home']);
   });
 
+  it('fills an existing empty directory in place (it may be the shell\'s working directory)', async () => {
+    const box = await sandbox();
+    const dir = join(box.dir, 'here');
+    await mkdir(dir);
+    const inode = (await stat(dir)).ino;
+    await runInit({ dir, template: 'regression', out: recordingOutput() });
+    expect((await stat(dir)).ino).toBe(inode);
+    expect(await exists(join(dir, 'engine.json'))).toBe(true);
+    expect(await git(dir, ['status', '--porcelain'])).toBe('');
+    expect(await readdir(box.dir)).toEqual(['here', 'home']);
+  });
+
   it('explains what is missing: no template, unknown template, template over an engine', async () => {
     const box = await sandbox();
     const noTemplate = await initError(runInit({ dir: join(box.dir, 'a'), out: recordingOutput() }));
@@ -250,6 +262,19 @@ describe('pio-deploy init in an existing Scala engine', () => {
     expect(await readFile(join(dir, 'template.json'), 'utf8')).toBe('{"pio":{"version":{"min":"0.13.0"}}}');
     expect(await readFile(join(dir, 'build.sbt'), 'utf8')).toContain('"apache-predictionio-core" % "0.13.0"');
     expect(await readFile(join(dir, 'Procfile'), 'utf8')).toBe('web: custom-web\n');
+  });
+
+  it('prepares a TypeScript engine (engine.json, no build.sbt) for the native runtime', async () => {
+    const box = await sandbox();
+    const dir = join(box.dir, 'ts-engine');
+    await scalaEngine(dir, { 'engine.json': '{"description": "My engine"}', 'src/engine.ts': 'export {};\n' });
+    const result = await runInit({ dir, out: recordingOutput() });
+    if (result.mode !== 'existing') throw new Error('expected existing-engine mode');
+    expect(result.kind).toBe('typescript');
+    expect(result.changes.map((change) => change.file)).toEqual(['Procfile', 'app.json', '.gitignore', '.env']);
+    const appJson = (await readJson(join(dir, 'app.json'))) as Record<string, any>;
+    expect(appJson).toMatchObject({ name: 'ts-engine', description: 'My engine', formation: { web: { size: 'basic' } } });
+    expect(await exists(join(dir, 'template.json'))).toBe(false);
   });
 
   it('refuses a broken template.json before writing anything', async () => {

@@ -1,4 +1,5 @@
 import { execa } from 'execa';
+import { existsSync } from 'node:fs';
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -95,6 +96,23 @@ describe('pio-deploy quickstart', () => {
     expect(result.exitCode).toBe(1);
     expect(result.stderr).toContain(' !     quickstart needs confirmation, and stdin is not a terminal.');
     expect(result.stderr).toContain('Pass --yes');
+    expect(await readdir(box.dir)).toEqual(['home']);
+  });
+
+  // `script` gives the command a real terminal; answering "n" must create nothing.
+  it.skipIf(!existsSync('/usr/bin/script'))('on a terminal, asks once and stops on "n"', async () => {
+    const box = await sandbox();
+    const result = await execa('/usr/bin/script', ['-qec', `${CLI} quickstart`, '/dev/null'], {
+      cwd: box.dir,
+      env: box.env,
+      extendEnv: false,
+      reject: false,
+      input: 'n\n',
+    });
+    expect(result.stdout).toContain('Create the classification demo app in ./pio-quickstart');
+    expect(result.stdout).toContain('[Y/n]');
+    expect(result.stdout).toContain('Quickstart cancelled; nothing was created.');
+    expect(result.exitCode).toBe(1);
     expect(await readdir(box.dir)).toEqual(['home']);
   });
 

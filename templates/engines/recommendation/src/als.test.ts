@@ -86,6 +86,10 @@ describe('trainAls', () => {
       ratings.reduce((sum, r) => sum + (predictRating(model, users.get(r.user)!, items.get(r.item)!) - r.rating) ** 2, 0) / ratings.length,
     );
     expect(error).toBeLessThan(0.01);
+    // 15 items: four-at-a-time scoring plus a tail of three, each equal to the single-item prediction.
+    const all = recommendItems(model, users.get('u3')!, 15);
+    expect(all).toHaveLength(15);
+    for (const { item, score } of all) expect(score).toBe(predictRating(model, users.get('u3')!, items.get(item)!));
   });
 
   it('is deterministic for a seed and differs between seeds', () => {
