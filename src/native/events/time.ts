@@ -102,15 +102,15 @@ export function parseEventTime(text: string): ZonedTime | undefined {
 
 /**
  * For the canonical UTC form `yyyy-MM-dd'T'HH:mm:ss.SSS'Z'` (what `pio export` and most clients write)
- * that `parseEventTime` accepts: the UTC wall-clock `yyyy-MM-dd HH:mm:ss.SSS`, cut from the text without
- * a `Date`. `undefined` for any other text (which the caller then gives to `parseEventTime`).
+ * that `parseEventTime` accepts: its epoch millis, without `parseEventTime`'s general branches and
+ * objects. `NaN` for any other text (which the caller then gives to `parseEventTime`).
  */
-export function canonicalUtcWallClock(text: string): string | undefined {
+export function canonicalUtcMillis(text: string): number {
   if (
     text.length !== 24 || text.charCodeAt(23) !== 0x5a || text.charCodeAt(10) !== 0x54 || text.charCodeAt(19) !== 0x2e ||
     text.charCodeAt(4) !== 0x2d || text.charCodeAt(7) !== 0x2d || text.charCodeAt(13) !== 0x3a || text.charCodeAt(16) !== 0x3a
   ) {
-    return undefined;
+    return Number.NaN;
   }
   const year = digitsAt(text, 0, 4);
   const month = digitsAt(text, 5, 2);
@@ -118,14 +118,14 @@ export function canonicalUtcWallClock(text: string): string | undefined {
   const hour = digitsAt(text, 11, 2);
   const minute = digitsAt(text, 14, 2);
   const second = digitsAt(text, 17, 2);
+  const millis = digitsAt(text, 20, 3);
   if (
     year < 0 || month < 1 || month > 12 || day < 1 || hour < 0 || hour > 23 || minute < 0 || minute > 59 ||
-    second < 0 || second > 59 || digitsAt(text, 20, 3) < 0
+    second < 0 || second > 59 || millis < 0 || day > (month === 2 && isLeapYear(year) ? 29 : (DAYS_IN_MONTH[month - 1] ?? 0))
   ) {
-    return undefined;
+    return Number.NaN;
   }
-  if (day > (month === 2 && isLeapYear(year) ? 29 : (DAYS_IN_MONTH[month - 1] ?? 0))) return undefined;
-  return `${text.slice(0, 10)} ${text.slice(11, 23)}`;
+  return utcMillis(year, month, day, hour, minute, second, millis);
 }
 
 /** `±HH:mm` for an offset in minutes. */

@@ -2,6 +2,7 @@ import { createReadStream } from 'node:fs';
 import { basename } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { InvalidEventError, MAX_EVENT_ID_LENGTH } from '../events/index.js';
+import { CopyRowWriter } from '../storage/copy-rows.js';
 import { ImportRowEncoder } from './import-row.js';
 
 /**
@@ -60,43 +61,14 @@ export async function* decodeImportFiles(files: readonly string[], chunkBytes = 
   }
 }
 
-/**
- * Collects rows as UTF-8 in large buffers. Each row is written out as soon as it is made, so rows die
- * young: keeping a read chunk's rows as strings until the chunk is done made garbage collection the
- * largest cost of an import (every scavenge copied thousands of surviving strings).
- */
-class RowBuffers {
-  private readonly full: Buffer[] = [];
-  private buffer: Buffer;
-  private used = 0;
-
-  constructor(private readonly capacity: number) {
-    this.buffer = Buffer.allocUnsafe(capacity);
-  }
-
-  add(row: string): void {
-    // A UTF-16 code unit takes at most 3 bytes in UTF-8.
-    if (this.buffer.length - this.used < row.length * 3) {
-      if (this.used > 0) this.full.push(this.buffer.subarray(0, this.used));
-      this.buffer = Buffer.allocUnsafe(Math.max(this.capacity, row.length * 3));
-      this.used = 0;
-    }
-    this.used += this.buffer.write(row, this.used);
-  }
-
-  take(): Buffer[] {
-    if (this.used > 0) this.full.push(this.buffer.subarray(0, this.used));
-    return this.full;
-  }
-}
-
 /** Splits text into lines across chunks and encodes each non-blank line as a COPY row. */
 class LineDecoder {
   lineNumber = 0;
   /** Events encoded so far. */
   events = 0;
   private pending = '';
-  private readonly encoder = new ImportRowEncoder();
+  private readonly writer = new CopyRowWriter();
+  private readonly encoder = new ImportRowEncoder(this.writer);
 
   constructor(
     private readonly file: string,
@@ -106,23 +78,21 @@ class LineDecoder {
     private readonly seenIds: Map<string, string>,
   ) {}
 
-  /** The COPY rows (UTF-8) of the chunk's complete lines (all remaining lines when `isLast`). */
+  /** The COPY rows of the chunk's complete lines (all remaining lines when `isLast`). */
   push(chunk: string, isLast: boolean): Buffer[] {
     const text = this.pending + chunk;
     this.encoder.setNow(new Date());
-    const rows = new RowBuffers(Math.max(64 * 1024, Math.ceil(text.length * 1.25)));
     let start = 0;
     for (;;) {
       const newline = text.indexOf('\n', start);
       if (newline === -1 && (!isLast || start >= text.length)) break;
       const stop = newline === -1 ? text.length : newline;
       this.lineNumber++;
-      const row = this.encodeLine(text.slice(start, stop));
-      if (row !== '') rows.add(row);
+      this.encodeLine(text.slice(start, stop));
       start = stop + 1;
     }
     this.pending = start >= text.length ? '' : text.slice(start);
-    return rows.take();
+    return this.writer.take();
   }
 
   private where(): string {
@@ -133,14 +103,13 @@ class LineDecoder {
     throw new ImportLineError(this.file, this.lineNumber, `${this.where()}: ${reason}`);
   }
 
-  /** The line's row, or '' for a blank line. */
-  private encodeLine(rawLine: string): string {
+  /** Writes the line's row (nothing for a blank line). */
+  private encodeLine(rawLine: string): void {
     let line = rawLine.charCodeAt(rawLine.length - 1) === 0x0d ? rawLine.slice(0, -1) : rawLine;
     if (this.lineNumber === 1 && line.charCodeAt(0) === 0xfeff) line = line.slice(1);
-    if (line.charCodeAt(0) !== 0x7b && line.trim() === '') return '';
-    let row: string;
+    if (line.charCodeAt(0) !== 0x7b && line.trim() === '') return;
     try {
-      row = this.encoder.encode(line);
+      this.encoder.encode(line);
     } catch (error) {
       if (!(error instanceof InvalidEventError)) throw error;
       this.fail(error.kind === 'syntax' ? `malformed JSON (${error.message})` : error.message);
@@ -155,6 +124,5 @@ class LineDecoder {
       this.seenIds.set(id, this.where());
     }
     this.events++;
-    return row;
   }
 }

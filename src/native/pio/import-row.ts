@@ -1,112 +1,107 @@
 import {
-  canonicalUtcWallClock,
+  canonicalUtcMillis,
   decodeEventJson,
   isReservedPrefix,
   mayHoldUnfaithfulNumber,
   parseEventTime,
   UTC_ZONE,
 } from '../events/index.js';
-import { copyText, encodeImportRow } from '../storage/copy-rows.js';
+import { writeImportRow, type CopyRowWriter } from '../storage/copy-rows.js';
 import { generateEventId } from '../storage/ids.js';
-import { toUtcWallClock } from '../storage/timestamps.js';
 
 /**
- * Turns `pio import` lines into COPY rows (`encodeImportRow`'s format). A fast path takes the common
+ * Turns `pio import` lines into COPY rows (`writeImportRow`'s values). A fast path takes the common
  * line (string fields, properties that `JSON.parse` reads exactly, names that pass validation) from
- * `JSON.parse` straight to the row text, without the event object, `Date`s or escaping scans. Every
- * other line, including every invalid one, goes through `decodeEventJson` + `encodeImportRow`, so the
- * stored values and the error messages are always the event model's: the fast path only ever accepts.
+ * `JSON.parse` straight to the row, without the event object or `Date`s. Every other line, including
+ * every invalid one, goes through `decodeEventJson` + `writeImportRow`, so the stored values and the
+ * error messages are always the event model's: the fast path only ever accepts.
  */
 export class ImportRowEncoder {
   /** The non-empty eventId of the last encoded line, if it gave one (for length and duplicate checks). */
   eventId: string | undefined;
   private now = new Date();
-  private nowWallClock = toUtcWallClock(this.now);
+  private nowMillis = this.now.getTime();
+
+  constructor(private readonly writer: CopyRowWriter) {}
 
   /** The receipt time (`creationTime`, and `eventTime` when absent) of the following lines. */
   setNow(now: Date): void {
     this.now = now;
-    this.nowWallClock = toUtcWallClock(now);
+    this.nowMillis = now.getTime();
   }
 
-  /** The row (ending in `\n`) for one non-blank line; throws `InvalidEventError` for an invalid event. */
-  encode(line: string): string {
-    // JSON strings cannot hold raw tabs or line breaks: without a backslash no value needs COPY escapes.
-    const plainText = line.indexOf('\\') === -1;
-    const row = this.encodeCommon(line, plainText);
-    if (row !== undefined) return row;
+  /** Writes the row of one non-blank line; throws `InvalidEventError` for an invalid event (writing nothing). */
+  encode(line: string): void {
+    if (this.writeCommon(line)) return;
     const event = decodeEventJson(line, { now: this.now });
     this.eventId = event.eventId === '' ? undefined : event.eventId;
-    return encodeImportRow(event, plainText);
+    writeImportRow(this.writer, event);
   }
 
-  /** The row of a common, valid event; `undefined` leaves the line to the complete decoder. */
-  private encodeCommon(line: string, plainText: boolean): string | undefined {
-    if (mayHoldUnfaithfulNumber(line)) return undefined;
+  /** Writes the row of a common, valid event; `false` (nothing written) leaves the line to the complete decoder. */
+  private writeCommon(line: string): boolean {
+    if (mayHoldUnfaithfulNumber(line)) return false;
     let parsed: unknown;
     try {
       parsed = JSON.parse(line);
     } catch {
-      return undefined;
+      return false;
     }
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return undefined;
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return false;
     const value = parsed as Record<string, unknown>;
     const { event, entityType, entityId, targetEntityType, targetEntityId, eventId, prId, properties, eventTime } = value;
-    if (typeof event !== 'string' || typeof entityType !== 'string' || typeof entityId !== 'string') return undefined;
-    if (!isOptionalString(targetEntityType) || !isOptionalString(targetEntityId)) return undefined;
-    if (!isOptionalString(eventId) || !isOptionalString(prId) || !isOptionalString(eventTime)) return undefined;
+    if (typeof event !== 'string' || typeof entityType !== 'string' || typeof entityId !== 'string') return false;
+    if (!isOptionalString(targetEntityType) || !isOptionalString(targetEntityId)) return false;
+    if (!isOptionalString(eventId) || !isOptionalString(prId) || !isOptionalString(eventTime)) return false;
     // Validation (validate.ts), as acceptance only.
     const hasTarget = targetEntityType != null;
-    if (event === '' || entityType === '' || entityId === '' || hasTarget !== (targetEntityId != null)) return undefined;
-    if (hasTarget && (targetEntityType === '' || targetEntityId === '' || isReservedPrefix(targetEntityType))) return undefined;
-    if (isReservedPrefix(entityType) && entityType !== 'pio_pr') return undefined;
-    const special = isReservedPrefix(event);
-    if (special && ((event !== '$set' && event !== '$unset' && event !== '$delete') || hasTarget)) return undefined;
-    let propertiesColumn = '\\N';
+    if (event === '' || entityType === '' || entityId === '' || hasTarget !== (targetEntityId != null)) return false;
+    if (hasTarget && (targetEntityType === '' || targetEntityId === '' || isReservedPrefix(targetEntityType))) return false;
+    if (isReservedPrefix(entityType) && entityType !== 'pio_pr') return false;
+    if (isReservedPrefix(event) && ((event !== '$set' && event !== '$unset' && event !== '$delete') || hasTarget)) return false;
+    let propertiesText: string | undefined;
     if (properties != null) {
-      if (typeof properties !== 'object' || Array.isArray(properties)) return undefined;
+      if (typeof properties !== 'object' || Array.isArray(properties)) return false;
       let empty = true;
       for (const key in properties) {
         if (!Object.hasOwn(properties, key)) continue;
-        if (isReservedPrefix(key)) return undefined;
+        if (isReservedPrefix(key)) return false;
         empty = false;
       }
-      if (!empty) {
-        const text = JSON.stringify(properties);
-        propertiesColumn = plainText ? text : copyText(text);
-      } else if (event === '$unset') {
-        return undefined;
-      }
-    } else if (event === '$unset') {
-      return undefined;
+      if (!empty) propertiesText = JSON.stringify(properties);
     }
-    let eventTimeColumn = this.nowWallClock;
+    if (propertiesText === undefined && event === '$unset') return false;
+    let eventMillis = this.nowMillis;
     let zone = UTC_ZONE;
     if (eventTime != null) {
-      const canonical = canonicalUtcWallClock(eventTime);
-      if (canonical !== undefined) {
-        eventTimeColumn = canonical;
-      } else {
+      eventMillis = canonicalUtcMillis(eventTime);
+      if (Number.isNaN(eventMillis)) {
         const zoned = parseEventTime(eventTime);
-        if (!zoned) return undefined;
-        eventTimeColumn = toUtcWallClock(zoned.date);
+        if (!zoned) return false;
+        eventMillis = zoned.date.getTime();
         zone = zoned.zone;
       }
     }
-    const text = plainText ? identity : copyText;
     this.eventId = eventId == null || eventId === '' ? undefined : eventId;
-    return (
-      `${this.eventId === undefined ? generateEventId() : text(this.eventId)}\t${text(event)}\t${text(entityType)}\t${text(entityId)}\t` +
-      `${hasTarget ? `${text(targetEntityType)}\t${text(targetEntityId as string)}` : '\\N\t\\N'}\t${propertiesColumn}\t` +
-      `${eventTimeColumn}\t${zone}\t\\N\t${prId == null ? '\\N' : text(prId)}\t${this.nowWallClock}\tUTC\n`
-    );
+    const writer = this.writer;
+    writer.beginRow();
+    writer.text(this.eventId ?? generateEventId());
+    writer.text(event);
+    writer.text(entityType);
+    writer.text(entityId);
+    writer.optionalText(targetEntityType);
+    writer.optionalText(targetEntityId);
+    writer.optionalText(propertiesText);
+    writer.timestamp(eventMillis);
+    writer.text(zone);
+    writer.null();
+    writer.optionalText(prId);
+    writer.timestamp(this.nowMillis);
+    writer.text(UTC_ZONE);
+    return true;
   }
 }
 
 function isOptionalString(value: unknown): value is string | null | undefined {
   return value == null || typeof value === 'string';
-}
-
-function identity(value: string): string {
-  return value;
 }

@@ -1,54 +1,135 @@
+import { EVENT_COLUMNS } from './ddl.js';
 import { generateEventId } from './ids.js';
 import type { EventInput } from './index.js';
-import { toUtcWallClock } from './timestamps.js';
 
 /**
- * Rows in PostgreSQL's COPY text format for `pio import`. Kept free of pg imports: the import's
- * decoding worker thread loads this module.
+ * Event rows in PostgreSQL's binary COPY format, for bulk import. Binary rather than text because
+ * PostgreSQL then skips parsing every value (above all the two timestamps per row): measured, it needs
+ * about a fifth less CPU for the same rows, and import is bound by PostgreSQL's CPU.
+ *
+ * Format (PostgreSQL docs, "COPY … Binary Format"): a header, then per row an int16 field count and per
+ * field an int32 byte length (-1 for NULL) followed by the value's binary form: UTF-8 bytes for
+ * text/varchar, int64 microseconds since 2000-01-01 for `timestamp`. A trailer of int16 -1 ends the data.
  */
 
-/** Characters COPY text format escapes: the field and row delimiters, and the escape character. */
-const COPY_SPECIALS = /[\\\n\r\t]/;
-const COPY_SPECIALS_ALL = /[\\\n\r\t]/g;
-const COPY_ESCAPES: Readonly<Record<string, string>> = { '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+/** `PGCOPY\n\377\r\n\0`, then int32 flags (0) and int32 header extension length (0). */
+export const COPY_BINARY_HEADER = Buffer.from([
+  0x50, 0x47, 0x43, 0x4f, 0x50, 0x59, 0x0a, 0xff, 0x0d, 0x0a, 0x00, 0, 0, 0, 0, 0, 0, 0, 0,
+]);
+export const COPY_BINARY_TRAILER = Buffer.from([0xff, 0xff]);
 
-/** COPY text format: backslash escapes for the characters that delimit fields and rows. */
-export function copyText(value: string): string {
-  return COPY_SPECIALS.test(value) ? value.replace(COPY_SPECIALS_ALL, (c) => COPY_ESCAPES[c] as string) : value;
-}
-
-function identity(value: string): string {
-  return value;
-}
-
-let lastCreationMillis = Number.NaN;
-let lastCreationText = '';
+const FIELD_COUNT = EVENT_COLUMNS.length;
+const POSTGRES_EPOCH_MS = Date.UTC(2000, 0, 1);
+const TWO_POW_32 = 2 ** 32;
 
 /**
- * One `pio import` row in COPY text format (a line ending in `\n`), with the same column values as
- * `toEventRow(event, { emptyPropertiesAsNull: true })`, built without intermediate arrays because
- * import encodes every line. `noSpecials` is the caller's promise that no string of the event holds a
- * backslash, tab, newline or carriage return (true for anything decoded from a JSON text without a
- * backslash, since JSON strings cannot hold raw control characters), which skips the escaping scans.
+ * Writes binary COPY rows into large buffers. Rows go out as bytes as soon as they are made, so
+ * nothing per row survives a garbage collection (keeping a read chunk's rows as strings made the
+ * collector the largest cost of an import).
  */
-export function encodeImportRow(event: EventInput, noSpecials = false): string {
-  const text = noSpecials ? identity : copyText;
-  const creationTime = event.creationTime ?? new Date();
-  // Import gives one creation time to a whole read chunk: format it once.
-  if (creationTime.getTime() !== lastCreationMillis) {
-    lastCreationText = toUtcWallClock(creationTime);
-    lastCreationMillis = creationTime.getTime();
+export class CopyRowWriter {
+  private readonly full: Buffer[] = [];
+  private buffer: Buffer;
+  private pos = 0;
+
+  constructor(private readonly capacity = 1024 * 1024) {
+    this.buffer = Buffer.allocUnsafe(capacity);
   }
+
+  /** Starts an event row (the event table's 13 columns, in `EVENT_COLUMNS` order). */
+  beginRow(): void {
+    this.ensure(2);
+    this.buffer[this.pos++] = FIELD_COUNT >> 8;
+    this.buffer[this.pos++] = FIELD_COUNT & 0xff;
+  }
+
+  text(value: string): void {
+    // A UTF-16 code unit takes at most 3 bytes in UTF-8.
+    this.ensure(4 + value.length * 3);
+    const length = this.buffer.write(value, this.pos + 4);
+    this.int32(length);
+    this.pos += length;
+  }
+
+  /** The value, or NULL for `null`/`undefined`. */
+  optionalText(value: string | null | undefined): void {
+    if (value == null) this.null();
+    else this.text(value);
+  }
+
+  null(): void {
+    this.ensure(4);
+    this.int32(-1);
+  }
+
+  /** A `timestamp` column: the UTC wall-clock of the instant, as PostgreSQL's microseconds since 2000. */
+  timestamp(epochMillis: number): void {
+    if (!Number.isFinite(epochMillis)) throw new RangeError('Invalid Date cannot be stored');
+    // Exact: |millis| < 2^53 / 125, and the factor 8 only changes the exponent.
+    const micros = (epochMillis - POSTGRES_EPOCH_MS) * 1000;
+    const high = Math.floor(micros / TWO_POW_32);
+    this.ensure(12);
+    this.int32(8);
+    this.int32(high);
+    this.int32(micros - high * TWO_POW_32);
+  }
+
+  /** The bytes written so far, handed over (the writer starts afresh). */
+  take(): Buffer[] {
+    if (this.pos > 0) this.full.push(this.buffer.subarray(0, this.pos));
+    const taken = this.full.splice(0);
+    this.buffer = Buffer.allocUnsafe(this.capacity);
+    this.pos = 0;
+    return taken;
+  }
+
+  /** Bytes written and not yet taken. */
+  get size(): number {
+    let size = this.pos;
+    for (const buffer of this.full) size += buffer.length;
+    return size;
+  }
+
+  private int32(value: number): void {
+    const buffer = this.buffer;
+    let pos = this.pos;
+    buffer[pos++] = (value >>> 24) & 0xff;
+    buffer[pos++] = (value >>> 16) & 0xff;
+    buffer[pos++] = (value >>> 8) & 0xff;
+    buffer[pos++] = value & 0xff;
+    this.pos = pos;
+  }
+
+  private ensure(bytes: number): void {
+    if (this.buffer.length - this.pos >= bytes) return;
+    if (this.pos > 0) this.full.push(this.buffer.subarray(0, this.pos));
+    this.buffer = Buffer.allocUnsafe(Math.max(this.capacity, bytes));
+    this.pos = 0;
+  }
+}
+
+/**
+ * Writes one `pio import` row: the column values of `toEventRow(event, { emptyPropertiesAsNull: true })`
+ * (generated id when absent, NULL for empty properties and absent optionals, `UTC` creation zone).
+ */
+export function writeImportRow(writer: CopyRowWriter, event: EventInput): void {
+  const creationTime = event.creationTime ?? new Date();
   const propertiesText = event.propertiesText ?? JSON.stringify(event.properties ?? {});
   const empty = event.properties ? isEmptyObject(event.properties) : propertiesText.trim() === '{}';
-  return (
-    `${event.eventId ? text(event.eventId) : generateEventId()}\t${text(event.event)}\t${text(event.entityType)}\t` +
-    `${text(event.entityId)}\t${event.targetEntityType == null ? '\\N' : text(event.targetEntityType)}\t` +
-    `${event.targetEntityId == null ? '\\N' : text(event.targetEntityId)}\t${empty ? '\\N' : text(propertiesText)}\t` +
-    `${toUtcWallClock(event.eventTime ?? creationTime)}\t${text(event.eventTimeZone ?? 'UTC')}\t` +
-    `${event.tags && event.tags.length > 0 ? copyText(event.tags.join(',')) : '\\N'}\t` +
-    `${event.prId == null ? '\\N' : text(event.prId)}\t${lastCreationText}\tUTC\n`
-  );
+  writer.beginRow();
+  writer.text(event.eventId ? event.eventId : generateEventId());
+  writer.text(event.event);
+  writer.text(event.entityType);
+  writer.text(event.entityId);
+  writer.optionalText(event.targetEntityType);
+  writer.optionalText(event.targetEntityId);
+  writer.optionalText(empty ? null : propertiesText);
+  writer.timestamp((event.eventTime ?? creationTime).getTime());
+  writer.text(event.eventTimeZone ?? 'UTC');
+  writer.optionalText(event.tags && event.tags.length > 0 ? event.tags.join(',') : null);
+  writer.optionalText(event.prId);
+  writer.timestamp(creationTime.getTime());
+  writer.text('UTC');
 }
 
 function isEmptyObject(value: object): boolean {

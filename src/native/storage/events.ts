@@ -5,7 +5,7 @@ import { PropertyAggregator } from './aggregate.js';
 import { createEventTable, EVENT_COLUMNS, eventTableName } from './ddl.js';
 import { StorageError, toStorageError } from './errors.js';
 import { createGroupCommitWriter } from './group-commit.js';
-import { encodeImportRow } from './copy-rows.js';
+import { COPY_BINARY_HEADER, COPY_BINARY_TRAILER, CopyRowWriter, writeImportRow } from './copy-rows.js';
 import { generateEventId } from './ids.js';
 import type { EventInput, EventQuery, EventScope, EventsRepository, JsonObject, StoredEvent } from './index.js';
 import type { Database } from './pool.js';
@@ -17,8 +17,8 @@ const COLUMN_COUNT = EVENT_COLUMNS.length;
 const MAX_ROWS_PER_INSERT = Math.floor(65_535 / COLUMN_COUNT);
 /** Rows per cursor round trip: 10,000 rows of typical events are a few MB, and round trips dominate below. */
 const CURSOR_FETCH_SIZE = 10_000;
-/** COPY data per write when encoding events here (import-source hands over whole read chunks itself). */
-const COPY_CHUNK_CHARS = 1024 * 1024;
+/** COPY data per write when encoding events here (pio import hands over whole read chunks itself). */
+const COPY_CHUNK_BYTES = 1024 * 1024;
 
 interface RowOptions {
   /** `pio import` writes NULL for empty properties; REST inserts write `{}`. */
@@ -250,28 +250,31 @@ export function createEventsRepository(db: Database, namespace: string, options:
     },
     async importStream(scope, events) {
       let count = 0;
-      async function* rows(): AsyncGenerator<string> {
-        let chunk = '';
+      async function* rows(): AsyncGenerator<Buffer> {
+        const writer = new CopyRowWriter();
         for await (const event of events) {
-          chunk += encodeImportRow(event);
+          writeImportRow(writer, event);
           count++;
-          if (chunk.length >= COPY_CHUNK_CHARS) {
-            yield chunk;
-            chunk = '';
-          }
+          if (writer.size >= COPY_CHUNK_BYTES) yield* writer.take();
         }
-        if (chunk) yield chunk;
+        yield* writer.take();
       }
       await repository.importRows(scope, rows());
       return { count };
     },
     async importRows(scope, rows) {
       const table = tableName(scope);
+      async function* framed(): AsyncGenerator<Buffer> {
+        yield COPY_BINARY_HEADER;
+        yield* rows;
+        yield COPY_BINARY_TRAILER;
+      }
       const client = await db.connect();
       let broken: Error | undefined;
       try {
         await client.query('BEGIN');
-        await pipeline(Readable.from(rows, { highWaterMark: 2 }), client.query(copyFrom(`COPY ${table} (${COLUMNS}) FROM STDIN`)));
+        const copy = client.query(copyFrom(`COPY ${table} (${COLUMNS}) FROM STDIN (FORMAT binary)`));
+        await pipeline(Readable.from(framed(), { highWaterMark: 2 }), copy);
         await client.query('COMMIT');
       } catch (error) {
         broken = error as Error;

@@ -175,10 +175,11 @@ export interface EventsRepository {
    */
   importStream(scope: EventScope, events: AsyncIterable<EventInput> | Iterable<EventInput>): Promise<ImportResult>;
   /**
-   * The same bulk import for rows the caller already encoded with `encodeImportRow` (COPY text, as
-   * strings or UTF-8 buffers): lets `pio import` encode a read chunk at a time, without per-event iteration.
+   * The same bulk import for rows the caller already encoded (binary COPY rows from `CopyRowWriter`,
+   * e.g. with `writeImportRow`): lets `pio import` encode a read chunk at a time, without per-event
+   * iteration. Storage adds the COPY header and trailer.
    */
-  importRows(scope: EventScope, rows: AsyncIterable<string | Buffer> | Iterable<string | Buffer>): Promise<void>;
+  importRows(scope: EventScope, rows: AsyncIterable<Buffer> | Iterable<Buffer>): Promise<void>;
   /** Counts matching events without fetching them. */
   count(scope: EventScope, query?: EventQuery): Promise<number>;
   /** `PEventStore.aggregateProperties` on this table (spec §3.1 selection + §3.2 semantics). */
@@ -412,4 +413,4 @@ export {
   type EmbeddedStatus,
 } from './embedded.js';
 export { generateAccessKey, generateEventId, generateInstanceId } from './ids.js';
-export { encodeImportRow } from './copy-rows.js';
+export { CopyRowWriter, writeImportRow } from './copy-rows.js';

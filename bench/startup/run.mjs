@@ -1,0 +1,270 @@
+#!/usr/bin/env node
+// Start-up benchmark of the native runtime: wall time and CPU time (user+sys, from /proc) from spawning
+//   1. `pio version` until it exits,
+//   2. `pio eventserver` until the first answered GET /,
+//   3. `pio deploy` of test/fixtures/engines/mean (built and trained first) until the first answered
+//      POST /queries.json,
+// each the median of N runs. On a shared machine wall time depends on what else runs; the CPU time the
+// process used until it was ready is the steadier number.
+// Usage (after `npm run build`):
+//   node bench/startup/run.mjs [--runs N] [--quick] [--no-write] [--pio path/to/bin/pio] [--only version,eventserver,deploy]
+// It starts its own embedded PostgreSQL in a temp dir; without --no-write (and with the default bin/pio)
+// it replaces the Start-up section of BENCHMARKS.md.
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import { treeCpuMs } from '../eventserver/lib/cpu.mjs';
+import { freePort, startBenchPostgres } from '../eventserver/lib/postgres.mjs';
+import { httpOnce, sleep } from '../eventserver/lib/process.mjs';
+
+const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
+const FIXTURE_ENGINE = join(ROOT, 'test/fixtures/engines/mean');
+const GOAL_MS = 1000;
+const TICKS_PER_SECOND = 100; // USER_HZ on Linux
+
+const { values: flags } = parseArgs({
+  options: {
+    runs: { type: 'string' },
+    quick: { type: 'boolean', default: false },
+    'no-write': { type: 'boolean', default: false },
+    pio: { type: 'string' },
+    only: { type: 'string' },
+  },
+});
+const runs = Number(flags.runs ?? (flags.quick ? 3 : 9));
+if (!Number.isInteger(runs) || runs < 1) {
+  console.error(`--runs must be a positive integer, got "${flags.runs}".`);
+  process.exit(2);
+}
+const PIO = resolve(flags.pio ?? join(ROOT, 'bin/pio'));
+const only = new Set((flags.only ?? 'version,eventserver,deploy').split(','));
+const write = !flags['no-write'] && !flags.quick && flags.pio === undefined && only.size === 3;
+
+if (!existsSync(PIO)) {
+  console.error(`${PIO} does not exist.`);
+  process.exit(1);
+}
+if (flags.pio === undefined && !existsSync(join(ROOT, 'dist/native/pio/main.js'))) {
+  console.error('dist/ is missing: run `npm run build` first.');
+  process.exit(1);
+}
+
+const log = (line) => process.stderr.write(`bench: ${line}\n`);
+const median = (values) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+};
+
+/** CPU milliseconds of this process's reaped children so far (cutime + cstime in /proc/self/stat). */
+async function reapedChildrenCpuMs() {
+  const text = await readFile('/proc/self/stat', 'utf8');
+  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[13]) + Number(fields[14])) * 1000) / TICKS_PER_SECOND;
+}
+
+/** Runs `pio` like a shell would (its shebang picks `node`), so the pid is the Node process itself. */
+function startPio(args, { env, cwd }) {
+  const child = spawn(PIO, args, { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (chunk) => (output += chunk));
+  child.stderr.on('data', (chunk) => (output += chunk));
+  const exited = new Promise((resolvePromise) => child.on('exit', (code, signal) => resolvePromise({ code, signal })));
+  return { child, exited, output: () => output };
+}
+
+async function runPio(args, options) {
+  const proc = startPio(args, options);
+  const { code } = await proc.exited;
+  if (code !== 0) throw new Error(`pio ${args.join(' ')} exited ${code}:\n${proc.output()}`);
+  return proc.output();
+}
+
+async function stopPio(proc) {
+  if (proc.child.exitCode !== null || proc.child.signalCode !== null) return;
+  proc.child.kill('SIGTERM');
+  const timer = setTimeout(() => proc.child.kill('SIGKILL'), 10_000);
+  await proc.exited;
+  clearTimeout(timer);
+}
+
+/** Polls until `request()` answers 200 (every 2 ms; a refused connection costs the server nothing). */
+async function firstAnswer(proc, request, timeoutMs = 30_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (proc.child.exitCode !== null) throw new Error(`the server exited ${proc.child.exitCode}:\n${proc.output()}`);
+    try {
+      const response = await request();
+      if (response.status === 200) return response;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error(`no answer within ${timeoutMs} ms:\n${proc.output()}`);
+    await sleep(2);
+  }
+}
+
+/** `pio version`: spawn to exit. Its CPU is read from this process's reaped-children counters. */
+async function measureVersion(options) {
+  const before = await reapedChildrenCpuMs();
+  const started = process.hrtime.bigint();
+  const output = await runPio(['version'], options);
+  const wall = Number(process.hrtime.bigint() - started) / 1e6;
+  const cpu = (await reapedChildrenCpuMs()) - before;
+  if (!/^\d+\.\d+\.\d+/.test(output.trim())) throw new Error(`unexpected pio version output: ${output}`);
+  return { wall, cpu };
+}
+
+/** A server command: spawn to its first answered request; CPU read from /proc at that moment. */
+async function measureServer(args, request, options) {
+  const started = process.hrtime.bigint();
+  const proc = startPio(args, options);
+  try {
+    await firstAnswer(proc, request);
+    const wall = Number(process.hrtime.bigint() - started) / 1e6;
+    const cpu = await treeCpuMs(proc.child.pid);
+    return { wall, cpu };
+  } finally {
+    await stopPio(proc);
+  }
+}
+
+async function main() {
+  const postgres = await startBenchPostgres();
+  const home = await mkdtemp(join(tmpdir(), 'pio-bench-startup-'));
+  const engineDir = join(home, 'engine');
+  try {
+    const url = new URL(postgres.url);
+    const env = {
+      PATH: `${join(process.execPath, '..')}:${process.env.PATH ?? '/usr/bin:/bin'}`,
+      HOME: home,
+      PIO_HOME: join(home, '.pio'),
+      // As the rendered pio-env.sh sets them on a dyno.
+      PIO_STORAGE_SOURCES_PGSQL_TYPE: 'jdbc',
+      PIO_STORAGE_SOURCES_PGSQL_URL: `jdbc:postgresql://${url.hostname}:${url.port}${url.pathname}?sslmode=disable`,
+      PIO_STORAGE_SOURCES_PGSQL_USERNAME: decodeURIComponent(url.username),
+      PIO_STORAGE_SOURCES_PGSQL_PASSWORD: decodeURIComponent(url.password),
+      PIO_LOG_LEVEL: 'warn',
+    };
+    const options = { env, cwd: home };
+    const results = {};
+
+    if (only.has('deploy')) {
+      // The fixture engine reads `observe` events of app MeanApp.
+      await cp(FIXTURE_ENGINE, engineDir, { recursive: true, filter: (source) => !source.includes('/target') });
+      await runPio(['app', 'new', 'MeanApp'], options);
+      const eventsFile = join(home, 'events.json');
+      const lines = [1, 2, 3, 4, 5].map((value) =>
+        JSON.stringify({ event: 'observe', entityType: 'sensor', entityId: `s${value}`, properties: { value } }),
+      );
+      await writeFile(eventsFile, `${lines.join('\n')}\n`);
+      const appId = /ID: (\d+)/.exec(await runPio(['app', 'show', 'MeanApp'], options))?.[1];
+      await runPio(['import', '--appid', appId ?? '1', '--input', eventsFile], options);
+      await runPio(['build'], { env, cwd: engineDir });
+      await runPio(['train'], { env, cwd: engineDir });
+      log('trained test/fixtures/engines/mean');
+    }
+
+    // Interleaved rounds, so a burst of load on the machine spreads over all three measurements.
+    const samples = { version: [], eventserver: [], deploy: [] };
+    for (let round = 0; round < runs; round++) {
+      if (only.has('version')) samples.version.push(await measureVersion(options));
+      if (only.has('eventserver')) {
+        const port = await freePort();
+        const root = `http://127.0.0.1:${port}/`;
+        samples.eventserver.push(
+          await measureServer(['eventserver', '--ip', '127.0.0.1', '--port', String(port)], () => httpOnce(root), options),
+        );
+      }
+      if (only.has('deploy')) {
+        const port = await freePort();
+        const queries = `http://127.0.0.1:${port}/queries.json`;
+        const sample = await measureServer(
+          ['deploy', '--ip', '127.0.0.1', '--port', String(port)],
+          () => httpOnce(queries, { method: 'POST', body: '{}' }),
+          { env, cwd: engineDir },
+        );
+        samples.deploy.push(sample);
+      }
+      log(
+        `round ${round + 1}/${runs}: ` +
+          Object.entries(samples)
+            .filter(([, list]) => list.length > round)
+            .map(([name, list]) => `${name} ${list[round].wall.toFixed(0)} ms wall / ${list[round].cpu.toFixed(0)} ms CPU`)
+            .join(', '),
+      );
+    }
+    for (const [name, list] of Object.entries(samples)) {
+      if (list.length === 0) continue;
+      results[name] = {
+        wall: median(list.map((s) => s.wall)),
+        cpu: median(list.map((s) => s.cpu)),
+        minWall: Math.min(...list.map((s) => s.wall)),
+        minCpu: Math.min(...list.map((s) => s.cpu)),
+      };
+    }
+    return results;
+  } finally {
+    await rm(home, { recursive: true, force: true });
+    await postgres.stop();
+  }
+}
+
+function report(results) {
+  const fmt = (n) => (Number.isFinite(n) ? n.toFixed(0) : 'n/a');
+  const check = (r, goal) => (goal === undefined ? '' : r.wall < goal ? 'met' : 'MISSED');
+  const measurements = [
+    ['version', '`pio version` (spawn to exit)', undefined],
+    ['eventserver', '`pio eventserver` (spawn to first answered GET /)', GOAL_MS],
+    ['deploy', '`pio deploy`, fixture engine (spawn to first answered POST /queries.json)', GOAL_MS],
+  ];
+  const rows = [['Measurement', 'Wall time, median (min)', 'CPU time until ready, median (min)', 'Goal (wall)', '']];
+  for (const [name, label, goal] of measurements) {
+    const r = results[name];
+    if (!r) continue;
+    rows.push([
+      label,
+      `${fmt(r.wall)} ms (${fmt(r.minWall)})`,
+      `${fmt(r.cpu)} ms (${fmt(r.minCpu)})`,
+      goal === undefined ? '' : `< ${goal} ms`,
+      check(r, goal),
+    ]);
+  }
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((row) => row[c].length)));
+  const line = (row) => `| ${row.map((cell, c) => cell.padEnd(widths[c])).join(' | ')} |`;
+  return [line(rows[0]), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.slice(1).map(line)].join('\n');
+}
+
+const loadAtStart = loadavg()[0];
+const results = await main();
+const loadAtEnd = loadavg()[0];
+const table = report(results);
+process.stdout.write(`${table}\n`);
+
+if (write) {
+  const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM, Node ${process.version}`;
+  const section = [
+    '<!-- startup:start -->',
+    '## Start-up',
+    '',
+    `Measured by \`node bench/startup/run.mjs\` (after \`npm run build\`) on ${new Date().toISOString().slice(0, 10)}, ${machine},`,
+    `load average ${loadAtStart.toFixed(1)} at the start and ${loadAtEnd.toFixed(1)} at the end (other work shares the machine).`,
+    `Median of ${runs} interleaved runs of \`bin/pio\` against the benchmark's own embedded PostgreSQL (already running,`,
+    'reached through PIO_STORAGE_SOURCES_PGSQL_*, as on a dyno). "CPU time until ready" is user+sys time of the',
+    '`pio` process (from /proc) between spawn and its first answered request (or exit): unlike wall time it',
+    'barely depends on what else runs on the machine. The engine was built and trained before the runs.',
+    '',
+    table,
+    '<!-- startup:end -->',
+  ].join('\n');
+  const path = join(ROOT, 'BENCHMARKS.md');
+  const existing = existsSync(path) ? await readFile(path, 'utf8') : '# Benchmarks\n';
+  const pattern = /<!-- startup:start -->[\s\S]*<!-- startup:end -->/;
+  const updated = pattern.test(existing) ? existing.replace(pattern, section) : `${existing.trimEnd()}\n\n${section}\n`;
+  await writeFile(path, updated);
+  log('updated BENCHMARKS.md');
+}
