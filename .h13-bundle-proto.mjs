@@ -11,3 +11,11 @@ const r = await build({
 });
 console.log('ms', (performance.now() - started).toFixed(0));
 for (const [f, o] of Object.entries(r.metafile.outputs)) console.log(f, o.bytes);
+if (process.env.SHOW) {
+  for (const [f, o] of Object.entries(r.metafile.outputs)) {
+    if (o.bytes < 100000) continue;
+    const byPkg = new Map();
+    for (const [inp, v] of Object.entries(o.inputs)) { const m = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(inp); const k = m ? m[1] : inp.split('/').slice(0, 3).join('/'); byPkg.set(k, (byPkg.get(k) ?? 0) + v.bytesInOutput); }
+    console.log(f, o.bytes, [...byPkg].sort((a, b) => b[1] - a[1]).slice(0, 25).map(([k, v]) => `${k}:${(v / 1024).toFixed(0)}k`).join(' '));
+  }
+}

@@ -23,7 +23,7 @@ function pad2(value: number): string {
   return value < 10 ? `0${value}` : `${value}`;
 }
 
-/** Reads a `timestamp` column value (`2020-01-02 03:04:05.678`, fraction optional) as a UTC instant. */
+/** Reads a `timestamp` column value (`2020-01-02 03:04:05.678`, fraction optional, ` BC` for BC years) as a UTC instant. */
 export function parseUtcWallClock(text: string): Date {
   if (text === 'infinity') return new Date(8.64e15);
   if (text === '-infinity') return new Date(-8.64e15);
@@ -33,11 +33,12 @@ export function parseUtcWallClock(text: string): Date {
 }
 
 /**
- * `yyyy-MM-dd HH:mm:ss[.f{1,6}]` by hand (export reads two per row, and `Date` string parsing is slow);
- * `undefined` for anything else (BC dates, 5-digit years), which the caller leaves to `Date`.
+ * `yyyy-MM-dd HH:mm:ss[.f{1,6}][ BC]` by hand (export reads two per row, and `Date` string parsing is
+ * slow); `undefined` for anything else (5-digit years), which the caller leaves to `Date`.
  */
 function parseWallClockMillis(text: string): number | undefined {
-  const length = text.length;
+  const bc = text.endsWith(' BC');
+  const length = bc ? text.length - 3 : text.length;
   if (length < 19 || text.charCodeAt(4) !== 0x2d || text.charCodeAt(10) !== 0x20 || (length > 19 && text.charCodeAt(19) !== 0x2e)) {
     return undefined;
   }
@@ -47,7 +48,7 @@ function parseWallClockMillis(text: string): number | undefined {
   const hour = digits(text, 11, 2);
   const minute = digits(text, 14, 2);
   const second = digits(text, 17, 2);
-  if (year < 1000 || month < 1 || day < 1 || hour < 0 || minute < 0 || second < 0) return undefined;
+  if (year < 0 || month < 1 || day < 1 || hour < 0 || minute < 0 || second < 0) return undefined;
   let millis = 0;
   if (length > 19) {
     const fractionDigits = length - 20;
@@ -57,7 +58,12 @@ function parseWallClockMillis(text: string): number | undefined {
     // Dates hold whole milliseconds: microseconds are truncated, as `new Date(text)` does.
     millis = fractionDigits <= 3 ? fraction * 10 ** (3 - fractionDigits) : Math.floor(fraction / 10 ** (fractionDigits - 3));
   }
-  return Date.UTC(year, month - 1, day, hour, minute, second, millis);
+  if (!bc && year >= 100) return Date.UTC(year, month - 1, day, hour, minute, second, millis);
+  // Year 1 BC is astronomical year 0; Date.UTC would read years 0-99 as 19xx.
+  const date = new Date(0);
+  date.setUTCFullYear(bc ? 1 - year : year, month - 1, day);
+  date.setUTCHours(hour, minute, second, millis);
+  return date.getTime();
 }
 
 /** The number in `count` ASCII digits at `start`, or -1 when any of them is not a digit. */
