@@ -4,8 +4,7 @@ import { basename, dirname, join, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parse as parseToml, stringify as stringifyToml } from 'smol-toml';
 import { writeFileAtomic } from '../lib/atomic-write.js';
-import { UserError, isUserError } from '../lib/errors.js';
-import { createOutput, type Output } from '../lib/output.js';
+import { pathExists } from '../lib/fs-checks.js';
 import { ArtifactCache } from '../distributions/cache.js';
 import { DISTRIBUTION_DIR, installDistributionTo } from '../distributions/install.js';
 import { installJdk, planJdk, providedJava8 } from '../distributions/jdk.js';
@@ -14,15 +13,11 @@ import type { ObtainContext } from '../distributions/obtain.js';
 import { nativePackKey, packageVersion } from '../distributions/pack.js';
 import { planDistribution } from '../distributions/plan.js';
 import { formatBytes } from '../distributions/progress.js';
-import { redactSecrets, secretValuesOf } from '../distributions/redact.js';
-import { readEngineHints } from '../distributions/select.js';
-import { buildEnv, fetchOptionsFrom, redactingStream, removeLeftovers } from './compile.js';
-import { buildEngine } from './compile-engine.js';
-import { compileSettingsFrom } from './compile-settings.js';
+import { removeLeftovers } from './compile.js';
+import { buildEngineOf, obtainContextFor, readAppShape, runBuildSession, type BuildSession } from './compile-session.js';
 import { chooseForApp, nativeFromCheckout, NATIVE_CLI_MAIN, optionalParts, sameRuntime } from './compile-steps.js';
 import { VENDOR_DIR, diskUsage, vendorPioDeploy, writeRuntimeLauncher } from './compile-vendor.js';
-import { readEnvDir } from './env-dir.js';
-import { appRole, type AppRole } from './procfile.js';
+import type { AppRole } from './procfile.js';
 
 /**
  * Layers this buildpack writes (each `<name>/` with `<name>.toml`):
@@ -68,55 +63,22 @@ type Metadata = Record<string, string | number | boolean | Metadata[] | { [key: 
  * classic compile, with layers instead of CACHE_DIR and launch.toml instead of Procfile/.profile.d.
  */
 export async function cnbBuild(options: CnbBuildOptions): Promise<CnbBuildSummary> {
-  const envDirPath = join(options.platformDir, 'env');
-  const envDir = await readEnvDir((await isDir(envDirPath)) ? envDirPath : undefined);
-  const env: Record<string, string | undefined> = { ...options.processEnv, ...envDir.vars };
-  const secrets = secretValuesOf(envDir.vars);
-  const stdout = redactingStream(options.stdout, () => secrets);
-  const stderr = redactingStream(options.stderr, () => secrets);
-  const output = createOutput(stdout, stderr);
-  try {
-    return await build(options, env, envDir.ignored, secrets, output, stdout);
-  } catch (error) {
-    if (isUserError(error)) {
-      throw new UserError(redactSecrets(error.message, secrets), {
-        hint: error.hint === undefined ? undefined : redactSecrets(error.hint, secrets),
-        exitCode: error.exitCode,
-      });
-    }
-    throw error;
-  }
+  const envDir = join(options.platformDir, 'env');
+  return runBuildSession({ ...options, envDir: (await isDir(envDir)) ? envDir : undefined }, (session) => build(options, session));
 }
 
-async function build(
-  options: CnbBuildOptions,
-  env: Record<string, string | undefined>,
-  ignoredVars: string[],
-  secrets: string[],
-  output: Output,
-  stdout: NodeJS.WritableStream,
-): Promise<CnbBuildSummary> {
+async function build(options: CnbBuildOptions, session: BuildSession): Promise<CnbBuildSummary> {
   const appDir = resolve(options.appDir);
   const layersDir = resolve(options.layersDir);
-  const settings = compileSettingsFrom(env);
-  secrets.push(...settings.secrets);
-  if (ignoredVars.length > 0) output.detail(`Config vars not used by the build: ${ignoredVars.join(', ')}`);
-  for (const warning of settings.warnings) output.warn(warning);
+  const { env, settings, output } = session;
 
   await writeNodeLayer(layersDir, options.nodeHome);
 
-  const hints = await readEngineHints(appDir);
-  const hasEngineJson = await exists(join(appDir, 'engine.json'));
-  const role = appRole({ hasEngineJson, runAsEventServer: settings.runAsEventServer });
+  const shape = await readAppShape(appDir, settings);
+  const { hints, role } = shape;
   const cache = new ArtifactCache(join(layersDir, LAYERS.artifacts));
   await writeLayerToml(layersDir, LAYERS.artifacts, { launch: false, cache: true, build: false }, {});
-  const context: ObtainContext = {
-    cache,
-    output,
-    fetch: fetchOptionsFrom(env),
-    write: (text) => stdout.write(text),
-    isTTY: options.isTTY ?? false,
-  };
+  const context = obtainContextFor(session, cache);
 
   // The distribution layer: reused as is when the plan is the one it was installed from.
   const choice = chooseForApp({ settings, hints, role });
@@ -140,7 +102,7 @@ async function build(
   const previous = await readLayerMetadata(layersDir, LAYERS.distribution);
   let distMetadata: Metadata;
   let downloadedBytes = 0;
-  const reused = previous?.identity === identity && (await exists(join(distDir, 'bin', 'pio')));
+  const reused = previous?.identity === identity && (await pathExists(join(distDir, 'bin', 'pio')));
   if (reused && previous) {
     output.detail(`Reusing the ${LAYERS.distribution} layer (same plan as the previous build)`);
     distMetadata = previous;
@@ -200,20 +162,7 @@ async function build(
     version: await packageVersion(options.sourceRoot),
   });
 
-  if (hasEngineJson && role === 'engine') {
-    output.topic('Building the engine (pio build)');
-    await buildEngine({
-      appDir,
-      distDir,
-      env: buildEnv(env, distDir, options.nodeHome, javaHome),
-      verbose: settings.verbose,
-      mavenRepo: settings.mavenRepo,
-      secrets,
-      output,
-      stdout,
-    });
-    output.detail('Engine built');
-  }
+  await buildEngineOf(session, shape, { appDir, distDir, nodeHome: options.nodeHome, javaHome });
 
   const processes = launchProcesses(role);
   await writeFileAtomic(join(layersDir, 'launch.toml'), `${stringifyToml({ processes })}\n`);
@@ -288,7 +237,7 @@ async function jdkLayer(
   output.topic(`Installing Java 8 (${spec.title})`);
   let metadata: Metadata;
   let downloadedBytes = 0;
-  if (previous?.identity === identity && typeof previous.sha512 === 'string' && (await exists(join(dir, 'bin', 'java')))) {
+  if (previous?.identity === identity && typeof previous.sha512 === 'string' && (await pathExists(join(dir, 'bin', 'java')))) {
     output.detail(`Reusing the ${LAYERS.jdk} layer`);
     metadata = previous;
   } else {
@@ -335,15 +284,6 @@ async function replaceWithSymlink(path: string, target: string): Promise<void> {
 
 function digestOf(value: unknown): string {
   return createHash('sha256').update(JSON.stringify(value)).digest('hex');
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 async function isDir(path: string): Promise<boolean> {

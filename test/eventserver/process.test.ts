@@ -5,6 +5,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../../src/platform/net.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres.js';
 import { createAppWithKey, openTestStorage, storageEnv, type TestApp } from './helpers.js';
 
@@ -14,17 +15,6 @@ let database: TestDatabase;
 let pioHome: string;
 let testApp: TestApp;
 let child: ChildProcess | undefined;
-
-async function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolvePort(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
 
 beforeAll(async () => {
   database = await createTestDatabase('pio_es_proc');

@@ -1,5 +1,5 @@
-import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../../src/platform/net.js';
 import { createPioTestContext, runPio, tableExists, type PioTestContext } from './helpers.js';
 
 let ctx: PioTestContext;
@@ -33,13 +33,7 @@ describe('pio status', () => {
   });
 
   it('reports an unreachable database and exits 1, without the password', async () => {
-    const port = await new Promise<number>((resolve) => {
-      const server = createServer();
-      server.listen(0, '127.0.0.1', () => {
-        const address = server.address();
-        server.close(() => resolve(typeof address === 'object' && address ? address.port : 1));
-      });
-    });
+    const port = await freePort(); // nothing listens there
     const env = {
       ...ctx.env,
       PIO_STORAGE_SOURCES_PGSQL_URL: `jdbc:postgresql://127.0.0.1:${port}/pio?sslmode=disable&connectTimeout=5`,

@@ -1,21 +1,11 @@
-import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStorage, resolveStorageSettings, StorageUnavailableError } from '../../src/native/storage/index.js';
+import { freePort } from '../../src/platform/net.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres.js';
 import { pioEnvFor } from './helpers.js';
 
 /** A loopback port with nothing listening on it. */
-async function closedPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
+const closedPort = freePort;
 
 let database: TestDatabase;
 beforeAll(async () => {

@@ -21,6 +21,8 @@ export const COPY_BINARY_TRAILER = Buffer.from([0xff, 0xff]);
 const FIELD_COUNT = EVENT_COLUMNS.length;
 const POSTGRES_EPOCH_MS = Date.UTC(2000, 0, 1);
 const TWO_POW_32 = 2 ** 32;
+/** Up to this many UTF-16 code units, ASCII text is copied byte by byte (measured break-even). */
+const SHORT_TEXT = Number(process.env.H11_SHORT ?? 64);
 
 /**
  * Writes binary COPY rows into large buffers. Rows go out as bytes as soon as they are made, so
@@ -44,8 +46,25 @@ export class CopyRowWriter {
   }
 
   text(value: string): void {
+    const count = value.length;
     // A UTF-16 code unit takes at most 3 bytes in UTF-8.
-    this.ensure(4 + value.length * 3);
+    this.ensure(4 + count * 3);
+    if (count <= SHORT_TEXT) {
+      // Short ASCII text is copied here: cheaper than a call into the native UTF-8 encoder.
+      const buffer = this.buffer;
+      const start = this.pos + 4;
+      let i = 0;
+      for (; i < count; i++) {
+        const code = value.charCodeAt(i);
+        if (code >= 0x80) break;
+        buffer[start + i] = code;
+      }
+      if (i === count) {
+        this.int32(count);
+        this.pos += count;
+        return;
+      }
+    }
     const length = this.buffer.write(value, this.pos + 4);
     this.int32(length);
     this.pos += length;

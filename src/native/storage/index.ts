@@ -405,12 +405,16 @@ export { resolveStorageSettings, parseJdbcUrl } from './settings.js';
 export { openStorage, type OpenStorageOptions } from './open.js';
 export { aggregateProperties } from './aggregate.js';
 export { StorageError, StorageUnavailableError, isStorageUnavailable } from './errors.js';
-export {
-  ensureEmbeddedPostgres,
-  stopEmbeddedPostgres,
-  embeddedPostgresStatus,
-  type EmbeddedConnection,
-  type EmbeddedStatus,
-} from './embedded.js';
+export type { EmbeddedConnection, EmbeddedStatus } from './embedded.js';
+
+// The embedded PostgreSQL manager loads on first use: servers with a DATABASE_URL never need it, and
+// loading it (with zod) is a measurable part of their start-up (bench/startup).
+type EmbeddedModule = typeof import('./embedded.js');
+export const ensureEmbeddedPostgres: EmbeddedModule['ensureEmbeddedPostgres'] = async (options) =>
+  (await import('./embedded.js')).ensureEmbeddedPostgres(options);
+export const stopEmbeddedPostgres: EmbeddedModule['stopEmbeddedPostgres'] = async (pioHome, options) =>
+  (await import('./embedded.js')).stopEmbeddedPostgres(pioHome, options);
+export const embeddedPostgresStatus: EmbeddedModule['embeddedPostgresStatus'] = async (pioHome) =>
+  (await import('./embedded.js')).embeddedPostgresStatus(pioHome);
 export { generateAccessKey, generateEventId, generateInstanceId } from './ids.js';
 export { CopyRowWriter, writeImportRow } from './copy-rows.js';

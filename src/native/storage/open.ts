@@ -1,5 +1,4 @@
 import { UserError } from '../../lib/errors.js';
-import { embeddedTarget, ensureEmbeddedPostgres } from './embedded.js';
 import { createEventsRepository } from './events.js';
 import type { JdbcSourceSettings, PgConnectionSettings, RepositoryKey, Storage, StorageSettings } from './index.js';
 import {
@@ -97,6 +96,8 @@ async function openJdbcSource(source: JdbcSourceSettings, pioHome: string, optio
   if (source.connection) {
     return createDatabase({ connection: source.connection, maxConnections: source.connections, applicationName: options.applicationName });
   }
+  // Loaded only here: with a configured database the embedded manager is never needed (bench/startup).
+  const { embeddedTarget, ensureEmbeddedPostgres } = await import('./embedded.js');
   const embedded = await ensureEmbeddedPostgres({ pioHome, log: options.log });
   const connection: PgConnectionSettings = {
     host: embedded.host,

@@ -1,6 +1,5 @@
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { z } from 'zod';
 import { pgsqlFromDatabaseUrl } from '../../config/database-url.js';
 import { UserError } from '../../lib/errors.js';
 import type {
@@ -26,10 +25,12 @@ const DEFAULT_CONNECTIONS = 8;
 const DEFAULT_PARTITIONS = 4;
 const POSTGRES_DEFAULT_PORT = 5432;
 
+// Plain checks rather than zod schemas: this module is on every server's start path, and these few
+// variables do not justify loading zod there (measured: bench/startup).
 /** Namespaces become unquoted table-name prefixes, so they must be plain SQL identifiers. */
-const namespaceSchema = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,40}$/);
-const sourceNameSchema = z.string().regex(/^[A-Za-z0-9]+$/);
-const positiveIntSchema = z.coerce.number().int().min(1).max(10_000);
+const NAMESPACE = /^[A-Za-z_][A-Za-z0-9_]{0,40}$/;
+const SOURCE_NAME = /^[A-Za-z0-9]+$/;
+const MAX_POSITIVE_INT = 10_000;
 
 /**
  * Reads storage settings the way Apache PredictionIO does (spec §4.1): repositories from
@@ -85,12 +86,12 @@ function readRepositories(env: Env): Record<RepositoryKey, RepositorySettings> {
         hint: `Set both ${nameVar} and ${sourceVar}.`,
       });
     }
-    if (!namespaceSchema.safeParse(name).success) {
+    if (!NAMESPACE.test(name)) {
       throw new UserError(`${nameVar} must be a plain identifier (letters, digits, _), got "${name}".`, {
         hint: `It is used as a table-name prefix, e.g. ${DEFAULT_REPOSITORIES[key].name}.`,
       });
     }
-    if (!sourceNameSchema.safeParse(source).success) {
+    if (!SOURCE_NAME.test(source)) {
       throw new UserError(`${sourceVar} must be a source name without underscores, got "${source}".`, {
         hint: 'e.g. PGSQL, matching PIO_STORAGE_SOURCES_PGSQL_*.',
       });
@@ -168,13 +169,13 @@ function readSource(env: Env, name: string, pioHome: string): SourceSettings {
 function readPositiveInt(env: Env, name: string, fallback: number): number {
   const raw = nonEmpty(env[name]);
   if (raw === undefined) return fallback;
-  const parsed = positiveIntSchema.safeParse(raw);
-  if (!parsed.success) {
+  const parsed = Number(raw);
+  if (!Number.isInteger(parsed) || parsed < 1 || parsed > MAX_POSITIVE_INT) {
     throw new UserError(`${name} must be a whole number from 1 to 10000, got "${raw}".`, {
       hint: `Unset ${name} to use the default (${fallback}).`,
     });
   }
-  return parsed.data;
+  return parsed;
 }
 
 export interface ParsedJdbcUrl {

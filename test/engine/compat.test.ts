@@ -1,0 +1,105 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { freePort } from '../../src/platform/net.js';
+import { engineVersionOf } from '../../src/native/workflow/engine-variant.js';
+import { createEngineTestContext, deploy, query, type DeployedEngine, type EngineTestContext } from './helpers.js';
+
+/**
+ * Where the native engine commands and engine server knowingly differ from Apache PredictionIO
+ * (COMPATIBILITY.md cites these tests by name). Real bin/pio processes on a test database.
+ */
+
+const TOO_NEW = "This engine template requires at least PredictionIO 0.15.0. The template may not work with PredictionIO 0.14.0.";
+
+describe('engine compatibility', () => {
+  let ctx: EngineTestContext;
+  const servers: DeployedEngine[] = [];
+
+  beforeEach(async () => {
+    ctx = await createEngineTestContext();
+    await ctx.observe([1, 1, 1, 2, 5, 4]);
+  });
+
+  afterEach(async () => {
+    await Promise.all(servers.splice(0).map((server) => server.kill()));
+    await ctx?.close();
+  });
+
+  it('template.json: a minimum above 0.14.0 is fatal for build, deploy and batchpredict, and ignored by train', async () => {
+    await writeFile(join(ctx.engineDir, 'template.json'), '{"pio":{"version":{"min":"0.15.0"}}}');
+    const port = String(await freePort());
+    for (const args of [['build'], ['deploy', '--ip', '127.0.0.1', '--port', port], ['batchpredict']]) {
+      const result = await ctx.run(args);
+      expect(result.exitCode, args[0]).toBe(1);
+      expect(result.lines, args[0]).toContain(`[ERROR] [Template$] ${TOO_NEW}`);
+    }
+    const train = await ctx.run(['train']);
+    expect(train.exitCode, train.stdout + train.stderr).toBe(0);
+    expect(train.stdout).not.toContain('Template$');
+
+    await writeFile(join(ctx.engineDir, 'template.json'), '{"pio":{"version":{"min":"0.14.0"}}}');
+    expect((await ctx.run(['build'])).exitCode).toBe(0);
+  });
+
+  it('engine server: JSON errors (400/500), integral doubles in string fields read as "1", GET /stop accepted', async () => {
+    // Make one query fail inside predict, as an engine bug would.
+    const algorithms = join(ctx.engineDir, 'src', 'algorithms.ts');
+    const source = await readFile(algorithms, 'utf8');
+    await writeFile(algorithms, source.replace('return model.mean + query.offset;', "if (query.offset === 13) throw new Error('unlucky offset');\n    return model.mean + query.offset;"));
+    const train = await ctx.run(['train']);
+    expect(train.exitCode, train.stdout + train.stderr).toBe(0);
+    const server = await deploy(ctx);
+    servers.push(server);
+
+    // Upstream 0.12/0.13: application/json; charset=UTF-8 (0.14 regressed to text/plain).
+    const ok = await query(server.url, '{"label": 1.0}');
+    expect(ok.status).toBe(200);
+    expect(ok.contentType).toBe('application/json; charset=UTF-8');
+    // Upstream json4s renders the double 1.0 as "1.0"; JSON.parse cannot tell 1.0 from 1.
+    expect((ok.json as { label: string }).label).toBe('1');
+    expect(((await query(server.url, '{"label": 1.5}')).json as { label: string }).label).toBe('1.5');
+
+    // Upstream: 500 text/plain "Query:\n…\n\nStack Trace:\n…"; here a JSON message.
+    const failed = await query(server.url, '{"offset": 13}');
+    expect(failed.status).toBe(500);
+    expect(failed.contentType).toBe('application/json; charset=UTF-8');
+    expect(failed.json).toEqual({ message: expect.stringContaining('unlucky offset') });
+    // Upstream: invalid JSON is a 500 (Gson also fails), a mapping error a text/plain 400.
+    const invalid = await query(server.url, '{"offset": ');
+    expect([invalid.status, Object.keys(invalid.json as object)]).toEqual([400, ['message']]);
+
+    // Upstream `pio undeploy` sends GET /stop, which the 0.12–0.14 server rejects with 405.
+    const stop = await fetch(`${server.url}/stop`);
+    expect([stop.status, await stop.text()]).toEqual([200, 'Shutting down...']);
+    expect(await server.exited).toBe(0);
+  });
+
+  it('refuses to deploy an instance whose model blob Apache PredictionIO wrote (Kryo): retrain', async () => {
+    expect((await ctx.run(['build'])).exitCode).toBe(0);
+    const id = await ctx.storage.engineInstances.insert({
+      status: 'COMPLETED',
+      startTime: new Date(),
+      endTime: new Date(),
+      engineId: 'src/engine.ts#createEngine',
+      engineVersion: engineVersionOf(ctx.engineDir),
+      engineVariant: 'default',
+      engineFactory: 'src/engine.ts#createEngine',
+      batch: '',
+      env: {},
+      sparkConf: {},
+      dataSourceParams: '{"":{"appName":"MeanApp","evalK":3}}',
+      preparatorParams: '{"":{}}',
+      algorithmsParams: '[{"mean":{"scale":1}},{"majority":{}}]',
+      servingParams: '{"average":{"meanWeight":0.5}}',
+    });
+    // A Kryo stream of a Scala list: class-name registrations and binary fields, not JSON.
+    const kryo = Buffer.concat([Buffer.from([0x01, 0x00]), Buffer.from('scala.collection.immutable.$colon$colon'), Buffer.from([0x01, 0x02, 0xff, 0x7f])]);
+    await ctx.storage.models.insert({ id, models: new Uint8Array(kryo) });
+    const result = await ctx.run(['deploy', '--ip', '127.0.0.1', '--port', String(await freePort()), '--engine-instance-id', id]);
+    expect(result.exitCode).toBe(1);
+    expect(result.stdout).toContain(
+      `[ERROR] [Engine$] The model of engine instance ${id} is not in pio-ts-models/1 format (trained by Apache PredictionIO?). Run 'pio train' with this runtime.`,
+    );
+  });
+});
