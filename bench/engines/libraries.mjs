@@ -10,15 +10,16 @@
 // Usage:  node bench/engines/libraries.mjs [--no-write]
 // The template modules are TypeScript: they are bundled with esbuild (a dependency) before loading.
 import { build } from 'esbuild';
-import { existsSync, readFileSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { cpus, loadavg, totalmem, tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { RandomForestClassifier } from 'ml-random-forest';
 import { GaussianNB } from 'ml-naivebayes';
 import { trainAlsWithMlMatrix } from './lib/als-ml-matrix.mjs';
 import { syntheticRatingEvents } from './lib/ratings.mjs';
+import { machineSummary, markdownTable, writeBenchmarkSection } from '../lib/report.mjs';
 
 const loadAtStart = loadavg()[0];
 const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
@@ -199,11 +200,7 @@ const bayesRows = [
   [`5-fold accuracy, ${bayes.users} users of data/initial-events.json`, fmt(bayes.ours, 3), fmt(bayes.theirs, 3)],
   [`Far-away queries answered with no class (-1), of ${bayes.far}`, String(bayes.ourNoClass), String(bayes.noClass)],
 ];
-const table = (rows) => {
-  const widths = rows[0].map((_, c) => Math.max(...rows.map((row) => row[c].length)));
-  const line = (row) => `| ${row.map((cell, c) => cell.padEnd(widths[c])).join(' | ')} |`;
-  return [line(rows[0]), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.slice(1).map(line)].join('\n');
-};
+const table = markdownTable;
 const alsRows = [
   ['ALS rank 10, 10 iterations, lambda 0.1', 'Train time (best of 2)'],
   [`This template (in-place Cholesky), ${als.ratings} ratings`, `${fmt(als.ours)} s`],
@@ -215,9 +212,8 @@ const output = `${table(forestRows)}\n\n${table(bayesRows)}\n\n${table(alsRows)}
 process.stdout.write(`${output}\n`);
 
 if (write) {
-  const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM, Node ${process.version}, load average ${loadAtStart.toFixed(1)} at the start and ${loadavg()[0].toFixed(1)} at the end (other work shares the machine)`;
-  const section = [
-    '<!-- engines-libraries:start -->',
+  const machine = `${machineSummary()}, load average ${loadAtStart.toFixed(1)} at the start and ${loadavg()[0].toFixed(1)} at the end (other work shares the machine)`;
+  await writeBenchmarkSection(ROOT, 'engines-libraries', [
     '## Engines: numeric libraries',
     '',
     `Measured by \`node bench/engines/libraries.mjs\` on ${new Date().toISOString().slice(0, 10)}, ${machine}.`,
@@ -243,12 +239,6 @@ if (write) {
     "regression template's ridge solve.",
     '',
     table(alsRows),
-    '<!-- engines-libraries:end -->',
-  ].join('\n');
-  const path = join(ROOT, 'BENCHMARKS.md');
-  const existing = existsSync(path) ? await readFile(path, 'utf8') : '# Benchmarks\n';
-  const pattern = /<!-- engines-libraries:start -->[\s\S]*<!-- engines-libraries:end -->/;
-  const updated = pattern.test(existing) ? existing.replace(pattern, section) : `${existing.trimEnd()}\n\n${section}\n`;
-  await writeFile(path, updated);
+  ]);
   log('updated BENCHMARKS.md');
 }

@@ -11,12 +11,13 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { cpus, loadavg, totalmem, tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort, startBenchPostgres } from '../eventserver/lib/postgres.mjs';
 import { rssMb, sampleRss, sleep, spawnNode, stopChild, waitFor } from '../eventserver/lib/process.mjs';
-import { queryLoad } from './lib/load.mjs';
+import { httpLoad } from '../lib/load.mjs';
+import { machineSummary, markdownTable, writeBenchmarkSection } from '../lib/report.mjs';
 import { syntheticRatingEvents } from './lib/ratings.mjs';
 
 const loadAtStart = loadavg()[0];
@@ -157,7 +158,7 @@ async function main() {
     log('warm-up');
     const isRecommendation = (status, text) => status === 200 && JSON.parse(text).itemScores?.length === 4;
     const isCeilingAnswer = (status) => status === 200;
-    const load = (target, total, isValid) => queryLoad({ url: target, concurrency: CONCURRENCY, total, bodyFor: queryBody, isValid });
+    const load = (target, total, isValid) => httpLoad({ url: target, concurrency: CONCURRENCY, total, bodyFor: queryBody, isValid });
     await load(engineUrl, config.warmup, isRecommendation);
     await load(ceilingUrl, config.warmup, isCeilingAnswer);
     results.rssIdle = await rssMb(server.child.pid);
@@ -172,7 +173,7 @@ async function main() {
       const engine = await load(engineUrl, config.requests, isRecommendation);
       engine.cpuPerRequest = ((await cpuMicros(server.child.pid)) - engineCpu) / config.requests;
       rssLoad = Math.max(rssLoad, await rss.stop());
-      invalid += engine.invalid;
+      invalid += engine.failures;
       log(`round ${round + 1}: ceiling`);
       const ceilingCpu = await cpuMicros(ceiling.child.pid);
       const bare = await load(ceilingUrl, config.requests, isCeilingAnswer);
@@ -240,9 +241,7 @@ function report(r) {
       check(r.invalid === 0),
     ],
   ];
-  const widths = rows[0].map((_, c) => Math.max(...rows.map((row) => row[c].length)));
-  const line = (row) => `| ${row.map((cell, c) => cell.padEnd(widths[c])).join(' | ')} |`;
-  return [line(rows[0]), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.slice(1).map(line)].join('\n');
+  return markdownTable(rows);
 }
 
 const results = await main();
@@ -250,9 +249,8 @@ const table = report(results);
 process.stdout.write(`${table}\n`);
 
 if (write) {
-  const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM, Node ${process.version}, load average ${loadAtStart.toFixed(1)} at the start and ${loadavg()[0].toFixed(1)} at the end (other work shares the machine)`;
-  const section = [
-    '<!-- engines:start -->',
+  const machine = `${machineSummary()}, load average ${loadAtStart.toFixed(1)} at the start and ${loadavg()[0].toFixed(1)} at the end (other work shares the machine)`;
+  await writeBenchmarkSection(ROOT, 'engines', [
     '## Engines (recommendation template)',
     '',
     `Measured by \`node bench/engines/run.mjs\` (after \`npm run build\`) on ${new Date().toISOString().slice(0, 10)}, ${machine}.`,
@@ -274,12 +272,6 @@ if (write) {
     'and when its throughput ratio is below the inverse of its CPU ratio it also waited longer for a CPU than the',
     'ceiling did. Start-up: the `of which` row is the `pio` process itself until the engine instance is found',
     '(Node start, runtime modules, storage lookup); model and engine-bundle loading and binding take the rest.',
-    '<!-- engines:end -->',
-  ].join('\n');
-  const path = join(ROOT, 'BENCHMARKS.md');
-  const existing = existsSync(path) ? await readFile(path, 'utf8') : '# Benchmarks\n';
-  const pattern = /<!-- engines:start -->[\s\S]*<!-- engines:end -->/;
-  const updated = pattern.test(existing) ? existing.replace(pattern, section) : `${existing.trimEnd()}\n\n${section}\n`;
-  await writeFile(path, updated);
+  ]);
   log('updated BENCHMARKS.md');
 }

@@ -11,8 +11,8 @@
 // replaces the Event Server section of BENCHMARKS.md.
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { cpus, loadavg, totalmem, tmpdir } from 'node:os';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -20,9 +20,10 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { measureCpu, treeCpuMs } from './lib/cpu.mjs';
-import { operationLoad, rawHttpLoad as httpLoad } from './lib/load.mjs';
+import { operationLoad, rawHttpLoad as httpLoad } from '../lib/load.mjs';
 import { freePort, startBenchPostgres } from './lib/postgres.mjs';
 import { rssMb, sampleRss, sleep, spawnNode, stopChild, waitFor } from './lib/process.mjs';
+import { machineSummary, markdownTable, writeBenchmarkSection } from '../lib/report.mjs';
 
 const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
 const PIO = join(ROOT, 'bin/pio');
@@ -340,10 +341,7 @@ function report(r) {
       check(r.failures === 0 && r.acknowledged === r.stored),
     ],
   ];
-  const widths = rows[0].map((_, c) => Math.max(...rows.map((row) => row[c].length)));
-  const line = (row) => `| ${row.map((cell, c) => cell.padEnd(widths[c])).join(' | ')} |`;
-  const table = [line(rows[0]), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.slice(1).map(line)].join('\n');
-  return table;
+  return markdownTable(rows);
 }
 
 const loadAtStart = loadavg()[0];
@@ -353,9 +351,8 @@ const table = report(results);
 process.stdout.write(`${table}\n`);
 
 if (write) {
-  const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM, Node ${process.version}`;
-  const section = [
-    '<!-- eventserver:start -->',
+  const machine = machineSummary();
+  await writeBenchmarkSection(ROOT, 'eventserver', [
     '## Event Server',
     '',
     `Measured by \`node bench/eventserver/run.mjs\` (after \`npm run build\`) on ${new Date().toISOString().slice(0, 10)}, ${machine},`,
@@ -370,12 +367,6 @@ if (write) {
     'wall-clock throughput, which depends on what else runs. Ratios are measured in the same run.',
     '',
     table,
-    '<!-- eventserver:end -->',
-  ].join('\n');
-  const path = join(ROOT, 'BENCHMARKS.md');
-  const existing = existsSync(path) ? await readFile(path, 'utf8') : '# Benchmarks\n';
-  const pattern = /<!-- eventserver:start -->[\s\S]*<!-- eventserver:end -->/;
-  const updated = pattern.test(existing) ? existing.replace(pattern, section) : `${existing.trimEnd()}\n\n${section}\n`;
-  await writeFile(path, updated);
+  ]);
   log('updated BENCHMARKS.md');
 }

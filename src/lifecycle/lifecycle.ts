@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { embeddedPostgresStatus, stopEmbeddedPostgres } from '../native/storage/embedded.js';
 import { UserError } from '../lib/errors.js';
+import type { Output } from '../lib/output.js';
 import { buildSlug } from '../platform/build.js';
 import { readConfigVars, type ConfigVars } from '../platform/config-vars.js';
 import { ensureDatabaseUrl } from '../platform/database.js';
@@ -218,6 +219,43 @@ export async function startLifecycle(options: LifecycleOptions): Promise<Running
     if (options.signal?.aborted) throw new LifecycleAborted();
     throw error;
   }
+}
+
+export interface FinishedRun<T> {
+  app: RunningApp;
+  /** What `use` returned. */
+  value: T;
+  /** What was stopped afterwards, for the report. */
+  stopped: string[];
+  /** Pids still alive after the stop (already reported as an error). */
+  leftovers: number[];
+}
+
+/**
+ * Runs the lifecycle, hands the app that is up to `use`, then stops everything the run started (also
+ * when `use` throws) and reports processes still alive. Undefined when interrupted before the app was up.
+ */
+export async function withRunningApp<T>(
+  options: LifecycleOptions,
+  out: Output,
+  use: (app: RunningApp) => Promise<T>,
+): Promise<FinishedRun<T> | undefined> {
+  let app: RunningApp;
+  try {
+    app = await startLifecycle(options);
+  } catch (error) {
+    if (error instanceof LifecycleAborted) return undefined;
+    throw error;
+  }
+  let value: T;
+  let cleanup: CleanupReport;
+  try {
+    value = await use(app);
+  } finally {
+    cleanup = await app.stop();
+    if (cleanup.leftovers.length > 0) out.error(`Processes still running after cleanup: ${cleanup.leftovers.join(', ')}`);
+  }
+  return { app, value, stopped: cleanup.stopped, leftovers: cleanup.leftovers };
 }
 
 /** app.json defaults, then the app's .env, then --env; never a database. */

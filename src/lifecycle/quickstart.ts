@@ -7,7 +7,7 @@ import { createOutput } from '../lib/output.js';
 import { upCacheDir } from '../platform/up.js';
 import { runInit } from './init.js';
 import { aborted, INTERRUPTED_EXIT_CODE, withInterrupts } from './interrupts.js';
-import { LifecycleAborted, startLifecycle, type RunningApp } from './lifecycle.js';
+import { withRunningApp } from './lifecycle.js';
 import { checkAnswer, compact } from './queries.js';
 import { sendQuery } from './query-client.js';
 import { quietReporter, verboseReporter } from './reporter.js';
@@ -52,27 +52,20 @@ export async function runQuickstart(options: QuickstartOptions): Promise<number>
   const reporter = (options.verbose ? verboseReporter : quietReporter)(options);
   return withInterrupts(
     async (signal) => {
-      let app: RunningApp;
-      try {
-        app = await startLifecycle({
-          appDir: dir,
-          buildpackDir: options.buildpackDir,
-          pioHome,
-          cacheDir: upCacheDir(dir),
-          alwaysStopDatabase: false,
-          port: options.port,
-          bootTimeoutMs: options.bootTimeoutMs,
-          stopGraceMs: 10_000,
-          reporter,
-          signal,
-        });
-      } catch (error) {
-        if (error instanceof LifecycleAborted) return INTERRUPTED_EXIT_CODE;
-        throw error;
-      }
       let failures = 0;
-      let stopped: string[] = [];
-      try {
+      const lifecycle = {
+        appDir: dir,
+        buildpackDir: options.buildpackDir,
+        pioHome,
+        cacheDir: upCacheDir(dir),
+        alwaysStopDatabase: false,
+        port: options.port,
+        bootTimeoutMs: options.bootTimeoutMs,
+        stopGraceMs: 10_000,
+        reporter,
+        signal,
+      };
+      const run = await withRunningApp(lifecycle, out, async (app) => {
         out.topic(`${init.mode === 'template' ? init.appName : 'The app'} is up at ${app.url}: sending the demo queries`);
         for (const spec of template.queries.filter((query) => query.expectStatus === undefined)) {
           if (signal.aborted) break;
@@ -95,14 +88,10 @@ export async function runQuickstart(options: QuickstartOptions): Promise<number>
             failures++;
           }
         }
-      } finally {
-        const cleanup = await app.stop();
-        stopped = cleanup.stopped;
-        if (cleanup.leftovers.length > 0) {
-          out.error(`Processes still running after cleanup: ${cleanup.leftovers.join(', ')}`);
-          failures++;
-        }
-      }
+      });
+      if (run === undefined) return INTERRUPTED_EXIT_CODE;
+      if (run.leftovers.length > 0) failures++;
+      const { app, stopped } = run;
       if (signal.aborted && !options.keepRunning) return INTERRUPTED_EXIT_CODE;
       const seconds = ((Date.now() - started) / 1000).toFixed(1);
       if (failures > 0) {

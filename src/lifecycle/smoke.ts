@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { createOutput } from '../lib/output.js';
 import { upCacheDir } from '../platform/up.js';
 import { INTERRUPTED_EXIT_CODE, withInterrupts } from './interrupts.js';
-import { LifecycleAborted, startLifecycle, type PhaseTimings } from './lifecycle.js';
+import { withRunningApp, type PhaseTimings } from './lifecycle.js';
 import { checkAnswer, compact, readQueriesFile, type QueryLine } from './queries.js';
 import { sendQuery } from './query-client.js';
 import { quietReporter, verboseReporter } from './reporter.js';
@@ -43,39 +43,27 @@ export async function runSmoke(options: SmokeOptions): Promise<number> {
     return await withInterrupts(
       async (signal) => {
         out.topic(`Smoke test of ${appDir}: ${queries.length} quer${queries.length === 1 ? 'y' : 'ies'} from ${options.queriesFile}`);
-        let app;
-        try {
-          app = await startLifecycle({
-            appDir,
-            buildpackDir: options.buildpackDir,
-            pioHome,
-            cacheDir: upCacheDir(appDir),
-            envFile: options.envFile,
-            alwaysStopDatabase: true,
-            bootTimeoutMs: options.bootTimeoutMs,
-            stopGraceMs: 10_000,
-            reporter,
-            signal,
-          });
-        } catch (error) {
-          if (error instanceof LifecycleAborted) return INTERRUPTED_EXIT_CODE;
-          throw error;
-        }
-        let results: QueryResult[] = [];
-        let stopped: string[] = [];
-        try {
+        const lifecycle = {
+          appDir,
+          buildpackDir: options.buildpackDir,
+          pioHome,
+          cacheDir: upCacheDir(appDir),
+          envFile: options.envFile,
+          alwaysStopDatabase: true,
+          bootTimeoutMs: options.bootTimeoutMs,
+          stopGraceMs: 10_000,
+          reporter,
+          signal,
+        };
+        const run = await withRunningApp(lifecycle, out, async (app) => {
           out.topic(`Sending queries to ${app.url}/queries.json`);
-          results = await runQueries(app.port, queries, signal, (result) => printResult(out, result));
-        } finally {
-          const cleanup = await app.stop();
-          stopped = cleanup.stopped;
-          if (cleanup.leftovers.length > 0) {
-            out.error(`Processes still running after cleanup: ${cleanup.leftovers.join(', ')}`);
-            results.push({ line: 0, label: 'cleanup', ms: 0, failures: ['processes left running'] });
-          }
-        }
+          return runQueries(app.port, queries, signal, (result) => printResult(out, result));
+        });
+        if (run === undefined) return INTERRUPTED_EXIT_CODE;
+        const results = run.value;
+        if (run.leftovers.length > 0) results.push({ line: 0, label: 'cleanup', ms: 0, failures: ['processes left running'] });
         if (signal.aborted) return INTERRUPTED_EXIT_CODE;
-        return summarise(out, results, queries.length, app.timings, Date.now() - started, stopped);
+        return summarise(out, results, queries.length, run.app.timings, Date.now() - started, run.stopped);
       },
       (signal) => out.topic(`${signal} received, stopping`),
     );

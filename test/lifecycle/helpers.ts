@@ -3,6 +3,7 @@ import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { afterEach } from 'vitest';
 import type { Output } from '../../src/lib/output.js';
 import { isRunning } from '../../src/platform/process-tree.js';
 
@@ -26,6 +27,26 @@ export interface Sandbox {
   /** Environment for CLI runs: private HOME, PIO_HOME and PIO_DEPLOY_HOME, no database from outside. */
   env: Record<string, string>;
   cleanup(): Promise<void>;
+}
+
+/**
+ * Cleanup for every test of the calling file: what `defer` registers during a test runs after it (last
+ * registered first); `sandbox()` is a sandbox removed that way.
+ */
+export function cleanupAfterEachTest(): { defer(cleanup: () => Promise<void>): void; sandbox(): Promise<Sandbox> } {
+  const cleanups: Array<() => Promise<void>> = [];
+  afterEach(async () => {
+    while (cleanups.length > 0) await cleanups.pop()!();
+  });
+  const defer = (cleanup: () => Promise<void>) => void cleanups.push(cleanup);
+  return {
+    defer,
+    async sandbox() {
+      const created = await createSandbox();
+      defer(created.cleanup);
+      return created;
+    },
+  };
 }
 
 export async function createSandbox(): Promise<Sandbox> {

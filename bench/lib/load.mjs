@@ -1,6 +1,6 @@
-// Closed-loop load generator: `concurrency` workers, each sending its next request as soon as the
-// previous one is answered, over keep-alive connections to a loopback address. Bounded by a request
-// count; records the latency of every request.
+// Closed-loop load generators shared by the benchmarks: `concurrency` workers, each sending its next
+// request as soon as the previous one is answered, over keep-alive connections to a loopback address.
+// Bounded by a request count; every request's latency is recorded.
 import { Agent, request } from 'node:http';
 import { connect } from 'node:net';
 
@@ -11,15 +11,36 @@ export function summarize(durationsNs, seconds, extra = {}) {
   return { count: sorted.length, seconds, perSecond: sorted.length / seconds, p50: pick(0.5), p99: pick(0.99), ...extra };
 }
 
+/**
+ * The closed loop itself: worker `w` runs `operation(prepare(i), w)` for the next unclaimed `i` until
+ * `total` ran. Only the operation is timed; it resolves to whether it succeeded (a rejection ends the run).
+ */
+async function closedLoop({ concurrency, total, prepare = (i) => i, operation }) {
+  const durations = [];
+  let next = 0;
+  let failures = 0;
+  const started = process.hrtime.bigint();
+  const worker = async (w) => {
+    for (;;) {
+      const i = next++;
+      if (i >= total) return;
+      const input = prepare(i);
+      const t0 = process.hrtime.bigint();
+      const ok = await operation(input, w);
+      durations.push(Number(process.hrtime.bigint() - t0));
+      if (!ok) failures++;
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, (_, w) => worker(w)));
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  return { durations, seconds, failures };
+}
+
 function postOnce(agent, url, body) {
   return new Promise((resolve, reject) => {
     const req = request(
       url,
-      {
-        method: 'POST',
-        agent,
-        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
-      },
+      { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
       (res) => {
         let text = '';
         res.setEncoding('utf8');
@@ -34,54 +55,42 @@ function postOnce(agent, url, body) {
 }
 
 /**
- * POSTs `total` bodies (`bodyFor(i)`) to `url` with `concurrency` workers. Only 201 counts as success;
- * anything else is counted in `failures` (and the run keeps going).
+ * POSTs `total` JSON bodies (`bodyFor(i)`) to `url` through node:http. An answer counts as a failure
+ * when `isValid(status, text)` says so, and so does a request that fails (status 0); the run goes on.
  */
-export async function httpLoad({ url, concurrency, total, bodyFor, expectStatus = 201 }) {
+export async function httpLoad({ url, concurrency, total, bodyFor, isValid }) {
   const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
-  const durations = [];
-  let next = 0;
-  let failures = 0;
-  const started = process.hrtime.bigint();
-  const worker = async () => {
-    for (;;) {
-      const i = next++;
-      if (i >= total) return;
-      const body = bodyFor(i);
-      const t0 = process.hrtime.bigint();
-      const response = await postOnce(agent, url, body);
-      durations.push(Number(process.hrtime.bigint() - t0));
-      if (response.status !== expectStatus) failures++;
-    }
-  };
-  await Promise.all(Array.from({ length: concurrency }, worker));
-  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  agent.destroy();
-  return summarize(durations, seconds, { failures });
+  try {
+    const run = await closedLoop({
+      concurrency,
+      total,
+      prepare: bodyFor,
+      operation: async (body) => {
+        const response = await postOnce(agent, url, body).catch(() => ({ status: 0, text: '' }));
+        return isValid(response.status, response.text);
+      },
+    });
+    return summarize(run.durations, run.seconds, { failures: run.failures });
+  } finally {
+    agent.destroy();
+  }
 }
 
-/** The same closed loop around an arbitrary async operation (used for the bare pg client). */
+/** The same closed loop around an arbitrary async operation (e.g. a bare pg client); a rejection is a failure. */
 export async function operationLoad({ concurrency, total, operation }) {
-  const durations = [];
-  let next = 0;
-  let failures = 0;
-  const started = process.hrtime.bigint();
-  const worker = async () => {
-    for (;;) {
-      const i = next++;
-      if (i >= total) return;
-      const t0 = process.hrtime.bigint();
+  const run = await closedLoop({
+    concurrency,
+    total,
+    operation: async (i) => {
       try {
         await operation(i);
+        return true;
       } catch {
-        failures++;
+        return false;
       }
-      durations.push(Number(process.hrtime.bigint() - t0));
-    }
-  };
-  await Promise.all(Array.from({ length: concurrency }, worker));
-  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  return summarize(durations, seconds, { failures });
+    },
+  });
+  return summarize(run.durations, run.seconds, { failures: run.failures });
 }
 
 /**
@@ -142,32 +151,24 @@ class RawConnection {
   }
 }
 
-/** httpLoad over RawConnections: same closed loop, same measurements, less client CPU. */
+/**
+ * Like httpLoad over RawConnections (one per worker): same closed loop, same measurements, less client
+ * CPU. Only `expectStatus` counts as success; a broken connection ends the run.
+ */
 export async function rawHttpLoad({ url, concurrency, total, bodyFor, expectStatus = 201 }) {
   const { hostname, port, pathname, search } = new URL(url);
   const path = `${pathname}${search}`;
   const connections = Array.from({ length: concurrency }, () => new RawConnection(hostname, Number(port)));
   await Promise.all(connections.map((connection) => connection.open()));
-  const durations = [];
-  let next = 0;
-  let failures = 0;
-  const started = process.hrtime.bigint();
-  const worker = async (connection) => {
-    for (;;) {
-      const i = next++;
-      if (i >= total) return;
-      const body = bodyFor(i);
-      const t0 = process.hrtime.bigint();
-      const response = await connection.post(path, body);
-      durations.push(Number(process.hrtime.bigint() - t0));
-      if (response.status !== expectStatus) failures++;
-    }
-  };
   try {
-    await Promise.all(connections.map(worker));
+    const run = await closedLoop({
+      concurrency,
+      total,
+      prepare: bodyFor,
+      operation: async (body, w) => (await connections[w].post(path, body)).status === expectStatus,
+    });
+    return summarize(run.durations, run.seconds, { failures: run.failures });
   } finally {
     for (const connection of connections) connection.close();
   }
-  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  return summarize(durations, seconds, { failures });
 }
