@@ -14,7 +14,7 @@ import { nativePackKey, packageVersion } from '../distributions/pack.js';
 import { planDistribution } from '../distributions/plan.js';
 import { formatBytes } from '../distributions/progress.js';
 import { removeLeftovers } from './compile.js';
-import { buildEngineOf, obtainContextFor, readAppShape, runBuildSession, type BuildSession } from './compile-session.js';
+import { buildEngineOf, obtainContextFor, readAppShape, runBuildSession, type BuildProcess, type BuildSession } from './compile-session.js';
 import { chooseForApp, nativeFromCheckout, NATIVE_CLI_MAIN, optionalParts, sameRuntime } from './compile-steps.js';
 import { VENDOR_DIR, diskUsage, vendorPioDeploy, writeRuntimeLauncher } from './compile-vendor.js';
 import type { AppRole } from './procfile.js';
@@ -29,18 +29,11 @@ import type { AppRole } from './procfile.js';
  */
 export const LAYERS = { node: 'node', artifacts: 'artifacts', distribution: 'distribution', jdk: 'jdk', pioDeploy: 'pio-deploy' } as const;
 
-export interface CnbBuildOptions {
+/** `nodeHome`, when bin/build downloaded a Node, is inside the `node` layer. */
+export interface CnbBuildOptions extends BuildProcess {
   appDir: string;
   layersDir: string;
   platformDir: string;
-  /** The pio-deploy checkout the buildpack runs from. */
-  sourceRoot: string;
-  /** A Node that bin/build downloaded into the `node` layer. */
-  nodeHome?: string | undefined;
-  processEnv: Record<string, string | undefined>;
-  stdout: NodeJS.WritableStream;
-  stderr: NodeJS.WritableStream;
-  isTTY?: boolean;
 }
 
 export interface CnbBuildSummary {

@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { compile } from './compile.js';
 import { releaseYaml } from './procfile.js';
 import { cnbBuild } from './cnb-build.js';
+import type { BuildProcess } from './compile-session.js';
 import { packageCnb } from './cnb-package.js';
 import { UserError } from '../lib/errors.js';
 import { createOutput } from '../lib/output.js';
@@ -12,7 +13,7 @@ import { formatBytes } from '../distributions/progress.js';
 const SOURCE_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 /** What both build phases take from the process bin/compile or bin/build started. */
-function fromThisProcess() {
+function fromThisProcess(): BuildProcess {
   return {
     sourceRoot: SOURCE_ROOT,
     nodeHome: process.env.PIO_DEPLOY_NODE_HOME || undefined,

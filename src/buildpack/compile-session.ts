@@ -29,13 +29,21 @@ export interface BuildSession {
   isTTY: boolean;
 }
 
-export interface BuildSessionOptions {
-  /** Directory with one file per config var (absent: none). */
-  envDir?: string | undefined;
+/** What a build phase (bin/compile, bin/build) takes from the process that runs it. */
+export interface BuildProcess {
+  /** The pio-deploy checkout the buildpack runs from. */
+  sourceRoot: string;
+  /** A Node the buildpack script downloaded because the platform's is unfit. */
+  nodeHome?: string | undefined;
   processEnv: Record<string, string | undefined>;
   stdout: NodeJS.WritableStream;
   stderr: NodeJS.WritableStream;
-  isTTY?: boolean | undefined;
+  isTTY?: boolean;
+}
+
+export interface BuildSessionOptions extends Pick<BuildProcess, 'processEnv' | 'stdout' | 'stderr' | 'isTTY'> {
+  /** Directory with one file per config var (absent: none). */
+  envDir?: string | undefined;
 }
 
 /**
@@ -117,7 +125,7 @@ export async function buildEngineOf(
 }
 
 /** The engine build sees the platform's environment plus the allowed config vars and the dist's tools. */
-export function buildEnv(
+function buildEnv(
   env: Record<string, string | undefined>,
   distDir: string,
   nodeHome: string | undefined,
@@ -132,7 +140,7 @@ export function buildEnv(
   return { ...env, PATH: path.join(':'), PIO_HOME: distDir, ...(javaHome ? { JAVA_HOME: javaHome } : {}) };
 }
 
-export function fetchOptionsFrom(env: Record<string, string | undefined>): FetchOptions {
+function fetchOptionsFrom(env: Record<string, string | undefined>): FetchOptions {
   const number = (name: string, fallback: number, min: number) => {
     const raw = env[name]?.trim();
     if (!raw) return fallback;

@@ -7,23 +7,16 @@ import { DISTRIBUTION_DIR, installDistribution } from '../distributions/install.
 import { formatBytes } from '../distributions/progress.js';
 import { JDK_DIR } from '../distributions/jdk.js';
 import { chooseAndPlan, NATIVE_CLI_MAIN, sameRuntime, setUpJdk, type JdkSetup } from './compile-steps.js';
-import { buildEngineOf, obtainContextFor, readAppShape, runBuildSession, type BuildSession } from './compile-session.js';
+import { buildEngineOf, obtainContextFor, readAppShape, runBuildSession, type BuildProcess, type BuildSession } from './compile-session.js';
 import { VENDOR_DIR, diskUsage, vendorPioDeploy } from './compile-vendor.js';
 import { PROFILE_SCRIPT_PATH, writeProfileScript } from './profile-d.js';
 import { ensureProcfile } from './procfile.js';
 
-export interface CompileOptions {
+/** `sourceRoot` is copied into the slug, and so is `nodeHome` when bin/compile downloaded a Node. */
+export interface CompileOptions extends BuildProcess {
   buildDir: string;
   cacheDir: string;
   envDir?: string | undefined;
-  /** The pio-deploy checkout the buildpack runs from (copied into the slug). */
-  sourceRoot: string;
-  /** A Node downloaded by bin/compile, to vendor into the slug. */
-  nodeHome?: string | undefined;
-  processEnv: Record<string, string | undefined>;
-  stdout: NodeJS.WritableStream;
-  stderr: NodeJS.WritableStream;
-  isTTY?: boolean;
 }
 
 export interface CompileSummary {

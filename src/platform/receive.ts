@@ -149,7 +149,8 @@ async function releaseEnvironment(
   log: (line: string) => void,
 ): Promise<Record<string, string>> {
   const base = pick(process.env, DYNO_BASE_VARIABLES);
-  const database = await ensureDatabaseUrl(configVars, { env: base, log });
+  // The embedded PostgreSQL lives under the pusher's PIO_HOME (as for `up`), not under the dynos' base.
+  const database = await ensureDatabaseUrl(configVars, { env: { ...base, ...pick(process.env, ['PIO_HOME']) }, log });
   return { ...base, ...configVars, ...database, HOME: slugDir };
 }
 

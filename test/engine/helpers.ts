@@ -4,9 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openStorage, resolveStorageSettings, type Storage } from '../../src/native/storage/index.js';
 import { freePort } from '../../src/platform/net.js';
-import { createApp, createPioTestContext, PIO_BIN, type PioTestContext } from '../pio/helpers.js';
-
-export { freePort };
+import { createApp, createPioTestContext, PIO_BIN, pioResultOf, type PioTestContext } from '../pio/helpers.js';
 
 export const FIXTURE_ENGINE = new URL('../fixtures/engines/mean', import.meta.url).pathname;
 
@@ -79,13 +77,7 @@ async function runPioIn(ctx: PioTestContext, args: string[], options: { cwd: str
     cwd: options.cwd,
     stdin: 'ignore',
   });
-  const stdout = String(result.stdout);
-  return {
-    stdout,
-    stderr: String(result.stderr),
-    exitCode: result.exitCode ?? -1,
-    lines: stdout === '' ? [] : stdout.replace(/\n$/, '').split('\n'),
-  };
+  return pioResultOf(result);
 }
 
 export interface DeployedEngine {

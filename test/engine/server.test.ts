@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createEngineTestContext, deploy, freePort, query, waitFor, type DeployedEngine, type EngineTestContext } from './helpers.js';
+import { freePort } from '../../src/platform/net.js';
+import { createEngineTestContext, deploy, query, waitFor, type DeployedEngine, type EngineTestContext } from './helpers.js';
 
 const MEAN = 14 / 6;
 

@@ -72,6 +72,11 @@ export async function runPio(
     cwd: options.cwd,
     ...(options.input === undefined ? { stdin: 'ignore' as const } : { input: options.input }),
   });
+  return pioResultOf(result);
+}
+
+/** A finished run of `pio` (execa with `stripFinalNewline: false`) as the tests read it. */
+export function pioResultOf(result: { stdout?: unknown; stderr?: unknown; exitCode?: number | undefined }): PioResult {
   const stdout = String(result.stdout);
   return {
     stdout,

@@ -40,7 +40,10 @@ function readRows(bytes: Buffer): (string | number | null)[][] {
         row.push(null);
       } else if (field === 7 || field === 11) {
         expect(length).toBe(8);
-        row.push(Number(bytes.readBigInt64BE(pos) / 1000n) + Date.UTC(2000, 0, 1));
+        const micros = bytes.readBigInt64BE(pos);
+        // Whole milliseconds, exactly (also far from 2000, where millis * 1000 exceeds 2^53).
+        expect(micros % 1000n).toBe(0n);
+        row.push(Number(micros / 1000n) + Date.UTC(2000, 0, 1));
       } else {
         row.push(bytes.toString('utf8', pos, pos + length));
       }
@@ -91,6 +94,13 @@ describe('import fast path', () => {
       expect(row![0]).toMatch(/^[0-9a-f]{12}4[0-9a-f]{3}[89ab][0-9a-f]{15}$/);
       expect(row!.slice(1)).toEqual(['$set', 'user', 'u1', null, null, null, now.getTime(), 'UTC', null, null, now.getTime(), 'UTC']);
       expect(readRows(completeRow(line))[0]!.slice(1)).toEqual(row!.slice(1));
+    }
+  });
+
+  it('writes timestamps far from 2000 exactly', () => {
+    for (const time of ['0001-01-01T00:00:00.001Z', '1700-06-15T12:00:00.999Z', '2299-01-01T00:00:00.007Z', '9999-12-31T23:59:59.999Z']) {
+      const { bytes } = fastRow(withId({ eventTime: time }));
+      expect(readRows(bytes)[0]![7]).toBe(Date.parse(time));
     }
   });
 
@@ -189,12 +199,17 @@ describe('import fast path', () => {
     let fast = 0;
     for (let i = 0; i < 3000; i++) {
       const fields: Record<string, unknown> = { eventId: `id${i}` };
+      // Half the events are valid but for chance; the others have any value anywhere.
+      const wild = random() < 0.5;
       for (const name of ['event', 'entityType', 'entityId', 'targetEntityType', 'targetEntityId', 'prId']) {
         const r = random();
-        if (r < 0.75) fields[name] = pick(strings) || (name.startsWith('target') || name === 'prId' ? undefined : 'e');
+        if (!wild) fields[name] = name.startsWith('target') || name === 'prId' ? (r < 0.5 ? undefined : pick(['a', 'é'])) : pick(['a', 'view', '😀', 'x"y']);
+        else if (r < 0.75) fields[name] = pick(strings);
         else if (r < 0.85) fields[name] = null;
         else if (r < 0.9) fields[name] = pick(values);
       }
+      if (!wild && fields.targetEntityType !== undefined) fields.targetEntityId = 'i';
+      if (!wild && fields.targetEntityId !== undefined) fields.targetEntityType = 'item';
       if (random() < 0.9) {
         const properties: Record<string, unknown> = {};
         const keys = Math.floor(random() * 4);

@@ -21,6 +21,8 @@ export const COPY_BINARY_TRAILER = Buffer.from([0xff, 0xff]);
 const FIELD_COUNT = EVENT_COLUMNS.length;
 const POSTGRES_EPOCH_MS = Date.UTC(2000, 0, 1);
 const TWO_POW_32 = 2 ** 32;
+/** Below this many millis from 2000 (about 285 years), millis * 1000 is exact in a double. */
+const EXACT_MILLIS = Math.floor(Number.MAX_SAFE_INTEGER / 1000);
 /** Up to this many UTF-16 code units, ASCII text is copied byte by byte. */
 const SHORT_TEXT = 64;
 
@@ -84,13 +86,18 @@ export class CopyRowWriter {
   /** A `timestamp` column: the UTC wall-clock of the instant, as PostgreSQL's microseconds since 2000. */
   timestamp(epochMillis: number): void {
     if (!Number.isFinite(epochMillis)) throw new RangeError('Invalid Date cannot be stored');
-    // Exact: |millis| < 2^53 / 125, and the factor 8 only changes the exponent.
-    const micros = (epochMillis - POSTGRES_EPOCH_MS) * 1000;
-    const high = Math.floor(micros / TWO_POW_32);
+    const millis = epochMillis - POSTGRES_EPOCH_MS;
     this.ensure(12);
     this.int32(8);
-    this.int32(high);
-    this.int32(micros - high * TWO_POW_32);
+    if (Math.abs(millis) < EXACT_MILLIS) {
+      const micros = millis * 1000;
+      const high = Math.floor(micros / TWO_POW_32);
+      this.int32(high);
+      this.int32(micros - high * TWO_POW_32);
+    } else {
+      this.buffer.writeBigInt64BE(BigInt(millis) * 1000n, this.pos);
+      this.pos += 8;
+    }
   }
 
   /** The bytes written so far, handed over (the writer starts afresh). */

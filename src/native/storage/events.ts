@@ -15,8 +15,11 @@ const COLUMNS = EVENT_COLUMNS.join(', ');
 const COLUMN_COUNT = EVENT_COLUMNS.length;
 /** PostgreSQL allows 65535 bind parameters per statement. */
 const MAX_ROWS_PER_INSERT = Math.floor(65_535 / COLUMN_COUNT);
-/** Rows per cursor round trip: 10,000 rows of typical events are a few MB, and round trips dominate below. */
-const CURSOR_FETCH_SIZE = 10_000;
+/**
+ * Rows per cursor round trip. Measured with `pio export` of 200,000 events: 500 to 10,000 rows cost the
+ * same CPU locally, while 10,000 held 30 MB more memory; 2,000 keeps round trips few for a remote database.
+ */
+const CURSOR_FETCH_SIZE = 2_000;
 /** COPY data per write when encoding events here (pio import hands over whole read chunks itself). */
 const COPY_CHUNK_BYTES = 1024 * 1024;
 

@@ -2,7 +2,6 @@ import { createHash } from 'node:crypto';
 import { readFile, rm, stat } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { z } from 'zod';
 import { writeFileAtomic } from '../../lib/atomic-write.js';
 import { EngineWorkflowError } from './errors.js';
 import { engineApiEntry, runtimeNodeModules, runtimeVersion } from './runtime-paths.js';
@@ -19,7 +18,7 @@ import { engineApiEntry, runtimeNodeModules, runtimeVersion } from './runtime-pa
 export const TARGET_DIR = 'target';
 export const ENGINE_BUNDLE = 'engine.mjs';
 const MANIFEST = 'manifest.json';
-const MANIFEST_FORMAT = 'pio-ts-engine-build/1';
+const MANIFEST_FORMAT = 'pio-ts-engine-build/1' as const;
 
 /** `src/engine.ts#createEngine` → module `src/engine.ts`, export `createEngine` (default export if none). */
 export interface ModuleReference {
@@ -41,27 +40,54 @@ export function parseModuleReference(spec: string, what: string): ModuleReferenc
   return { spec, modulePath, exportName };
 }
 
-const bundleEntrySchema = z.object({
-  module: z.string(),
-  bundle: z.string(),
-  contentHash: z.string(),
-  inputs: z.record(z.string(), z.string()),
-});
-const manifestSchema = z.object({
-  format: z.literal(MANIFEST_FORMAT),
-  runtimeVersion: z.string(),
-  engineId: z.string().optional(),
-  engineVariant: z.string().optional(),
-  builtAt: z.string().optional(),
-  bundles: z.array(bundleEntrySchema),
-});
-export type BuildManifest = z.infer<typeof manifestSchema>;
-export type BundleEntry = z.infer<typeof bundleEntrySchema>;
+export interface BundleEntry {
+  module: string;
+  bundle: string;
+  contentHash: string;
+  inputs: Record<string, string>;
+}
+export interface BuildManifest {
+  format: typeof MANIFEST_FORMAT;
+  runtimeVersion: string;
+  engineId?: string | undefined;
+  engineVariant?: string | undefined;
+  builtAt?: string | undefined;
+  bundles: BundleEntry[];
+}
+
+// The manifest is our own build output, read by every engine command: checked with plain code rather
+// than zod, which would be loaded only for this on `pio deploy`'s start path (bench/startup).
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isOptionalString = (value: unknown) => value === undefined || typeof value === 'string';
+
+function isBundleEntry(value: unknown): value is BundleEntry {
+  return (
+    isRecord(value) &&
+    typeof value.module === 'string' &&
+    typeof value.bundle === 'string' &&
+    typeof value.contentHash === 'string' &&
+    isRecord(value.inputs) &&
+    Object.values(value.inputs).every((hash) => typeof hash === 'string')
+  );
+}
+
+function isBuildManifest(value: unknown): value is BuildManifest {
+  return (
+    isRecord(value) &&
+    value.format === MANIFEST_FORMAT &&
+    typeof value.runtimeVersion === 'string' &&
+    isOptionalString(value.engineId) &&
+    isOptionalString(value.engineVariant) &&
+    isOptionalString(value.builtAt) &&
+    Array.isArray(value.bundles) &&
+    value.bundles.every(isBundleEntry)
+  );
+}
 
 async function readManifest(engineDir: string): Promise<BuildManifest | undefined> {
   try {
-    const parsed = manifestSchema.safeParse(JSON.parse(await readFile(join(engineDir, TARGET_DIR, MANIFEST), 'utf8')));
-    return parsed.success && parsed.data.runtimeVersion === runtimeVersion() ? parsed.data : undefined;
+    const parsed: unknown = JSON.parse(await readFile(join(engineDir, TARGET_DIR, MANIFEST), 'utf8'));
+    return isBuildManifest(parsed) && parsed.runtimeVersion === runtimeVersion() ? parsed : undefined;
   } catch {
     return undefined;
   }

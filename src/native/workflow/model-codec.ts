@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import type { Json, ModelData } from '../engine/types.js';
 import { EngineWorkflowError } from './errors.js';
 
@@ -23,13 +22,37 @@ export type StoredModel =
   | { kind: 'persistent'; modelId: string }
   | { kind: 'retrain' };
 
-const entrySchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('json'), value: z.unknown() }),
-  z.object({ kind: z.literal('binary'), base64: z.string() }),
-  z.object({ kind: z.literal('persistent'), modelId: z.string() }),
-  z.object({ kind: z.literal('retrain') }),
-]);
-const envelopeSchema = z.object({ format: z.literal(MODELS_FORMAT), models: z.array(entrySchema) });
+type StoredEntry =
+  | { kind: 'json'; value: unknown }
+  | { kind: 'binary'; base64: string }
+  | { kind: 'persistent'; modelId: string }
+  | { kind: 'retrain' };
+
+// Checked with plain code rather than zod: decoding models is on `pio deploy`'s start path, and zod
+// would be loaded only for this check there (bench/startup).
+function isStoredEntry(value: unknown): value is StoredEntry {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const entry = value as Record<string, unknown>;
+  switch (entry.kind) {
+    case 'json':
+      return true; // a missing value reads as undefined
+    case 'binary':
+      return typeof entry.base64 === 'string';
+    case 'persistent':
+      return typeof entry.modelId === 'string';
+    case 'retrain':
+      return true;
+    default:
+      return false;
+  }
+}
+
+function storedEntries(value: unknown): StoredEntry[] | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const envelope = value as Record<string, unknown>;
+  if (envelope.format !== MODELS_FORMAT || !Array.isArray(envelope.models) || !envelope.models.every(isStoredEntry)) return undefined;
+  return envelope.models;
+}
 
 export function storedModelFrom(data: ModelData | undefined): StoredModel {
   if (data === undefined) return { kind: 'retrain' };
@@ -58,18 +81,20 @@ export function decodeModels(blob: Uint8Array, instanceId: string): StoredModel[
       `The model of engine instance ${instanceId} is not in ${MODELS_FORMAT} format (trained by Apache PredictionIO?). Run 'pio train' with this runtime.`,
     );
   }
-  const result = envelopeSchema.safeParse(parsed);
-  if (!result.success) {
+  const entries = storedEntries(parsed);
+  if (!entries) {
     throw new EngineWorkflowError(`The model of engine instance ${instanceId} is not in ${MODELS_FORMAT} format. Run 'pio train' again.`);
   }
-  return result.data.models.map((entry): StoredModel => {
+  return entries.map((entry): StoredModel => {
     switch (entry.kind) {
       case 'json':
         return { kind: 'json', value: entry.value as Json };
       case 'binary':
         return { kind: 'binary', bytes: new Uint8Array(Buffer.from(entry.base64, 'base64')) };
+      case 'persistent':
+        return { kind: 'persistent', modelId: entry.modelId };
       default:
-        return entry;
+        return { kind: 'retrain' };
     }
   });
 }
