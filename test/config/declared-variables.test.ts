@@ -17,12 +17,6 @@ const NOT_CONFIGURATION: Record<string, string> = {
   PIO_DEPLOY_NODE_HOME: 'set by buildpack/bin/compile for `pio-deploy buildpack compile`',
 };
 
-/**
- * `H<n>_*`: an engineer's temporary tuning knob while their work is in progress (e.g. H11's import
- * buffers). Tolerated here so this test stays usable meanwhile; drop this exemption once they are gone.
- */
-const SCRATCH_KNOB = /^H\d+_/;
-
 async function sourceFiles(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true, recursive: true });
   return entries.filter((entry) => entry.isFile() && entry.name.endsWith('.ts')).map((entry) => join(entry.parentPath, entry.name));
@@ -38,7 +32,7 @@ describe('every variable the code reads is declared in the schema', () => {
       const text = await readFile(file, 'utf8');
       for (const match of text.matchAll(READ)) {
         const name = match[1] ?? match[2] ?? '';
-        if (!(ENV_NAMES as string[]).includes(name) && !(name in NOT_CONFIGURATION) && !SCRATCH_KNOB.test(name)) undeclared.push(`${name} (${file})`);
+        if (!(ENV_NAMES as string[]).includes(name) && !(name in NOT_CONFIGURATION)) undeclared.push(`${name} (${file})`);
       }
     }
     expect(undeclared, 'declare these in src/config/env-schema.ts (or list them above with a reason)').toEqual([]);
