@@ -7,19 +7,23 @@
 // each the median of N runs. On a shared machine wall time depends on what else runs; the CPU time the
 // process used until it was ready is the steadier number.
 // Usage (after `npm run build`):
-//   node bench/startup/run.mjs [--runs N] [--quick] [--no-write] [--pio path/to/bin/pio] [--only version,eventserver,deploy]
-// It starts its own embedded PostgreSQL in a temp dir; without --no-write (and with the default bin/pio)
-// it replaces the Start-up section of BENCHMARKS.md.
+//   node bench/startup/run.mjs [--runs N] [--quick] [--no-write] [--no-compare] [--pio path/to/bin/pio]
+//                              [--only version,eventserver,deploy]
+// It starts its own embedded PostgreSQL in a temp dir. With the checkout's bin/pio it also measures a
+// copy of the runtime without dist/native/bundle (unless --no-compare), and without --no-write it
+// replaces the Start-up section of BENCHMARKS.md. --pio measures another install, e.g. an unpacked
+// `pio-deploy dist pack`.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
+import { cp, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { treeCpuMs } from '../eventserver/lib/cpu.mjs';
 import { freePort, startBenchPostgres } from '../eventserver/lib/postgres.mjs';
 import { httpOnce, sleep } from '../eventserver/lib/process.mjs';
+import { machineSummary, markdownTable, writeBenchmarkSection } from '../lib/report.mjs';
 
 const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
 const FIXTURE_ENGINE = join(ROOT, 'test/fixtures/engines/mean');
@@ -33,6 +37,7 @@ const { values: flags } = parseArgs({
     'no-write': { type: 'boolean', default: false },
     pio: { type: 'string' },
     only: { type: 'string' },
+    'no-compare': { type: 'boolean', default: false },
   },
 });
 const runs = Number(flags.runs ?? (flags.quick ? 3 : 9));
@@ -43,6 +48,9 @@ if (!Number.isInteger(runs) || runs < 1) {
 const PIO = resolve(flags.pio ?? join(ROOT, 'bin/pio'));
 const only = new Set((flags.only ?? 'version,eventserver,deploy').split(','));
 const write = !flags['no-write'] && !flags.quick && flags.pio === undefined && only.size === 3;
+// Also measure the same runtime without its bundle (a copy of bin/ and dist/ minus dist/native/bundle),
+// so the report shows what the bundle saves in the same run.
+const compare = flags.pio === undefined && !flags['no-compare'];
 
 if (!existsSync(PIO)) {
   console.error(`${PIO} does not exist.`);
@@ -85,8 +93,8 @@ async function processCpuMs(pid) {
 }
 
 /** Runs `pio` like a shell would (its shebang picks `node`), so the pid is the Node process itself. */
-function startPio(args, { env, cwd }) {
-  const child = spawn(PIO, args, { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+function startPio(args, { env, cwd, pio = PIO }) {
+  const child = spawn(pio, args, { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout.on('data', (chunk) => (output += chunk));
   child.stderr.on('data', (chunk) => (output += chunk));
@@ -169,6 +177,18 @@ async function main() {
     };
     const options = { env, cwd: home };
     const results = {};
+    const variants = [{ name: '', pio: PIO }];
+    if (compare) {
+      const copy = join(home, 'runtime-without-bundle');
+      await cp(join(ROOT, 'bin'), join(copy, 'bin'), { recursive: true });
+      await cp(join(ROOT, 'package.json'), join(copy, 'package.json'));
+      await cp(join(ROOT, 'dist'), join(copy, 'dist'), {
+        recursive: true,
+        filter: (source) => !source.startsWith(join(ROOT, 'dist', 'native', 'bundle')),
+      });
+      await symlink(join(ROOT, 'node_modules'), join(copy, 'node_modules'));
+      variants.push({ name: ' (modules, no bundle)', pio: join(copy, 'bin', 'pio') });
+    }
 
     if (only.has('deploy')) {
       // The fixture engine reads `observe` events of app MeanApp.
@@ -186,26 +206,33 @@ async function main() {
       log('trained test/fixtures/engines/mean');
     }
 
-    // Interleaved rounds, so a burst of load on the machine spreads over all three measurements.
-    const samples = { version: [], eventserver: [], deploy: [] };
+    // Interleaved rounds, so a burst of load on the machine spreads over all measurements.
+    const samples = {};
+    const record = (name, sample) => (samples[name] ??= []).push(sample);
     for (let round = 0; round < runs; round++) {
-      if (only.has('version')) samples.version.push(await measureVersion(options));
-      if (only.has('eventserver')) {
-        const port = await freePort();
-        const root = `http://127.0.0.1:${port}/`;
-        samples.eventserver.push(
-          await measureServer(['eventserver', '--ip', '127.0.0.1', '--port', String(port)], () => httpOnce(root), options),
-        );
-      }
-      if (only.has('deploy')) {
-        const port = await freePort();
-        const queries = `http://127.0.0.1:${port}/queries.json`;
-        const sample = await measureServer(
-          ['deploy', '--ip', '127.0.0.1', '--port', String(port)],
-          () => httpOnce(queries, { method: 'POST', body: '{}' }),
-          { env, cwd: engineDir },
-        );
-        samples.deploy.push(sample);
+      for (const variant of variants) {
+        if (only.has('version')) record(`version${variant.name}`, await measureVersion({ ...options, pio: variant.pio }));
+        if (only.has('eventserver')) {
+          const port = await freePort();
+          const root = `http://127.0.0.1:${port}/`;
+          record(
+            `eventserver${variant.name}`,
+            await measureServer(['eventserver', '--ip', '127.0.0.1', '--port', String(port)], () => httpOnce(root), {
+              ...options,
+              pio: variant.pio,
+            }),
+          );
+        }
+        if (only.has('deploy')) {
+          const port = await freePort();
+          const queries = `http://127.0.0.1:${port}/queries.json`;
+          const sample = await measureServer(
+            ['deploy', '--ip', '127.0.0.1', '--port', String(port)],
+            () => httpOnce(queries, { method: 'POST', body: '{}' }),
+            { env, cwd: engineDir, pio: variant.pio },
+          );
+          record(`deploy${variant.name}`, sample);
+        }
       }
       log(
         `round ${round + 1}/${runs}: ` +
@@ -216,7 +243,6 @@ async function main() {
       );
     }
     for (const [name, list] of Object.entries(samples)) {
-      if (list.length === 0) continue;
       results[name] = {
         wall: median(list.map((s) => s.wall)),
         cpu: median(list.map((s) => s.cpu)),
@@ -241,19 +267,19 @@ function report(results) {
   ];
   const rows = [['Measurement', 'Wall time, median (min)', 'CPU time until ready, median (min)', 'Goal (wall)', '']];
   for (const [name, label, goal] of measurements) {
-    const r = results[name];
-    if (!r) continue;
-    rows.push([
-      label,
-      `${fmt(r.wall)} ms (${fmt(r.minWall)})`,
-      `${fmt(r.cpu)} ms (${fmt(r.minCpu)})`,
-      goal === undefined ? '' : `< ${goal} ms`,
-      check(r, goal),
-    ]);
+    for (const [variant, suffix] of [['', ''], [' (modules, no bundle)', ', without the bundle']]) {
+      const r = results[`${name}${variant}`];
+      if (!r) continue;
+      rows.push([
+        `${label}${suffix}`,
+        `${fmt(r.wall)} ms (${fmt(r.minWall)})`,
+        `${fmt(r.cpu)} ms (${fmt(r.minCpu)})`,
+        goal === undefined ? '' : `< ${goal} ms`,
+        check(r, goal),
+      ]);
+    }
   }
-  const widths = rows[0].map((_, c) => Math.max(...rows.map((row) => row[c].length)));
-  const line = (row) => `| ${row.map((cell, c) => cell.padEnd(widths[c])).join(' | ')} |`;
-  return [line(rows[0]), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.slice(1).map(line)].join('\n');
+  return markdownTable(rows);
 }
 
 const loadAtStart = loadavg()[0];
@@ -263,25 +289,19 @@ const table = report(results);
 process.stdout.write(`${table}\n`);
 
 if (write) {
-  const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM, Node ${process.version}`;
-  const section = [
-    '<!-- startup:start -->',
+  await writeBenchmarkSection(ROOT, 'startup', [
     '## Start-up',
     '',
-    `Measured by \`node bench/startup/run.mjs\` (after \`npm run build\`) on ${new Date().toISOString().slice(0, 10)}, ${machine},`,
+    `Measured by \`node bench/startup/run.mjs\` (after \`npm run build\`) on ${new Date().toISOString().slice(0, 10)}, ${machineSummary()},`,
     `load average ${loadAtStart.toFixed(1)} at the start and ${loadAtEnd.toFixed(1)} at the end (other work shares the machine).`,
     `Median of ${runs} interleaved runs of \`bin/pio\` against the benchmark's own embedded PostgreSQL (already running,`,
-    'reached through PIO_STORAGE_SOURCES_PGSQL_*, as on a dyno). "CPU time until ready" is user+sys time of the',
-    '`pio` process (from /proc) between spawn and its first answered request (or exit): unlike wall time it',
-    'barely depends on what else runs on the machine. The engine was built and trained before the runs.',
+    'reached through PIO_STORAGE_SOURCES_PGSQL_*, as on a dyno). "CPU time until ready" is the user+sys time of the',
+    '`pio` process between spawn and its first answered request (servers: summed over its threads from',
+    '/proc/<pid>/task/*/schedstat; `pio version`: from this process\'s reaped-children counters, 10 ms ticks).',
+    'Unlike wall time it barely depends on what else runs on the machine. The engine was built and trained',
+    'before the runs; the servers log at level warn.',
     '',
     table,
-    '<!-- startup:end -->',
-  ].join('\n');
-  const path = join(ROOT, 'BENCHMARKS.md');
-  const existing = existsSync(path) ? await readFile(path, 'utf8') : '# Benchmarks\n';
-  const pattern = /<!-- startup:start -->[\s\S]*<!-- startup:end -->/;
-  const updated = pattern.test(existing) ? existing.replace(pattern, section) : `${existing.trimEnd()}\n\n${section}\n`;
-  await writeFile(path, updated);
+  ]);
   log('updated BENCHMARKS.md');
 }
