@@ -114,13 +114,15 @@ class DataLoader {
   }
 
   async run(): Promise<LoadDataOutcome> {
-    const show = await this.pio(['app', 'show', this.appName], true);
+    // A probe: "does not exist" is an expected answer on the first release, so its output stays quiet.
+    const show = await this.pio(['app', 'show', this.appName], { capture: true, echo: false });
     if (show.exitCode !== 0) return this.createApp();
 
     const appId = parseAppId(show.stdout);
     if (appId === undefined) {
       return failed(1, `Could not find the app id of '${this.appName}' in the output of pio app show.`);
     }
+    this.output.detail(`Found app '${this.appName}' (ID ${appId}).`);
     const record = await this.store.initialImport(this.appName);
     const recorded = record?.appId === appId ? record.status : undefined;
     if (recorded === 'completed') return this.sync(appId);
@@ -148,7 +150,7 @@ class DataLoader {
       };
     }
     this.output.topic(`Creating PredictionIO app '${this.appName}'`);
-    const created = await this.pio(['app', 'new', '--access-key', accessKey, this.appName], true);
+    const created = await this.pio(['app', 'new', '--access-key', accessKey, this.appName], { capture: true });
     if (created.exitCode !== 0) return failed(created.exitCode, `pio app new ${this.appName} failed.`);
     const appId = parseAppId(created.stdout);
     if (appId === undefined) return failed(1, `Could not find the id of the new app '${this.appName}' in pio app new's output.`);
@@ -239,7 +241,7 @@ class DataLoader {
     return result.exitCode;
   }
 
-  private pio(argv: string[], capture = false) {
+  private pio(argv: string[], options: { capture?: boolean; echo?: boolean } = {}) {
     return runChild({
       command: this.runtime.pio,
       argv,
@@ -247,7 +249,7 @@ class DataLoader {
       env: this.runtime.childEnv,
       secrets: this.runtime.secrets,
       indent: true,
-      capture,
+      ...options,
     });
   }
 }

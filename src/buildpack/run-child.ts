@@ -35,6 +35,8 @@ export interface ChildRun {
   indent?: boolean;
   /** Keep stdout in memory (small outputs such as `pio app show`). */
   capture?: boolean;
+  /** Print the child's output (default); false for probes whose failure is an expected answer. */
+  echo?: boolean;
   /** Sees every output line (stdout and stderr, secrets already masked), e.g. to recognise an error. */
   onLine?: (line: string) => void;
 }
@@ -69,7 +71,8 @@ export async function runChild(run: ChildRun): Promise<ChildResult> {
   ].map(({ from, to }) => {
     const lines = redactingLines(run.secrets, prefix, run.onLine);
     from?.pipe(lines);
-    lines.pipe(to, { end: false });
+    if (run.echo === false) lines.resume();
+    else lines.pipe(to, { end: false });
     return finished(lines);
   });
 
