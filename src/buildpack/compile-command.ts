@@ -1,13 +1,11 @@
 import type { Command } from 'commander';
 import { fileURLToPath } from 'node:url';
-import { compile } from './compile.js';
-import { releaseYaml } from './procfile.js';
-import { cnbBuild } from './cnb-build.js';
 import type { BuildProcess } from './compile-session.js';
-import { packageCnb } from './cnb-package.js';
 import { UserError } from '../lib/errors.js';
 import { createOutput } from '../lib/output.js';
-import { formatBytes } from '../distributions/progress.js';
+
+// Registration only declares commands: each action imports its implementation, so `pio-deploy --help`
+// (and every other area's commands) never load the fetcher (axios, tar) or the engine build (execa).
 
 /** The pio-deploy checkout this CLI runs from (what the buildpack installs into the app). */
 const SOURCE_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -42,6 +40,7 @@ export function registerBuildpackCommands(program: Command): void {
         '\nbin/compile calls this after it has found (or downloaded) a suitable Node.',
     )
     .action(async (buildDir: string, cacheDir: string, envDir: string | undefined) => {
+      const { compile } = await import('./compile.js');
       await compile({ buildDir, cacheDir, envDir, ...fromThisProcess() });
     });
 
@@ -61,6 +60,7 @@ export function registerBuildpackCommands(program: Command): void {
           hint: 'cnb-build is run by buildpack/bin/build under a CNB lifecycle (e.g. pack build); for Heroku classic use bin/compile.',
         });
       }
+      const { cnbBuild } = await import('./cnb-build.js');
       await cnbBuild({ appDir: process.cwd(), layersDir, platformDir, ...fromThisProcess() });
     });
 
@@ -74,6 +74,10 @@ export function registerBuildpackCommands(program: Command): void {
         '  $ pack build my-engine --builder heroku/builder:24 --buildpack ./out/cnb --path ./my-engine',
     )
     .action(async (options: { output: string }) => {
+      const [{ packageCnb }, { formatBytes }] = await Promise.all([
+        import('./cnb-package.js'),
+        import('../distributions/progress.js'),
+      ]);
       const output = createOutput();
       const result = await packageCnb(SOURCE_ROOT, options.output);
       output.topic(`Wrote the Cloud Native Buildpack to ${result.dir} (${formatBytes(result.bytes)})`);
@@ -84,7 +88,8 @@ export function registerBuildpackCommands(program: Command): void {
     .description('Print the buildpack release YAML (default process types)')
     .argument('[build-dir]', 'the app checkout (unused: the defaults do not depend on it)')
     .addHelpText('after', '\nExample:\n  $ pio-deploy buildpack release /tmp/build')
-    .action(() => {
+    .action(async () => {
+      const { releaseYaml } = await import('./procfile.js');
       process.stdout.write(releaseYaml('engine'));
     });
 }

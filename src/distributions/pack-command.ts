@@ -2,8 +2,9 @@ import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createOutput } from '../lib/output.js';
-import { formatBytes } from './progress.js';
-import { packNativeDistribution } from './pack.js';
+
+// Registration only declares the command: its action imports the packer (tar, the file walk), so
+// `pio-deploy --help` and every other command never load it.
 
 /** `pio-deploy dist pack`: the native distribution as a PredictionIO-style tarball plus its SHA-512. */
 export function registerDistCommands(program: Command): void {
@@ -26,6 +27,7 @@ export function registerDistCommands(program: Command): void {
         '  $ NATIVE_DIST_URL=https://example.com/pio-deploy-native-0.1.0.tar.gz   # then set NATIVE_DIST_SHA512',
     )
     .action(async (options: { output: string; withoutEmbeddedPostgres?: boolean; source?: string }) => {
+      const [{ packNativeDistribution }, { formatBytes }] = await Promise.all([import('./pack.js'), import('./progress.js')]);
       const output = createOutput();
       const sourceRoot = options.source ? resolve(options.source) : fileURLToPath(new URL('../../', import.meta.url));
       output.topic('Packing the native PredictionIO distribution');

@@ -2,6 +2,7 @@ import { basename } from 'node:path';
 import { PROCFILES } from '../buildpack/procfile.js';
 import { formatConfigVars } from '../platform/config-vars.js';
 import { generateAccessKey } from '../native/storage/ids.js';
+import { SMOKE_QUERIES_FILE } from './conventions.js';
 import type { QuerySpec } from './queries.js';
 
 /**
@@ -109,8 +110,6 @@ export function missingGitignoreEntries(existing: string): string[] {
   const lines = new Set(existing.split(/\r?\n/).map((line) => line.trim().replace(/^\//, '').replace(/\/$/, '')));
   return GITIGNORE_ENTRIES.filter((entry) => !lines.has(entry.replace(/\/$/, '')));
 }
-
-export const SMOKE_QUERIES_FILE = 'smoke-queries.jsonl';
 
 export function smokeQueries(queries: QuerySpec[]): string {
   return [

@@ -1,26 +1,15 @@
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Option, type Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { parsePort, parseSeconds } from '../cli/arg-parsers.js';
 import { UserError } from '../lib/errors.js';
 import { createOutput } from '../lib/output.js';
 import { defaultBuildpackDir } from '../platform/paths.js';
-import { SMOKE_QUERIES_FILE } from './app-files.js';
-import { runInit } from './init.js';
-import { DEFAULT_QUICKSTART_DIR, runQuickstart } from './quickstart.js';
-import { runSmoke } from './smoke.js';
+import { DEFAULT_QUICKSTART_DIR, SMOKE_QUERIES_FILE } from './conventions.js';
 import { TEMPLATE_NAMES } from './templates.js';
 
-function parseSeconds(value: string): number {
-  const seconds = Number(value);
-  if (!Number.isFinite(seconds) || seconds <= 0) throw new InvalidArgumentError('expected a positive number of seconds');
-  return seconds;
-}
-
-function parsePort(value: string): number {
-  const port = Number(value);
-  if (!Number.isInteger(port) || port < 1 || port > 65_535) throw new InvalidArgumentError('expected a port from 1 to 65535');
-  return port;
-}
+// Registration only declares commands: each action imports its implementation, so `pio-deploy --help`
+// (and every other area's commands) never load pg, execa, zod or the build-release-serve machinery.
 
 const QUERY_FORMAT_HELP = `
 Queries file: JSON Lines, one query per line (blank lines and lines starting with # are skipped).
@@ -52,6 +41,7 @@ export function registerLifecycleCommands(program: Command): void {
       '\nExample:\n  $ pio-deploy init my-engine --template classification\n  $ cd my-scala-engine && pio-deploy init   # prepare an existing engine',
     )
     .action(async (dir: string | undefined, options: { template?: string; name?: string; force: boolean; git: boolean }) => {
+      const { runInit } = await import('./init.js');
       await runInit({
         dir: dir ?? '.',
         template: options.template,
@@ -86,6 +76,7 @@ export function registerLifecycleCommands(program: Command): void {
             hint: 'Pass --queries <file> with one JSON query per line (see pio-deploy smoke --help).',
           });
         }
+        const { runSmoke } = await import('./smoke.js');
         process.exitCode = await runSmoke({
           appDir,
           queriesFile,
@@ -122,6 +113,7 @@ export function registerLifecycleCommands(program: Command): void {
         bootTimeout: number;
         verbose: boolean;
       }) => {
+        const { runQuickstart } = await import('./quickstart.js');
         process.exitCode = await runQuickstart({
           dir: options.dir,
           yes: options.yes,

@@ -3,7 +3,6 @@ import { basename, dirname, join, relative, resolve } from 'node:path';
 import { UserError } from '../lib/errors.js';
 import type { Output } from '../lib/output.js';
 import {
-  SMOKE_QUERIES_FILE,
   SYNC_HOOK_EXAMPLE_FILE,
   appJson,
   appNameFor,
@@ -16,6 +15,7 @@ import {
   smokeQueries,
   syncHookExample,
 } from './app-files.js';
+import { SMOKE_QUERIES_FILE } from './conventions.js';
 import { commit, initRepository, isRepositoryRoot } from './git.js';
 import { prepareExistingEngine, type PreparedEngine } from './prepare-engine.js';
 import { templateDir, templateInfo, TEMPLATE_NAMES, type TemplateInfo } from './templates.js';

@@ -5,6 +5,7 @@ import { resolveStorageSettings } from '../native/storage/settings.js';
 import { UserError } from '../lib/errors.js';
 import { createOutput } from '../lib/output.js';
 import { upCacheDir } from '../platform/up.js';
+import { DEFAULT_QUICKSTART_DIR } from './conventions.js';
 import { runInit } from './init.js';
 import { aborted, INTERRUPTED_EXIT_CODE, withInterrupts } from './interrupts.js';
 import { withRunningApp } from './lifecycle.js';
@@ -12,8 +13,6 @@ import { checkAnswer, compact } from './queries.js';
 import { sendQuery } from './query-client.js';
 import { quietReporter, verboseReporter } from './reporter.js';
 import { templateInfo } from './templates.js';
-
-export const DEFAULT_QUICKSTART_DIR = 'pio-quickstart';
 
 export interface QuickstartOptions {
   dir?: string | undefined;

@@ -84,6 +84,41 @@ describe('command registration is cheap', () => {
     expect(result.stderr).toBe('');
   });
 
+  // Every area declares its commands without its implementation: listing them must not load pg, fastify,
+  // execa, axios, tar, esbuild, zod or yaml (each hundreds of modules), nor any area's internals.
+  it.each(['--help', 'init --help', 'smoke --help', 'buildpack compile --help', 'dist pack --help'])(
+    'bin/pio-deploy %s loads commander and the command declarations only',
+    async (line) => {
+      const { run, dist, packages } = await traced(join(root, 'bin/pio-deploy'), line.split(' '));
+      expect(run.exitCode, run.stderr).toBe(0);
+      expect(run.stdout).toContain('Usage: pio-deploy');
+      expect([...packages]).toEqual(['commander']);
+      const implementations = [
+        'lifecycle/init.js',
+        'lifecycle/smoke.js',
+        'lifecycle/quickstart.js',
+        'lifecycle/app-files.js',
+        'buildpack/compile.js',
+        'buildpack/cnb-build.js',
+        'buildpack/cnb-package.js',
+        'buildpack/procfile.js',
+        'distributions/pack.js',
+        'distributions/progress.js',
+      ];
+      expect(dist.filter((module) => implementations.includes(module))).toEqual([]);
+      // Today 15 (main, commands, run, lazy-help, arg-parsers, errors, output, the five register modules
+      // and three constant modules): a new static import of an implementation shows up here.
+      expect(dist.length, dist.join(', ')).toBeLessThanOrEqual(20);
+    },
+  );
+
+  it('the lazily imported actions still run: buildpack release prints the default process types', async () => {
+    const { run, dist } = await traced(join(root, 'bin/pio-deploy'), ['buildpack', 'release', '/tmp']);
+    expect(run.exitCode, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/^default_process_types:\n {2}web: pio-deploy web$/m);
+    expect(dist).toContain('buildpack/procfile.js');
+  });
+
   it('an area that fails to load costs only its own commands', async () => {
     const program = new Command('pio-deploy').exitOverride();
     const errors: string[] = [];

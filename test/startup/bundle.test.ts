@@ -95,6 +95,11 @@ describe('the native runtime bundle', () => {
     const again = await pio(['version']);
     expect(again.stdout).toBe('0.14.0');
     expect(ranBundle(again.modules)).toBe(true);
+    // The verified file's new mtime is written back, so later starts need not hash it again.
+    const manifest = JSON.parse(await readFile(join(runtime, 'dist', 'native', 'bundle', 'manifest.json'), 'utf8')) as {
+      inputs: Record<string, { mtimeMs: number }>;
+    };
+    expect(manifest.inputs['dist/native/pio/program.js']?.mtimeMs).toBe((await stat(program)).mtimeMs);
   });
 
   it('is ignored when a file it was built from changed, so a bare tsc rebuild never runs stale code', async () => {

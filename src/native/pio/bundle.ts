@@ -1,4 +1,4 @@
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -50,35 +50,55 @@ interface BundleManifest {
 /**
  * The bundle's entry URL when `dist/native/bundle/` was built from exactly the dist files present now;
  * undefined when there is no bundle or any input changed. Cheap: one small JSON read and a stat per
- * input; files are hashed only when their mtime moved (tsc rewrites unchanged files; archives reset
- * mtimes).
+ * input. Files whose mtime moved (tsc rewrites unchanged files; archives reset mtimes) are hashed, and
+ * when they all still match, their new mtimes are written back to the manifest (if the install is
+ * writable), so only the first start after such a rewrite pays for hashing.
  */
 export async function freshBundleEntry(runtimeRoot: string): Promise<string | undefined> {
   const bundleDir = join(runtimeRoot, BUNDLE_DIR);
+  const manifestPath = join(bundleDir, MANIFEST);
   let manifest: BundleManifest;
   try {
     // Our own build output, read on every start: a shape check, not zod (which would cost more to load
     // than the whole check).
-    manifest = JSON.parse(readFileSync(join(bundleDir, MANIFEST), 'utf8')) as BundleManifest;
+    manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as BundleManifest;
   } catch {
     return undefined;
   }
   if (manifest?.format !== MANIFEST_FORMAT || typeof manifest.entry !== 'string' || typeof manifest.inputs !== 'object') {
     return undefined;
   }
-  const touched: Array<[string, string]> = [];
+  const touched: Array<{ path: string; expected: InputRecord; mtimeMs: number }> = [];
   for (const [path, expected] of Object.entries(manifest.inputs)) {
     const current = statSync(join(runtimeRoot, path), { throwIfNoEntry: false });
     if (!current || current.size !== expected.size) return undefined;
-    if (current.mtimeMs !== expected.mtimeMs) touched.push([path, expected.sha256]);
+    if (current.mtimeMs !== expected.mtimeMs) touched.push({ path, expected, mtimeMs: current.mtimeMs });
   }
   if (touched.length > 0) {
+    // Stat before reading: a file rewritten in between keeps an mtime that differs from the one recorded.
     const { createHash } = await import('node:crypto');
-    for (const [path, sha256] of touched) {
-      if (createHash('sha256').update(readFileSync(join(runtimeRoot, path))).digest('hex') !== sha256) return undefined;
+    for (const { path, expected } of touched) {
+      if (createHash('sha256').update(readFileSync(join(runtimeRoot, path))).digest('hex') !== expected.sha256) return undefined;
     }
+    for (const { expected, mtimeMs } of touched) expected.mtimeMs = mtimeMs;
+    restamp(manifestPath, manifest);
   }
   return pathToFileURL(join(bundleDir, `${manifest.entry}.js`)).href;
+}
+
+/** Replaces the manifest atomically; a read-only install just keeps hashing. */
+function restamp(manifestPath: string, manifest: BundleManifest): void {
+  const temp = `${manifestPath}.${process.pid}.tmp`;
+  try {
+    writeFileSync(temp, `${JSON.stringify(manifest, null, 1)}\n`);
+    renameSync(temp, manifestPath);
+  } catch {
+    try {
+      rmSync(temp, { force: true });
+    } catch {
+      // nothing was written
+    }
+  }
 }
 
 export interface BundleResult {
