@@ -117,8 +117,8 @@ function apacheVars(): Record<string, string> {
 }
 
 /** Runs a buildpack script the way a platform does: bash, absolute paths, a cwd that is not the buildpack. */
-async function run(script: string, args: string[], platform: Platform, env: Record<string, string> = {}) {
-  const result = await execa('bash', [join(BIN, script), ...args], {
+async function run(script: string, args: string[], platform: Platform, env: Record<string, string> = {}, binDir = BIN) {
+  const result = await execa('bash', [join(binDir, script), ...args], {
     cwd: platform.root,
     env: {
       PATH: process.env.PATH ?? '/usr/bin:/bin',
@@ -152,6 +152,39 @@ async function expectCleanCache(cache: string): Promise<string[]> {
   for (const name of names) expect(sha512Hex(await readFile(join(dir, name)))).toBe(name);
   return names;
 }
+
+describe('the repository root as a buildpack URL', () => {
+  // Heroku runs bin/detect, bin/compile and bin/release at the root of the buildpack's repository.
+  const ROOT_BIN = join(ROOT, 'bin');
+
+  it('root bin/detect and bin/release answer exactly as buildpack/bin does', async () => {
+    const platform = await newPlatform();
+    const refusedRoot = await run('detect', [platform.build], platform, {}, ROOT_BIN);
+    const refused = await run('detect', [platform.build], platform);
+    expect([refusedRoot.exitCode, refusedRoot.stdout, refusedRoot.stderr]).toEqual([refused.exitCode, refused.stdout, refused.stderr]);
+    expect(refusedRoot.exitCode).toBe(1);
+    await scalaEngine(platform.build);
+    const detected = await run('detect', [platform.build], platform, {}, ROOT_BIN);
+    expect([detected.exitCode, detected.stdout]).toEqual([0, 'PredictionIO']);
+    const release = await run('release', [platform.build], platform, {}, ROOT_BIN);
+    expect([release.exitCode, release.stdout, release.stderr]).toEqual([0, releaseYaml().trimEnd(), '']);
+  });
+
+  it(
+    'root bin/compile builds the app like buildpack/bin/compile',
+    async () => {
+      const platform = await newPlatform();
+      await scalaEngine(platform.build);
+      await setVars(platform, apacheVars());
+      const result = await run('compile', [platform.build, platform.cache, platform.env], platform, {}, ROOT_BIN);
+      expect(result.exitCode, result.output).toBe(0);
+      expect(result.stdout).toContain('-----> Installing Apache PredictionIO 0.14.0');
+      expect(await exists(join(platform.build, 'PredictionIO-dist', 'bin', 'pio'))).toBe(true);
+      expect(await readFile(join(platform.build, 'Procfile'), 'utf8')).toContain('web: pio-deploy web');
+    },
+    SLOW,
+  );
+});
 
 describe('bin/detect', () => {
   it('accepts engines and event-server apps, refuses anything else clearly, and writes nothing', async () => {
