@@ -8,7 +8,7 @@ import Fastify, {
 } from 'fastify';
 import { isStorageUnavailable, type EventInput, type GroupCommitOptions, type Storage } from '../storage/index.js';
 import { HttpAnswer, sendAnswer, sendMessage } from './answer.js';
-import { AccessKeyResolver, type AuthData } from './auth.js';
+import { AccessKeyResolver, type AuthData, type AuthResult } from './auth.js';
 import { MEDIA_TYPES, registerBodyParsers } from './body.js';
 import { MESSAGES, PLAIN, TEXT_CONTENT_TYPE } from './messages.js';
 import { PluginRegistry, type EventServerPlugins } from './plugins.js';
@@ -96,7 +96,7 @@ export async function buildEventServer(options: EventServerOptions): Promise<Fas
     // Requests log through the server's logger: a pino child per request costs more than the insert path
     // can afford, and request logging is off anyway.
     childLoggerFactory: (logger) => logger,
-    querystringParser: parseQueryString,
+    routerOptions: { querystringParser: parseQueryString },
     // No route declares a schema: without these stubs fastify would load ajv and fast-json-stringify at
     // start (a quarter of the startup time and several MB) for nothing.
     schemaController: { compilersFactory: { buildValidator: noSchemas, buildSerializer: noSchemas } },
@@ -116,11 +116,20 @@ export async function buildEventServer(options: EventServerOptions): Promise<Fas
   app.decorateRequest('eventServerAuth', null);
   registerBodyParsers(app);
 
-  const authenticate = async (request: FastifyRequest, reply: FastifyReply) => {
-    const result = await resolver.resolve(request.query as QueryParams, request.headers.authorization);
-    if (!result.ok) return sendMessage(reply, 401, result.message);
-    request.eventServerAuth = result.auth;
-    return undefined;
+  // Callback style: a cached key (nearly every request) is settled without a promise.
+  const authenticate: Authenticate = (request, reply, done) => {
+    const settle = (result: AuthResult) => {
+      if (!result.ok) {
+        sendMessage(reply, 401, result.message); // answered: the route does not run, so no done()
+        return;
+      }
+      request.eventServerAuth = result.auth;
+      done();
+    };
+    const query = request.query as QueryParams;
+    const known = resolver.resolveNow(query, request.headers.authorization);
+    if (known !== undefined) settle(known);
+    else resolver.resolve(query, request.headers.authorization).then(settle, done);
   };
 
   if (app.log.level === 'debug' || app.log.level === 'trace') {
@@ -180,4 +189,4 @@ export async function buildEventServer(options: EventServerOptions): Promise<Fas
   return app;
 }
 
-export type Authenticate = (request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply | undefined>;
+export type Authenticate = (request: FastifyRequest, reply: FastifyReply, done: (error?: Error) => void) => void;

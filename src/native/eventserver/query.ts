@@ -3,7 +3,20 @@ import { PLAIN } from './messages.js';
 /** Query parameters as upstream sees them: the first occurrence of a name wins, `+` decodes to a space. */
 export type QueryParams = Readonly<Record<string, string>>;
 
-export function parseQueryString(raw: string): Record<string, string> {
+/**
+ * The last query string parsed and its (frozen) result: clients send the same `?accessKey=…` with every
+ * event, so the hot insert path parses it once per client change instead of once per request.
+ */
+let last: { raw: string; params: QueryParams } = { raw: '', params: Object.freeze(Object.create(null) as Record<string, string>) };
+
+export function parseQueryString(raw: string): QueryParams {
+  if (raw === last.raw) return last.params;
+  const params = Object.freeze(parseQueryStringFresh(raw));
+  last = { raw, params };
+  return params;
+}
+
+function parseQueryStringFresh(raw: string): Record<string, string> {
   const params: Record<string, string> = Object.create(null) as Record<string, string>;
   if (raw === '') return params;
   for (const pair of raw.split('&')) {

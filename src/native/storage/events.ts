@@ -8,13 +8,13 @@ import { createGroupCommitWriter } from './group-commit.js';
 import { COPY_BINARY_HEADER, COPY_BINARY_TRAILER, CopyRowWriter, writeImportRow } from './copy-rows.js';
 import { generateEventId } from './ids.js';
 import type { EventInput, EventQuery, EventScope, EventsRepository, JsonObject, StoredEvent } from './index.js';
-import type { Database } from './pool.js';
+import type { Database, NamedStatement } from './pool.js';
 import { toUtcWallClock } from './timestamps.js';
 
 const COLUMNS = EVENT_COLUMNS.join(', ');
 const COLUMN_COUNT = EVENT_COLUMNS.length;
-/** PostgreSQL allows 65535 bind parameters per statement. */
-const MAX_ROWS_PER_INSERT = Math.floor(65_535 / COLUMN_COUNT);
+/** Rows per INSERT statement (bounds the size of one bind message). */
+const MAX_ROWS_PER_INSERT = 5_000;
 /**
  * Rows per cursor round trip. Measured with `pio export` of 200,000 events: 500 to 10,000 rows cost the
  * same CPU locally, while 10,000 held 30 MB more memory; 2,000 keeps round trips few for a remote database.
@@ -102,6 +102,31 @@ export function fromEventRow(row: StoredRow): StoredEvent {
   };
 }
 
+/** Column types for `unnest`: text arrays convert to varchar implicitly, timestamps need their own type. */
+const UNNEST_TYPES = EVENT_COLUMNS.map((column) => (column === 'eventtime' || column === 'creationtime' ? 'timestamp' : 'text'));
+
+type RunStatement = (statement: NamedStatement, params: unknown[]) => Promise<unknown>;
+
+/**
+ * One statement per table whatever the number of rows (one array parameter per column, `unnest`ed), named
+ * so each connection parses and plans it once: under load the group-commit writer sends batches of every
+ * size, and a `VALUES` list with 13 parameters per row would be a new statement to parse and plan each time.
+ */
+export function insertStatement(table: string): NamedStatement {
+  const arrays = UNNEST_TYPES.map((type, i) => `$${i + 1}::${type}[]`).join(', ');
+  return { name: `pio_insert_${table}`, text: `INSERT INTO ${table} (${COLUMNS}) SELECT * FROM unnest(${arrays})` };
+}
+
+/** Rows `start` to `end` (exclusive) as one array per column. */
+export function columnArrays(rows: readonly EventRow[], start: number, end: number): unknown[][] {
+  const columns: unknown[][] = EVENT_COLUMNS.map(() => new Array<unknown>(end - start));
+  for (let r = start; r < end; r++) {
+    const row = rows[r] as EventRow;
+    for (let c = 0; c < COLUMN_COUNT; c++) (columns[c] as unknown[])[r - start] = row[c];
+  }
+  return columns;
+}
+
 /** `($1, …, $13), ($14, …)` for `rows` rows. */
 export function valuesPlaceholders(rows: number): string {
   const groups: string[] = [];
@@ -160,10 +185,10 @@ export function createEventsRepository(db: Database, namespace: string, options:
     }
   };
 
-  const insertRows = async (table: string, rows: readonly EventRow[], run = db.query.bind(db)) => {
+  const insertRows = async (table: string, rows: readonly EventRow[], run: RunStatement = db.query.bind(db)) => {
+    const statement = insertStatement(table);
     for (let start = 0; start < rows.length; start += MAX_ROWS_PER_INSERT) {
-      const chunk = rows.slice(start, start + MAX_ROWS_PER_INSERT);
-      await run(`INSERT INTO ${table} (${COLUMNS}) VALUES ${valuesPlaceholders(chunk.length)}`, chunk.flat());
+      await run(statement, columnArrays(rows, start, Math.min(rows.length, start + MAX_ROWS_PER_INSERT)));
     }
   };
 
@@ -220,7 +245,7 @@ export function createEventsRepository(db: Database, namespace: string, options:
         const rows = events.map((event) => toEventRow(event, { emptyPropertiesAsNull: false }));
         const table = tableName(scope);
         if (rows.length <= MAX_ROWS_PER_INSERT) await insertRows(table, rows);
-        else await db.transaction((client) => insertRows(table, rows, client.query.bind(client)));
+        else await db.transaction((client) => insertRows(table, rows, (statement, params) => client.query({ ...statement, values: params })));
         return rows.map((row) => row[0]);
       });
     },

@@ -20,9 +20,15 @@ const types: pg.CustomTypesConfig = {
 
 export type Queryable = Pick<pg.PoolClient, 'query'>;
 
+export interface NamedStatement {
+  name: string;
+  text: string;
+}
+
 /** A pool that maps driver failures to the typed storage errors. */
 export interface Database {
-  query<R extends pg.QueryResultRow = pg.QueryResultRow>(sql: string, params?: unknown[]): Promise<pg.QueryResult<R>>;
+  /** `sql` may be a named statement (`{name, text}`), which each connection prepares once and reuses. */
+  query<R extends pg.QueryResultRow = pg.QueryResultRow>(sql: string | NamedStatement, params?: unknown[]): Promise<pg.QueryResult<R>>;
   /** Runs `fn` inside BEGIN/COMMIT on one connection; ROLLBACK on any error. */
   transaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T>;
   /** Runs DDL statements in one transaction under an advisory lock named by `key` (safe across processes). */
@@ -161,7 +167,7 @@ export function createDatabase(options: DatabaseOptions): Database {
       const client = await connect();
       settleSsl();
       try {
-        const result = await client.query(sql, params);
+        const result = typeof sql === 'string' ? await client.query(sql, params) : await client.query({ ...sql, values: params });
         client.release();
         return result;
       } catch (error) {
