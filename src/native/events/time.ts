@@ -1,3 +1,5 @@
+import { digitsAt, utcMillis } from '../storage/timestamps.js';
+
 /**
  * Event times as PredictionIO reads and writes them (spec §1.5): an instant plus the zone it was given
  * in. Parsing follows Joda's `ISODateTimeFormat.dateTime()` then `dateTimeNoMillis()` with the offset
@@ -17,26 +19,6 @@ const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
 function isLeapYear(year: number): boolean {
   return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
-}
-
-/** Epoch millis of a UTC wall-clock time (also for years 0-99, which `Date.UTC` would shift to 19xx). */
-function utcMillis(year: number, month: number, day: number, hour: number, minute: number, second: number, ms: number): number {
-  if (year >= 100) return Date.UTC(year, month - 1, day, hour, minute, second, ms);
-  const date = new Date(0);
-  date.setUTCFullYear(year, month - 1, day);
-  date.setUTCHours(hour, minute, second, ms);
-  return date.getTime();
-}
-
-/** The number in `count` ASCII digits at `start`, or -1 when any of them is not a digit. */
-function digitsAt(text: string, start: number, count: number): number {
-  let value = 0;
-  for (let i = start; i < start + count; i++) {
-    const code = text.charCodeAt(i) - 48;
-    if (code < 0 || code > 9) return -1;
-    value = value * 10 + code;
-  }
-  return value;
 }
 
 /**

@@ -42,32 +42,39 @@ function parseWallClockMillis(text: string): number | undefined {
   if (length < 19 || text.charCodeAt(4) !== 0x2d || text.charCodeAt(10) !== 0x20 || (length > 19 && text.charCodeAt(19) !== 0x2e)) {
     return undefined;
   }
-  const year = digits(text, 0, 4);
-  const month = digits(text, 5, 2);
-  const day = digits(text, 8, 2);
-  const hour = digits(text, 11, 2);
-  const minute = digits(text, 14, 2);
-  const second = digits(text, 17, 2);
+  const year = digitsAt(text, 0, 4);
+  const month = digitsAt(text, 5, 2);
+  const day = digitsAt(text, 8, 2);
+  const hour = digitsAt(text, 11, 2);
+  const minute = digitsAt(text, 14, 2);
+  const second = digitsAt(text, 17, 2);
   if (year < 0 || month < 1 || day < 1 || hour < 0 || minute < 0 || second < 0) return undefined;
   let millis = 0;
   if (length > 19) {
     const fractionDigits = length - 20;
     if (fractionDigits < 1 || fractionDigits > 6) return undefined;
-    const fraction = digits(text, 20, fractionDigits);
+    const fraction = digitsAt(text, 20, fractionDigits);
     if (fraction < 0) return undefined;
     // Dates hold whole milliseconds: microseconds are truncated, as `new Date(text)` does.
     millis = fractionDigits <= 3 ? fraction * 10 ** (3 - fractionDigits) : Math.floor(fraction / 10 ** (fractionDigits - 3));
   }
-  if (!bc && year >= 100) return Date.UTC(year, month - 1, day, hour, minute, second, millis);
-  // Year 1 BC is astronomical year 0; Date.UTC would read years 0-99 as 19xx.
+  return utcMillis(bc ? 1 - year : year, month, day, hour, minute, second, millis);
+}
+
+/**
+ * Epoch millis of a UTC wall-clock time, also for years 0-99 (which `Date.UTC` would read as 19xx) and
+ * astronomical years below 1 (year 0 is 1 BC).
+ */
+export function utcMillis(year: number, month: number, day: number, hour: number, minute: number, second: number, ms: number): number {
+  if (year >= 100) return Date.UTC(year, month - 1, day, hour, minute, second, ms);
   const date = new Date(0);
-  date.setUTCFullYear(bc ? 1 - year : year, month - 1, day);
-  date.setUTCHours(hour, minute, second, millis);
+  date.setUTCFullYear(year, month - 1, day);
+  date.setUTCHours(hour, minute, second, ms);
   return date.getTime();
 }
 
 /** The number in `count` ASCII digits at `start`, or -1 when any of them is not a digit. */
-function digits(text: string, start: number, count: number): number {
+export function digitsAt(text: string, start: number, count: number): number {
   let value = 0;
   for (let i = start; i < start + count; i++) {
     const code = text.charCodeAt(i) - 48;
