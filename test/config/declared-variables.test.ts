@@ -15,6 +15,7 @@ const NOT_CONFIGURATION: Record<string, string> = {
   CNB_LAYERS_DIR: 'set by the Cloud Native Buildpacks lifecycle',
   CNB_PLATFORM_DIR: 'set by the Cloud Native Buildpacks lifecycle',
   PIO_DEPLOY_NODE_HOME: 'set by buildpack/bin/compile for `pio-deploy buildpack compile`',
+  NODE_OPTIONS: "Node's own option variable (the Event Server defers to heap flags set there)",
 };
 
 async function sourceFiles(dir: string): Promise<string[]> {
