@@ -3,25 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { EngineRow } from '../../src/native/storage/instances.js';
 import { createEngineTestContext, type EngineTestContext } from './helpers.js';
 
-interface InstanceRow {
-  id: string;
-  status: string;
-  engineid: string;
-  engineversion: string;
-  enginevariant: string;
-  enginefactory: string;
-  batch: string;
-  env: string;
-  sparkconf: string;
-  datasourceparams: string;
-  preparatorparams: string;
-  algorithmsparams: string;
-  servingparams: string;
-  starttime: Date;
-  endtime: Date;
-}
+type InstanceRow = EngineRow;
 
 describe('engine workflow through bin/pio', () => {
   let ctx: EngineTestContext;

@@ -1,3 +1,5 @@
+import type { EventQuery } from '../storage/index.js';
+
 /**
  * The DASE contracts an engine implements (spec §8): DataSource → Preparator → Algorithm(s) → Serving,
  * plus the context the runtime hands to every component. Spark's local/parallel split collapses into one
@@ -73,22 +75,9 @@ export interface EngineEvent {
  * Event filters. Target filters are three-state: `undefined` = no condition, `null` = the event must have
  * no target, a string = equality.
  */
-export interface FindEventsQuery {
+export interface FindEventsQuery extends EventQuery {
   appName: string;
   channelName?: string | undefined;
-  /** Inclusive. */
-  startTime?: Date | undefined;
-  /** Exclusive. */
-  untilTime?: Date | undefined;
-  entityType?: string | undefined;
-  entityId?: string | undefined;
-  eventNames?: readonly string[] | undefined;
-  targetEntityType?: string | null | undefined;
-  targetEntityId?: string | null | undefined;
-  /** Undefined or negative = all. */
-  limit?: number | undefined;
-  /** `true` = newest first; default oldest first. */
-  reversed?: boolean | undefined;
 }
 
 export interface FindByEntityQuery extends Omit<FindEventsQuery, 'entityType' | 'entityId' | 'reversed'> {

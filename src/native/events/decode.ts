@@ -1,4 +1,4 @@
-import type { JsonObject } from '../storage/index.js';
+import type { EventInput, JsonObject } from '../storage/index.js';
 import { DATA_MAP_EXCEPTION, InvalidEventError, MAPPING_EXCEPTION } from './errors.js';
 import {
   isJsonObjectNode,
@@ -19,22 +19,8 @@ import { validateEvent } from './validate.js';
  * An input event after decoding and validation (spec §1.2): what the Event Server and `pio import`
  * hand to storage (it is a storage `EventInput`). `creationTime` is the time of receipt, always UTC.
  */
-export interface DecodedEvent {
-  eventId?: string | undefined;
-  event: string;
-  entityType: string;
-  entityId: string;
-  targetEntityType?: string | undefined;
-  targetEntityId?: string | undefined;
-  /** Plain values for code that reads them. */
-  properties: JsonObject;
-  /** Compact JSON of `properties` as upstream stores it (`5.0` stays `5.0`); `{}` when empty. */
-  propertiesText: string;
-  eventTime: Date;
-  eventTimeZone: string;
-  prId?: string | undefined;
-  creationTime: Date;
-}
+export type DecodedEvent = Omit<EventInput, 'tags'> &
+  Required<Pick<EventInput, 'properties' | 'propertiesText' | 'eventTime' | 'eventTimeZone' | 'creationTime'>>;
 
 export interface DecodeOptions {
   /** The time of receipt: `creationTime`, and `eventTime` when absent (default: now). */

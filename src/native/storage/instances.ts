@@ -35,7 +35,8 @@ export function decodeStringMap(text: string | null): Record<string, string> {
 const ENGINE_COLUMNS =
   'id, status, starttime, endtime, engineid, engineversion, enginevariant, enginefactory, batch, env, sparkconf, datasourceparams, preparatorparams, algorithmsparams, servingparams';
 
-interface EngineRow {
+/** A raw `<meta>_engineinstances` row: unquoted column names fold to lower case (spec §4.2). */
+export interface EngineRow {
   id: string;
   status: string;
   starttime: Date;
