@@ -479,7 +479,7 @@ export const ENV_VARIABLES = {
   PIO_EVENTSERVER_CONCURRENT_COMMITS: declare({
     phases: ['web'],
     description: 'Native event server: group-commit batches that may commit to PostgreSQL at once.',
-    default: '2',
+    default: '1',
     example: '4',
     schema: wholeNumber(1),
   }),

@@ -118,6 +118,8 @@ describe('pio eventserver as a process', () => {
     expect(response.text).toMatch(/^\{"eventId":"[0-9a-f]{32}"\}$/);
     const code = await exited;
     expect(code, stderr).toBe(0);
+    // No framework deprecation or runtime warnings in the server's own output.
+    expect(stderr).not.toMatch(/Deprecation|Warning/);
     await expect(fetch(`http://127.0.0.1:${port}/`)).rejects.toThrow();
 
     const storage = await openTestStorage(database.url, pioHome);

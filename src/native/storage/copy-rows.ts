@@ -3,9 +3,9 @@ import { generateEventId } from './ids.js';
 import type { EventInput } from './index.js';
 
 /**
- * Event rows in PostgreSQL's binary COPY format, for bulk import. Binary rather than text because
- * PostgreSQL then skips parsing every value (above all the two timestamps per row): measured, it needs
- * about a fifth less CPU for the same rows, and import is bound by PostgreSQL's CPU.
+ * Event rows in PostgreSQL's binary COPY format: every event write (import, REST batches, group commit)
+ * is a COPY. Binary rather than text because PostgreSQL then skips parsing every value (above all the
+ * two timestamps per row): measured, it needs about a fifth less CPU for the same rows.
  *
  * Format (PostgreSQL docs, "COPY … Binary Format"): a header, then per row an int16 field count and per
  * field an int32 byte length (-1 for NULL) followed by the value's binary form: UTF-8 bytes for
@@ -134,28 +134,43 @@ export class CopyRowWriter {
   }
 }
 
+/** The id an event is stored under: its own when it names one, else a new one. */
+export function eventIdFor(event: EventInput): string {
+  return event.eventId ? event.eventId : generateEventId();
+}
+
+export interface EventRowOptions {
+  /** `pio import` writes NULL for empty properties, as upstream's import; REST inserts write `{}`. */
+  emptyPropertiesAsNull: boolean;
+}
+
 /**
- * Writes one `pio import` row: the column values of `toEventRow(event, { emptyPropertiesAsNull: true })`
- * (generated id when absent, NULL for empty properties and absent optionals, `UTC` creation zone).
+ * Writes one event row (spec §4.4): NULL for absent optionals, tags comma-joined, both times as UTC
+ * wall-clock, `UTC` creation zone; the creation time defaults to now.
  */
-export function writeImportRow(writer: CopyRowWriter, event: EventInput): void {
+export function writeEventRow(writer: CopyRowWriter, event: EventInput, id: string, options: EventRowOptions): void {
   const creationTime = event.creationTime ?? new Date();
   const propertiesText = event.propertiesText ?? JSON.stringify(event.properties ?? {});
   const empty = event.properties ? isEmptyObject(event.properties) : propertiesText.trim() === '{}';
   writer.beginRow();
-  writer.text(event.eventId ? event.eventId : generateEventId());
+  writer.text(id);
   writer.text(event.event);
   writer.text(event.entityType);
   writer.text(event.entityId);
   writer.optionalText(event.targetEntityType);
   writer.optionalText(event.targetEntityId);
-  writer.optionalText(empty ? null : propertiesText);
+  writer.optionalText(empty && options.emptyPropertiesAsNull ? null : propertiesText);
   writer.timestamp((event.eventTime ?? creationTime).getTime());
   writer.text(event.eventTimeZone ?? 'UTC');
   writer.optionalText(event.tags && event.tags.length > 0 ? event.tags.join(',') : null);
   writer.optionalText(event.prId);
   writer.timestamp(creationTime.getTime());
   writer.text('UTC');
+}
+
+/** One `pio import` row: a generated id when the event names none, NULL for empty properties. */
+export function writeImportRow(writer: CopyRowWriter, event: EventInput): void {
+  writeEventRow(writer, event, eventIdFor(event), { emptyPropertiesAsNull: true });
 }
 
 function isEmptyObject(value: object): boolean {

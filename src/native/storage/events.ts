@@ -5,16 +5,13 @@ import { PropertyAggregator } from './aggregate.js';
 import { createEventTable, EVENT_COLUMNS, eventTableName } from './ddl.js';
 import { StorageError, toStorageError } from './errors.js';
 import { createGroupCommitWriter } from './group-commit.js';
-import { COPY_BINARY_HEADER, COPY_BINARY_TRAILER, CopyRowWriter, writeImportRow } from './copy-rows.js';
-import { generateEventId } from './ids.js';
+import { copyIn } from './copy-in.js';
+import { COPY_BINARY_HEADER, COPY_BINARY_TRAILER, CopyRowWriter, eventIdFor, writeEventRow, writeImportRow, type EventRowOptions } from './copy-rows.js';
 import type { EventInput, EventQuery, EventScope, EventsRepository, JsonObject, StoredEvent } from './index.js';
-import type { Database, NamedStatement } from './pool.js';
+import type { Database } from './pool.js';
 import { toUtcWallClock } from './timestamps.js';
 
 const COLUMNS = EVENT_COLUMNS.join(', ');
-const COLUMN_COUNT = EVENT_COLUMNS.length;
-/** Rows per INSERT statement (bounds the size of one bind message). */
-const MAX_ROWS_PER_INSERT = 5_000;
 /**
  * Rows per cursor round trip. Measured with `pio export` of 200,000 events: 500 to 10,000 rows cost the
  * same CPU locally, while 10,000 held 30 MB more memory; 2,000 keeps round trips few for a remote database.
@@ -22,49 +19,9 @@ const MAX_ROWS_PER_INSERT = 5_000;
 const CURSOR_FETCH_SIZE = 2_000;
 /** COPY data per write when encoding events here (pio import hands over whole read chunks itself). */
 const COPY_CHUNK_BYTES = 1024 * 1024;
-
-interface RowOptions {
-  /** `pio import` writes NULL for empty properties; REST inserts write `{}`. */
-  emptyPropertiesAsNull: boolean;
-}
-
-export type EventRow = [
-  id: string,
-  event: string,
-  entityType: string,
-  entityId: string,
-  targetEntityType: string | null,
-  targetEntityId: string | null,
-  properties: string | null,
-  eventTime: string,
-  eventTimeZone: string,
-  tags: string | null,
-  prId: string | null,
-  creationTime: string,
-  creationTimeZone: string,
-];
-
-/** Encodes an event into column values (spec §4.4); generates the id when absent. */
-export function toEventRow(event: EventInput, options: RowOptions): EventRow {
-  const creationTime = event.creationTime ?? new Date();
-  const propertiesText = event.propertiesText ?? JSON.stringify(event.properties ?? {});
-  const empty = event.properties ? Object.keys(event.properties).length === 0 : propertiesText.trim() === '{}';
-  return [
-    event.eventId ? event.eventId : generateEventId(),
-    event.event,
-    event.entityType,
-    event.entityId,
-    event.targetEntityType ?? null,
-    event.targetEntityId ?? null,
-    empty && options.emptyPropertiesAsNull ? null : propertiesText,
-    toUtcWallClock(event.eventTime ?? creationTime),
-    event.eventTimeZone ?? 'UTC',
-    event.tags && event.tags.length > 0 ? event.tags.join(',') : null,
-    event.prId ?? null,
-    toUtcWallClock(creationTime),
-    'UTC',
-  ];
-}
+/** First buffer of a REST write: a single event row is a few hundred bytes. */
+const SMALL_COPY_BYTES = 16 * 1024;
+const REST_ROWS: EventRowOptions = { emptyPropertiesAsNull: false };
 
 interface StoredRow {
   id: string;
@@ -100,41 +57,6 @@ export function fromEventRow(row: StoredRow): StoredEvent {
     creationTime: row.creationtime,
     creationTimeZone: row.creationtimezone,
   };
-}
-
-/** Column types for `unnest`: text arrays convert to varchar implicitly, timestamps need their own type. */
-const UNNEST_TYPES = EVENT_COLUMNS.map((column) => (column === 'eventtime' || column === 'creationtime' ? 'timestamp' : 'text'));
-
-type RunStatement = (statement: NamedStatement, params: unknown[]) => Promise<unknown>;
-
-/**
- * One statement per table whatever the number of rows (one array parameter per column, `unnest`ed), named
- * so each connection parses and plans it once: under load the group-commit writer sends batches of every
- * size, and a `VALUES` list with 13 parameters per row would be a new statement to parse and plan each time.
- */
-export function insertStatement(table: string): NamedStatement {
-  const arrays = UNNEST_TYPES.map((type, i) => `$${i + 1}::${type}[]`).join(', ');
-  return { name: `pio_insert_${table}`, text: `INSERT INTO ${table} (${COLUMNS}) SELECT * FROM unnest(${arrays})` };
-}
-
-/** Rows `start` to `end` (exclusive) as one array per column. */
-export function columnArrays(rows: readonly EventRow[], start: number, end: number): unknown[][] {
-  const columns: unknown[][] = EVENT_COLUMNS.map(() => new Array<unknown>(end - start));
-  for (let r = start; r < end; r++) {
-    const row = rows[r] as EventRow;
-    for (let c = 0; c < COLUMN_COUNT; c++) (columns[c] as unknown[])[r - start] = row[c];
-  }
-  return columns;
-}
-
-/** `($1, …, $13), ($14, …)` for `rows` rows. */
-export function valuesPlaceholders(rows: number): string {
-  const groups: string[] = [];
-  for (let r = 0; r < rows; r++) {
-    const base = r * COLUMN_COUNT;
-    groups.push(`(${EVENT_COLUMNS.map((_, c) => `$${base + c + 1}`).join(', ')})`);
-  }
-  return groups.join(', ');
 }
 
 /** Builds `WHERE … ORDER BY … [LIMIT n]` for spec §4.6's filters. */
@@ -185,11 +107,14 @@ export function createEventsRepository(db: Database, namespace: string, options:
     }
   };
 
-  const insertRows = async (table: string, rows: readonly EventRow[], run: RunStatement = db.query.bind(db)) => {
-    const statement = insertStatement(table);
-    for (let start = 0; start < rows.length; start += MAX_ROWS_PER_INSERT) {
-      await run(statement, columnArrays(rows, start, Math.min(rows.length, start + MAX_ROWS_PER_INSERT)));
-    }
+  const copyCommand = (table: string) => `COPY ${table} (${COLUMNS}) FROM STDIN (FORMAT binary)`;
+
+  /** Stores REST events under the given ids in one COPY (one implicit transaction: all or none). */
+  const insertEvents = async (table: string, events: readonly EventInput[], ids: readonly string[]) => {
+    const writer = new CopyRowWriter(SMALL_COPY_BYTES);
+    for (let i = 0; i < events.length; i++) writeEventRow(writer, events[i] as EventInput, ids[i] as string, REST_ROWS);
+    const chunks = [COPY_BINARY_HEADER, ...writer.take(), COPY_BINARY_TRAILER];
+    await db.withClient((client) => copyIn(client, copyCommand(table), chunks), 'insert events');
   };
 
   async function* stream(scope: EventScope, query: EventQuery = {}): AsyncGenerator<StoredEvent> {
@@ -232,21 +157,16 @@ export function createEventsRepository(db: Database, namespace: string, options:
       const result = await db.query<{ found: boolean }>('SELECT to_regclass($1) IS NOT NULL AS found', [tableName(scope)]);
       return result.rows[0]?.found === true;
     },
-    insert(scope, event) {
-      return guarded(scope, async () => {
-        const row = toEventRow(event, { emptyPropertiesAsNull: false });
-        await db.query(`INSERT INTO ${tableName(scope)} (${COLUMNS}) VALUES ${valuesPlaceholders(1)}`, row);
-        return row[0];
-      });
+    async insert(scope, event) {
+      const [id] = await repository.insertBatch(scope, [event]);
+      return id as string;
     },
     insertBatch(scope, events) {
       return guarded(scope, async () => {
         if (events.length === 0) return [];
-        const rows = events.map((event) => toEventRow(event, { emptyPropertiesAsNull: false }));
-        const table = tableName(scope);
-        if (rows.length <= MAX_ROWS_PER_INSERT) await insertRows(table, rows);
-        else await db.transaction((client) => insertRows(table, rows, (statement, params) => client.query({ ...statement, values: params })));
-        return rows.map((row) => row[0]);
+        const ids = events.map(eventIdFor);
+        await insertEvents(tableName(scope), events, ids);
+        return ids;
       });
     },
     get(scope, eventId) {
@@ -301,7 +221,7 @@ export function createEventsRepository(db: Database, namespace: string, options:
       let broken: Error | undefined;
       try {
         await client.query('BEGIN');
-        const copy = client.query(copyFrom(`COPY ${table} (${COLUMNS}) FROM STDIN (FORMAT binary)`));
+        const copy = client.query(copyFrom(copyCommand(table)));
         await pipeline(Readable.from(framed(), { highWaterMark: 2 }), copy);
         await client.query('COMMIT');
       } catch (error) {
@@ -329,14 +249,7 @@ export function createEventsRepository(db: Database, namespace: string, options:
       return aggregator.result({ required: query.required });
     },
     createGroupCommitWriter(groupOptions) {
-      return createGroupCommitWriter({
-        db,
-        tableName,
-        toRow: (event) => toEventRow(event, { emptyPropertiesAsNull: false }),
-        insertRows: (table, rows) => insertRows(table, rows),
-        explain,
-        ...groupOptions,
-      });
+      return createGroupCommitWriter({ tableName, insertEvents, explain, ...groupOptions, poolSize: db.size });
     },
   };
   return repository;

@@ -1,32 +1,33 @@
+import { eventIdFor } from './copy-rows.js';
 import { isConnectionFailure, isStorageUnavailable, StorageError, toStorageError } from './errors.js';
-import type { EventRow } from './events.js';
 import type { EventInput, EventScope, GroupCommitOptions, GroupCommitWriter } from './index.js';
-import type { Database } from './pool.js';
 
 interface Pending {
-  row: EventRow;
+  event: EventInput;
+  id: string;
   scope: EventScope;
   resolve: (id: string) => void;
   reject: (error: unknown) => void;
 }
 
 export interface GroupCommitDeps extends GroupCommitOptions {
-  db: Database;
+  /** Connections in the pool: the default concurrency leaves one for everything else. */
+  poolSize: number;
   tableName: (scope: EventScope) => string;
-  toRow: (event: EventInput) => EventRow;
-  insertRows: (table: string, rows: readonly EventRow[]) => Promise<void>;
+  /** Stores the events under the ids in one transaction (all or none). */
+  insertEvents: (table: string, events: readonly EventInput[], ids: readonly string[]) => Promise<void>;
   explain: (error: unknown, scope: EventScope) => unknown;
 }
 
 /**
  * Group commit: while batches are committing, new inserts queue up per table; each free slot takes the
- * whole queue of one table (up to `maxBatchSize`) as one multi-row INSERT, i.e. one transaction and one
- * WAL flush for many events. With no contention an insert goes out alone at once, so latency is that of
- * a plain insert. Callers are resolved only after their statement committed.
+ * whole queue of one table (up to `maxBatchSize`) as one COPY, i.e. one transaction and one WAL flush
+ * for many events. With no contention an insert goes out alone at once, so latency is that of a plain
+ * insert. Callers are resolved only after their batch committed.
  */
 export function createGroupCommitWriter(deps: GroupCommitDeps): GroupCommitWriter {
   const maxBatchSize = Math.max(1, deps.maxBatchSize ?? 500);
-  const maxConcurrent = Math.max(1, deps.maxConcurrentBatches ?? Math.max(1, deps.db.size - 1));
+  const maxConcurrent = Math.max(1, deps.maxConcurrentBatches ?? deps.poolSize - 1);
   const queues = new Map<string, Pending[]>();
   let active = 0;
   let closed = false;
@@ -37,11 +38,8 @@ export function createGroupCommitWriter(deps: GroupCommitDeps): GroupCommitWrite
       // Map iteration order is insertion order: the table waiting longest goes first.
       const [table, queue] = queues.entries().next().value as [string, Pending[]];
       const batch = queue.splice(0, maxBatchSize);
-      if (queue.length === 0) queues.delete(table);
-      else {
-        queues.delete(table);
-        queues.set(table, queue); // back of the line, so one busy table cannot starve others
-      }
+      queues.delete(table);
+      if (queue.length > 0) queues.set(table, queue); // back of the line, so one busy table cannot starve others
       active++;
       void flush(table, batch).finally(() => {
         active--;
@@ -51,10 +49,17 @@ export function createGroupCommitWriter(deps: GroupCommitDeps): GroupCommitWrite
     }
   };
 
+  const store = (table: string, batch: readonly Pending[]) =>
+    deps.insertEvents(
+      table,
+      batch.map((pending) => pending.event),
+      batch.map((pending) => pending.id),
+    );
+
   const flush = async (table: string, batch: Pending[]) => {
     try {
-      await deps.insertRows(table, batch.map((p) => p.row));
-      for (const pending of batch) pending.resolve(pending.row[0]);
+      await store(table, batch);
+      for (const pending of batch) pending.resolve(pending.id);
       return;
     } catch (error) {
       if (batch.length === 1 || isStorageUnavailable(error) || isConnectionFailure(error)) {
@@ -63,13 +68,13 @@ export function createGroupCommitWriter(deps: GroupCommitDeps): GroupCommitWrite
         return;
       }
     }
-    // One bad event (duplicate or over-long id…) fails the whole statement: retry one by one so only
-    // the offender's caller sees the error.
+    // One bad event (duplicate or over-long id…) fails the whole batch: retry one by one so only the
+    // offender's caller sees the error.
     await Promise.all(
       batch.map(async (pending) => {
         try {
-          await deps.insertRows(table, [pending.row]);
-          pending.resolve(pending.row[0]);
+          await store(table, [pending]);
+          pending.resolve(pending.id);
         } catch (error) {
           pending.reject(deps.explain(toStorageError(error, 'insert event'), pending.scope));
         }
@@ -80,17 +85,15 @@ export function createGroupCommitWriter(deps: GroupCommitDeps): GroupCommitWrite
   return {
     insert(scope, event) {
       if (closed) return Promise.reject(new StorageError('The group-commit writer is closed.'));
-      let row: EventRow;
       let table: string;
       try {
-        row = deps.toRow(event);
         table = deps.tableName(scope);
       } catch (error) {
         return Promise.reject(error);
       }
       return new Promise<string>((resolve, reject) => {
+        const pending = { event, id: eventIdFor(event), scope, resolve, reject };
         const queue = queues.get(table);
-        const pending = { row, scope, resolve, reject };
         if (queue) queue.push(pending);
         else queues.set(table, [pending]);
         schedule();

@@ -133,7 +133,7 @@ export interface ImportResult {
 }
 
 /**
- * Coalesces concurrent single-event inserts into one multi-row INSERT per table and transaction
+ * Coalesces concurrent single-event inserts into one COPY per table and transaction
  * (group commit). Each `insert` resolves with the event id only after its COMMIT; if the batch fails
  * because of one bad event (e.g. duplicate id) only that caller gets the error; if the database fails,
  * every waiting caller does.

@@ -33,6 +33,11 @@ export interface Database {
   transaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T>;
   /** Runs DDL statements in one transaction under an advisory lock named by `key` (safe across processes). */
   ddl(key: string, statements: readonly string[]): Promise<void>;
+  /**
+   * Runs `fn` on a pooled connection and releases it afterwards (as broken if the connection failed);
+   * driver errors become the typed storage errors.
+   */
+  withClient<T>(fn: (client: pg.PoolClient) => Promise<T>, what: string): Promise<T>;
   /** A dedicated connection (for COPY and cursors); release it with `release(error?)`. */
   connect(): Promise<pg.PoolClient>;
   readonly size: number;
@@ -161,22 +166,26 @@ export function createDatabase(options: DatabaseOptions): Database {
     });
   };
 
+  async function withClient<T>(fn: (client: pg.PoolClient) => Promise<T>, what: string): Promise<T> {
+    const client = await connect();
+    settleSsl();
+    try {
+      const result = await fn(client);
+      client.release();
+      return result;
+    } catch (error) {
+      const broken = isConnectionFailure(error);
+      client.release(broken ? (error as Error) : undefined);
+      if (broken) connectionFailed();
+      throw toStorageError(error, what);
+    }
+  }
+
   return {
     size: options.maxConnections,
-    async query(sql, params) {
-      const client = await connect();
-      settleSsl();
-      try {
-        const result = typeof sql === 'string' ? await client.query(sql, params) : await client.query({ ...sql, values: params });
-        client.release();
-        return result;
-      } catch (error) {
-        const broken = isConnectionFailure(error);
-        client.release(broken ? (error as Error) : undefined);
-        if (broken) connectionFailed();
-        throw toStorageError(error, 'query');
-      }
-    },
+    query: (sql, params) =>
+      withClient((client) => (typeof sql === 'string' ? client.query(sql, params) : client.query({ ...sql, values: params })), 'query'),
+    withClient,
     transaction,
     ddl,
     async connect() {

@@ -9,11 +9,11 @@ afterAll(async () => {
   await fixture?.close();
 });
 
-// Batches go out as one array parameter per column (`unnest`): values that need quoting inside a
-// PostgreSQL array literal must arrive unchanged, and JS null must stay SQL NULL (not the text "NULL").
+// Batches go out as binary COPY rows: values that would need quoting or escaping in any text format
+// must arrive unchanged, and JS null must stay SQL NULL (not the text "NULL").
 const awkward = ['NULL', 'a"b', 'back\\slash', '{x,y}', ' lead and trail ', 'comma,semi;', 'émoji 🎉', ''];
 
-describe('multi-row inserts through column arrays', () => {
+describe('multi-row inserts through binary COPY', () => {
   it('round-trips quotes, backslashes, braces, "NULL" text, unicode and real NULLs', async () => {
     const scope = { appId: 900 };
     await fixture.storage.events.init(scope);
