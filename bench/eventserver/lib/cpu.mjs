@@ -55,14 +55,28 @@ export function selfCpuMs() {
   return (usage.user + usage.system) / 1000;
 }
 
-/** Measures the CPU each named process tree uses while `work` runs. */
+/** The machine's CPU time so far (all CPUs, in ticks): total, and stolen by the hypervisor. */
+async function machineTicks() {
+  const fields = (await readFile('/proc/stat', 'utf8')).split('\n', 1)[0].trim().split(/\s+/).slice(1).map(Number);
+  // user nice system idle iowait irq softirq steal (guest time is already counted in user)
+  const total = fields.slice(0, 8).reduce((a, b) => a + b, 0);
+  return { total, steal: fields[7] ?? 0 };
+}
+
+/**
+ * Measures the CPU each named process tree uses while `work` runs, and the share of the machine's CPU
+ * time the hypervisor stole meanwhile (a virtual machine's sign of neighbours competing for the host).
+ */
 export async function measureCpu(trees, work) {
   const before = {};
   for (const [name, pid] of Object.entries(trees)) before[name] = pid === 'self' ? selfCpuMs() : await treeCpuMs(pid);
+  const machineBefore = await machineTicks();
   const result = await work();
+  const machineAfter = await machineTicks();
   const used = {};
   for (const [name, pid] of Object.entries(trees)) {
     used[name] = (pid === 'self' ? selfCpuMs() : await treeCpuMs(pid)) - before[name];
   }
-  return { result, cpuMs: used };
+  const total = machineAfter.total - machineBefore.total;
+  return { result, cpuMs: used, stealShare: total > 0 ? (machineAfter.steal - machineBefore.steal) / total : 0 };
 }
