@@ -2,7 +2,9 @@
 // Event Server benchmark: one run on this machine measures
 //   1. single-event POST /events.json throughput and p50/p99 latency at concurrency 32,
 //   2. the same rows inserted by a bare `pg` client, one INSERT per event, at concurrency 32,
-//   3. the HTTP ceiling: a bare Node HTTP server answering the same POSTs without storing them,
+//   3. the HTTP ceiling: a bare Node HTTP server answering the same POSTs without storing them, and the
+//      durable floor (lib/durable-floor.mjs): a bare Node HTTP server storing them through the Event
+//      Server's own COPY group commit with nothing else, the least any durable server does here,
 //   4. `pio import` of 200,000 events against a bare COPY of the same rows, as bench/lib/import-vs-copy.mjs
 //      defines it (shared with bench/pio/import-export.mjs: the COPY text is prepared before the clock
 //      starts; pio import is timed as the whole command and in process; medians of alternating rounds),
@@ -100,6 +102,7 @@ async function main() {
   };
   const serverApp = await newApp('bench-server');
   const bareApp = await newApp('bench-bare');
+  const floorApp = await newApp('bench-floor');
   const results = {};
   const children = [];
   // Events the Event Server acknowledged with 201 (all of them must be in its table at the end).
@@ -148,14 +151,21 @@ async function main() {
     const bare = new pg.Pool({ connectionString: postgres.url, max: CONCURRENCY });
     const insertSql = `INSERT INTO ${bareApp.table} (${COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`;
 
-    const ceilingProc = spawnNode([join(ROOT, 'bench/eventserver/lib/http-ceiling.mjs')], env);
-    children.push(ceilingProc);
-    let ceilingPort;
-    for (let i = 0; i < 500 && !ceilingPort; i++) {
-      ceilingPort = Number.parseInt(ceilingProc.output(), 10) || undefined;
-      if (!ceilingPort) await sleep(10);
-    }
-    const ceilingUrl = `http://127.0.0.1:${ceilingPort}/events.json`;
+    /** Starts one of the reference servers in bench/eventserver/lib, which print their port. */
+    const startReference = async (script, extraEnv = {}) => {
+      const proc = spawnNode([join(ROOT, 'bench/eventserver/lib', script)], { ...env, ...extraEnv });
+      children.push(proc);
+      for (let i = 0; i < 500; i++) {
+        const port = Number(/^(\d+)$/m.exec(proc.output())?.[1]);
+        if (port) return { proc, url: `http://127.0.0.1:${port}/events.json` };
+        await sleep(10);
+      }
+      throw new Error(`${script} did not start: ${proc.output()}`);
+    };
+    const ceiling = await startReference('http-ceiling.mjs');
+    const ceilingProc = ceiling.proc;
+    const ceilingUrl = ceiling.url;
+    const floor = await startReference('durable-floor.mjs', { FLOOR_TABLE: floorApp.table });
 
     const rounds = [];
     let rssLoad = 0;
@@ -191,6 +201,12 @@ async function main() {
           operationLoad({ concurrency: CONCURRENCY, total: config.requests, operation: (i) => bare.query(insertSql, eventRow(base + i)) }),
         );
       },
+      floor: async (round) => {
+        await httpLoad({ url: floor.url, concurrency: CONCURRENCY, total: config.warmup, bodyFor: eventBody });
+        round.floor = await measure({ server: floor.proc.child.pid, postgres: postgres.pid, client: 'self' }, () =>
+          httpLoad({ url: floor.url, concurrency: CONCURRENCY, total: config.requests, bodyFor: eventBody }),
+        );
+      },
       ceiling: async (round) => {
         await httpLoad({ url: ceilingUrl, concurrency: CONCURRENCY, total: config.warmup, bodyFor: eventBody });
         round.ceiling = await measure({ server: ceilingProc.child.pid, client: 'self' }, () =>
@@ -202,11 +218,12 @@ async function main() {
       `${m.perSecond.toFixed(0)}/s, ${m.cpuTotal.toFixed(3)} CPU ms/event ${JSON.stringify(m.cpuPerEvent)}, steal ${(100 * m.stealShare).toFixed(1)}%`;
     for (let r = 0; r < config.rounds; r++) {
       const round = {};
-      const order = r % 2 === 0 ? ['server', 'bare', 'ceiling'] : ['ceiling', 'bare', 'server'];
-      for (const name of order) await contenders[name](round);
+      const order = ['server', 'bare', 'floor', 'ceiling'];
+      for (const name of r % 2 === 0 ? order : order.reverse()) await contenders[name](round);
       rounds.push(round);
       log(`round ${r + 1}: event server ${describe(round.server)}`);
       log(`round ${r + 1}: bare pg ${describe(round.bare)}`);
+      log(`round ${r + 1}: durable floor ${describe(round.floor)}`);
       log(`round ${r + 1}: http ceiling ${describe(round.ceiling)}`);
     }
     await bare.end();
@@ -217,15 +234,19 @@ async function main() {
     results.server = best(rounds.map((round) => round.server));
     results.bare = best(rounds.map((round) => round.bare));
     results.ceiling = best(rounds.map((round) => round.ceiling));
+    results.floor = best(rounds.map((round) => round.floor));
     results.roundRatios = rounds.map((round) => ({
       vsBare: round.server.perSecond / round.bare.perSecond,
       vsCeiling: round.server.perSecond / round.ceiling.perSecond,
+      vsFloor: round.server.perSecond / round.floor.perSecond,
+      floorVsCeiling: round.floor.perSecond / round.ceiling.perSecond,
     }));
-    results.steal = Math.max(...rounds.flatMap((round) => [round.server.stealShare, round.bare.stealShare, round.ceiling.stealShare]));
+    results.steal = Math.max(...rounds.flatMap((round) => Object.values(round).map((m) => m.stealShare)));
     results.rssLoad = rssLoad;
 
     await stopChild(server);
     await stopChild(ceilingProc);
+    await stopChild(floor.proc);
 
     // The same load on a server whose young generation is capped (V8 otherwise grows it to 2 × 16 MB
     // under sustained load): the setting a launcher can pass through NODE_OPTIONS.
@@ -312,12 +333,16 @@ function report(r) {
     ['Event Server, POST /events.json, c=32', load(r.server, 'events'), '', ''],
     ['Bare pg client, 1 INSERT/event, c=32', load(r.bare, 'events'), '', ''],
     ['HTTP ceiling (bare node:http, no storage), c=32', load(r.ceiling, 'req'), '', ''],
+    ['Durable floor (bare node:http + the same COPY group commit), c=32', load(r.floor, 'events'), '', ''],
     ['CPU ms/event: Event Server path', cpu(r.server), '', ''],
     ['CPU ms/event: bare pg path', cpu(r.bare), '', ''],
     ['CPU ms/event: HTTP ceiling path', cpu(r.ceiling), '', ''],
+    ['CPU ms/event: durable floor path', cpu(r.floor), '', ''],
     ['Event Server / bare pg (median of rounds)', `${fmt(vsBare, 2)}x (rounds: ${perRound('vsBare')})`, '>= 1.2x', check(vsBare >= 1.2)],
     ['Event Server / HTTP ceiling (median of rounds)', `${fmt(vsCeiling, 2)} (rounds: ${perRound('vsCeiling')})`, '>= 0.35', check(vsCeiling >= 0.35)],
     ['Event Server / HTTP ceiling (best / best)', fmt(ratio(r.server.perSecond, r.ceiling.perSecond), 2), '', ''],
+    ['Durable floor / HTTP ceiling (median of rounds)', `${fmt(median(r.roundRatios.map((round) => round.floorVsCeiling)), 2)} (rounds: ${perRound('floorVsCeiling')})`, '', ''],
+    ['Event Server / durable floor (median of rounds)', `${fmt(median(r.roundRatios.map((round) => round.vsFloor)), 2)} (rounds: ${perRound('vsFloor')})`, '', ''],
     ['CPU stolen by the hypervisor (worst measurement)', `${fmt(100 * r.steal, 1)}%`, '', ''],
     [
       `pio import, ${config.importEvents} events, whole command`,
@@ -369,7 +394,10 @@ if (write) {
     `${config.requests} requests per measurement after ${config.warmup} warm-up requests, ${config.rounds} rounds. Each round measures`,
     'the Event Server, the bare pg client and the HTTP ceiling back to back (in reverse order every other round); the',
     'ratios checked against the goals are the medians of the per-round ratios, since the speed of this shared virtual',
-    'machine drifts between rounds. Throughput, latency and CPU rows show the best round of each.',
+    'machine drifts between rounds. Throughput, latency and CPU rows show the best round of each. The durable floor',
+    '(bench/eventserver/lib/durable-floor.mjs) is bare node:http storing each event through the same COPY group',
+    'commit, without framework, authentication or validation: what any server that acknowledges after COMMIT',
+    'at least costs on this machine.',
     'Every event is acknowledged only after its COMMIT; concurrent single-event POSTs share one binary',
     '`COPY … FROM STDIN` (group commit, one batch committing at a time), sent together with its data so a batch',
     'costs one round trip.',
