@@ -392,7 +392,7 @@ if (write) {
     `(\`bin/pio eventserver\`, default pool of 8 connections), a closed-loop load generator on loopback`,
     `(${CONCURRENCY} keep-alive connections, minimal HTTP/1.1 client so it takes little CPU from the server),`,
     `${config.requests} requests per measurement after ${config.warmup} warm-up requests, ${config.rounds} rounds. Each round measures`,
-    'the Event Server, the bare pg client and the HTTP ceiling back to back (in reverse order every other round); the',
+    'the Event Server, the bare pg client, the durable floor and the HTTP ceiling back to back (in reverse order every other round); the',
     'ratios checked against the goals are the medians of the per-round ratios, since the speed of this shared virtual',
     'machine drifts between rounds. Throughput, latency and CPU rows show the best round of each. The durable floor',
     '(bench/eventserver/lib/durable-floor.mjs) is bare node:http storing each event through the same COPY group',
