@@ -165,7 +165,7 @@ async function main() {
     const ceiling = await startReference('http-ceiling.mjs');
     const ceilingProc = ceiling.proc;
     const ceilingUrl = ceiling.url;
-    const floor = await startReference('durable-floor.mjs', { FLOOR_TABLE: floorApp.table });
+    const floor = await startReference('durable-floor.mjs', { FLOOR_APP_ID: String(floorApp.appId) });
 
     const rounds = [];
     let rssLoad = 0;
