@@ -478,8 +478,8 @@ export const ENV_VARIABLES = {
   }),
   PIO_EVENTSERVER_CONCURRENT_COMMITS: declare({
     phases: ['web'],
-    description: 'Native event server: group-commit batches that may commit to PostgreSQL at once.',
-    default: '1',
+    description: 'Native event server: group-commit batches that may commit to PostgreSQL at once, across apps and channels (one per event table).',
+    default: 'connections - 1',
     example: '4',
     schema: wholeNumber(1),
   }),

@@ -7,28 +7,40 @@ import { openTestStorage, type StorageFixture } from './helpers.js';
 // the repository (a COPY in the test database) exactly as the Event Server's writer does.
 let fixture: StorageFixture;
 const scope: EventScope = { appId: 700 };
+const otherScope: EventScope = { appId: 701 };
 
 beforeAll(async () => {
   fixture = await openTestStorage();
   await fixture.storage.events.init(scope);
+  await fixture.storage.events.init(otherScope);
 });
 afterAll(async () => {
   await fixture?.close();
 });
 
+/** `hold(table)` makes that table's next batch wait (before its COPY) until the returned release is called. */
 function recordingWriter() {
   const batches: number[] = [];
+  const held = new Map<string, Promise<void>>();
+  const scopes = new Map([scope, otherScope].map((s) => [fixture.storage.events.tableName(s), s]));
   const writer = createGroupCommitWriter({
     poolSize: 8,
-    maxConcurrentBatches: 1,
     tableName: (s) => fixture.storage.events.tableName(s),
-    insertEvents: async (_table, events, ids) => {
+    insertEvents: async (table, events, ids) => {
       batches.push(events.length);
-      await fixture.storage.events.insertBatch(scope, events.map((event, i) => ({ ...event, eventId: ids[i] })));
+      const gate = held.get(table);
+      held.delete(table);
+      await gate;
+      await fixture.storage.events.insertBatch(scopes.get(table)!, events.map((event, i) => ({ ...event, eventId: ids[i] })));
     },
     explain: (error) => error,
   });
-  return { writer, batches };
+  const hold = (s: EventScope) => {
+    let release!: () => void;
+    held.set(fixture.storage.events.tableName(s), new Promise((resolve) => (release = resolve)));
+    return release;
+  };
+  return { writer, batches, hold };
 }
 
 const event = (entityId: string): EventInput => ({ event: 'e', entityType: 'user', entityId });
@@ -58,6 +70,24 @@ describe('group commit batching', () => {
     expect(performance.now() - started).toBeLessThan(1000);
     expect(batches).toEqual([1]);
     expect(await stored([id])).toBe(1);
+    await writer.close();
+  });
+
+  it('commits one batch per table at a time, while another table commits side by side', async () => {
+    const { writer, batches, hold } = recordingWriter();
+    const release = hold(scope);
+    const blocked = writer.insert(scope, event('slow'));
+    await new Promise((resolve) => setImmediate(resolve));
+    const queued = [writer.insert(scope, event('behind-1')), writer.insert(scope, event('behind-2'))];
+    // The other table's event is stored while the first table's batch still waits.
+    const other = await writer.insert(otherScope, event('other'));
+    expect(await fixture.sql<{ n: number }>('SELECT count(*)::int AS n FROM pio_event_701 WHERE id = $1', [other])).toEqual([{ n: 1 }]);
+    expect(batches).toEqual([1, 1]);
+    release();
+    const ids = await Promise.all([blocked, ...queued]);
+    // The two that queued behind the held batch went out together once it committed.
+    expect(batches).toEqual([1, 1, 2]);
+    expect(await stored(ids)).toBe(3);
     await writer.close();
   });
 

@@ -1,15 +1,14 @@
 // The durable floor: the least any Event Server must do to acknowledge an event only after PostgreSQL
 // committed it, on this machine. Bare node:http and JSON.parse, no framework, no authentication and no
-// validation, storing through the Event Server's own storage path (its group-commit writer with the
-// default of one batch committing at a time). Its throughput bounds what any durable design reaches
-// here. Run as a child process with DATABASE_URL, PIO_HOME and FLOOR_APP_ID; prints its port.
+// validation, storing through the Event Server's own storage path (its group-commit writer, with its
+// defaults). Its throughput bounds what any durable design reaches here. Run as a child process with
+// DATABASE_URL, PIO_HOME and FLOOR_APP_ID; prints its port.
 import { createServer } from 'node:http';
 
 const { openStorage, resolveStorageSettings } = await import(new URL('../../../dist/native/storage/index.js', import.meta.url).href);
-const { DEFAULT_GROUP_COMMIT } = await import(new URL('../../../dist/native/eventserver/app.js', import.meta.url).href);
 
 const storage = await openStorage(resolveStorageSettings(process.env));
-const writer = storage.events.createGroupCommitWriter(DEFAULT_GROUP_COMMIT);
+const writer = storage.events.createGroupCommitWriter();
 const scope = { appId: Number(process.env.FLOOR_APP_ID) };
 
 const server = createServer((req, res) => {

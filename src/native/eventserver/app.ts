@@ -29,20 +29,12 @@ export interface EventServerOptions {
   logger?: FastifyServerOptions['logger'] | FastifyBaseLogger;
   /** How long a looked-up access key / channel list is reused (default 1000 ms; 0 = look up every time). */
   accessKeyCacheMillis?: number;
-  /** Group commit tuning for single-event inserts (default `DEFAULT_GROUP_COMMIT`). */
+  /** Group commit tuning for single-event inserts (default: the storage's, see `createGroupCommitWriter`). */
   groupCommit?: GroupCommitOptions;
   plugins?: EventServerPlugins;
 }
 
 export const DEFAULT_BODY_LIMIT = 8 * 1024 * 1024;
-
-/**
- * One batch committing at a time: while it waits for its WAL flush the next one fills up, so under load
- * each COPY carries many events, and a lone event on an idle server is still stored at once. Measured
- * (bench/eventserver): a second concurrent batch mostly carried single events, each paying a whole
- * commit, for 20% less throughput and 50% more PostgreSQL CPU per event.
- */
-export const DEFAULT_GROUP_COMMIT: GroupCommitOptions = { maxConcurrentBatches: 1 };
 
 /** What every route handler needs; built once per server. */
 export interface EventServerContext {
@@ -107,7 +99,7 @@ export async function buildEventServer(options: EventServerOptions): Promise<Fas
   });
 
   const resolver = new AccessKeyResolver(options.storage, options.accessKeyCacheMillis ?? 1000);
-  const writer = options.storage.events.createGroupCommitWriter({ ...DEFAULT_GROUP_COMMIT, ...options.groupCommit });
+  const writer = options.storage.events.createGroupCommitWriter(options.groupCommit);
   const context: EventServerContext = {
     storage: options.storage,
     insertOne: (auth, event) => writer.insert({ appId: auth.appId, channelId: auth.channelId }, event),

@@ -24,7 +24,7 @@ export function registerEventServerCommand(program: Command): void {
         '  PIO_STORAGE_* / DATABASE_URL           where events are stored (embedded PostgreSQL when unset)',
         '  PIO_LOG_LEVEL                          JSON log level: error, warn, info (default), debug',
         '  PIO_EVENTSERVER_PLUGINS                comma-separated plugin modules (input blockers/sniffers)',
-        '  PIO_EVENTSERVER_CONCURRENT_COMMITS     group-commit batches committing at once (default 1)',
+        '  PIO_EVENTSERVER_CONCURRENT_COMMITS     batches committing at once across event tables (default: connections - 1)',
         '',
         'Example:',
         '  $ pio eventserver --ip 127.0.0.1 --port 7070 --stats',

@@ -147,7 +147,7 @@ export interface GroupCommitWriter {
 export interface GroupCommitOptions {
   /** Most events in one batch (default 500). */
   maxBatchSize?: number;
-  /** Most batches committing at the same time (default: pool size - 1, at least 1). */
+  /** Most batches committing at the same time, across tables (one per table; default: pool size - 1, at least 1). */
   maxConcurrentBatches?: number;
 }
 
