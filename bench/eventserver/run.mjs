@@ -37,7 +37,7 @@ const quick = argv.has('--quick');
 const write = !argv.has('--no-write') && !quick;
 const config = quick
   ? { requests: 3_000, warmup: 500, rounds: 1, importRounds: 1, importEvents: 20_000, startupRuns: 2 }
-  : { requests: 20_000, warmup: 3_000, rounds: 5, importRounds: 3, importEvents: 200_000, startupRuns: 5 };
+  : { requests: 30_000, warmup: 3_000, rounds: 7, importRounds: 3, importEvents: 200_000, startupRuns: 5 };
 
 if (!existsSync(join(ROOT, 'dist/native/pio/main.js'))) {
   console.error('dist/ is missing: run `npm run build` first.');
