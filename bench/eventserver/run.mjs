@@ -399,7 +399,7 @@ if (write) {
     'commit, without framework, authentication or validation: what any server that acknowledges after COMMIT',
     'at least costs on this machine.',
     'Every event is acknowledged only after its COMMIT; concurrent single-event POSTs share one binary',
-    '`COPY … FROM STDIN` (group commit, one batch committing at a time), sent together with its data so a batch',
+    '`COPY … FROM STDIN` (group commit, one batch per event table committing at a time), sent with its data so a batch',
     'costs one round trip.',
     '`pio eventserver` caps its young generation at 8 MB per semi-space itself (V8 reads `--max-semi-space-size`',
     'only at start, so it steers `--semi-space-growth-factor` after each scavenge); the NODE_OPTIONS row runs',
