@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGroupCommitWriter } from '../../src/native/storage/group-commit.js';
-import type { EventInput, EventScope } from '../../src/native/storage/index.js';
+import { isStorageUnavailable, type EventInput, type EventScope, type GroupCommitOptions } from '../../src/native/storage/index.js';
 import { openTestStorage, type StorageFixture } from './helpers.js';
 
 // The writer's batching, observed on its real storage calls: each batch is recorded, then stored by
@@ -19,7 +19,7 @@ afterAll(async () => {
 });
 
 /** `hold(table)` makes that table's next batch wait (before its COPY) until the returned release is called. */
-function recordingWriter() {
+function recordingWriter(options: GroupCommitOptions = {}) {
   const batches: number[] = [];
   const held = new Map<string, Promise<void>>();
   const scopes = new Map([scope, otherScope].map((s) => [fixture.storage.events.tableName(s), s]));
@@ -34,6 +34,7 @@ function recordingWriter() {
       await fixture.storage.events.insertBatch(scopes.get(table)!, events.map((event, i) => ({ ...event, eventId: ids[i] })));
     },
     explain: (error) => error,
+    ...options,
   });
   const hold = (s: EventScope) => {
     let release!: () => void;
@@ -88,6 +89,24 @@ describe('group commit batching', () => {
     // The two that queued behind the held batch went out together once it committed.
     expect(batches).toEqual([1, 1, 2]);
     expect(await stored(ids)).toBe(3);
+    await writer.close();
+  });
+
+  it('sheds load with StorageUnavailableError once too many events wait for PostgreSQL, and commits the waiting ones', async () => {
+    const { writer, batches, hold } = recordingWriter({ maxQueuedEvents: 3 });
+    const release = hold(scope);
+    const committing = writer.insert(scope, event('held'));
+    await new Promise((resolve) => setImmediate(resolve));
+    const waiting = [1, 2, 3].map((i) => writer.insert(scope, event(`w${i}`)));
+    const refused = await writer.insert(scope, event('one-too-many')).catch((error: unknown) => error);
+    expect(isStorageUnavailable(refused), String(refused)).toBe(true);
+    expect((refused as Error).message).toMatch(/busy: 3 events are waiting/);
+    release();
+    const ids = await Promise.all([committing, ...waiting]);
+    expect(batches).toEqual([1, 3]);
+    expect(await stored(ids)).toBe(4);
+    // Room again once the queue drained.
+    expect(await stored([await writer.insert(scope, event('after'))])).toBe(1);
     await writer.close();
   });
 

@@ -1,5 +1,5 @@
 import { eventIdFor } from './copy-rows.js';
-import { isConnectionFailure, isStorageUnavailable, StorageError, toStorageError } from './errors.js';
+import { isConnectionFailure, isStorageUnavailable, StorageError, StorageUnavailableError, toStorageError } from './errors.js';
 import type { EventInput, EventScope, GroupCommitOptions, GroupCommitWriter } from './index.js';
 
 interface Pending {
@@ -35,9 +35,12 @@ export interface GroupCommitDeps extends GroupCommitOptions {
  */
 export function createGroupCommitWriter(deps: GroupCommitDeps): GroupCommitWriter {
   const maxBatchSize = Math.max(1, deps.maxBatchSize ?? 500);
+  const maxQueued = Math.max(1, deps.maxQueuedEvents ?? 10_000);
   const maxConcurrent = Math.max(1, deps.maxConcurrentBatches ?? deps.poolSize - 1);
   const queues = new Map<string, Pending[]>();
   const committing = new Set<string>();
+  /** Events waiting in `queues` (not yet in a committing batch). */
+  let queued = 0;
   let closed = false;
   let idle: (() => void) | undefined;
 
@@ -57,6 +60,7 @@ export function createGroupCommitWriter(deps: GroupCommitDeps): GroupCommitWrite
       if (committing.size >= maxConcurrent) return;
       if (committing.has(table)) continue;
       const batch = queue.splice(0, maxBatchSize);
+      queued -= batch.length;
       queues.delete(table);
       if (queue.length > 0) queues.set(table, queue); // back of the line, so one busy table cannot starve others
       committing.add(table);
@@ -104,6 +108,11 @@ export function createGroupCommitWriter(deps: GroupCommitDeps): GroupCommitWrite
   return {
     insert(scope, event) {
       if (closed) return Promise.reject(new StorageError('The group-commit writer is closed.'));
+      // PostgreSQL is not keeping up (a long lock, a stalled disk): shed load rather than hold every
+      // request in memory until the process runs out of it.
+      if (queued >= maxQueued) {
+        return Promise.reject(new StorageUnavailableError(`Storage is busy: ${queued} events are waiting for PostgreSQL.`));
+      }
       let table: string;
       try {
         table = deps.tableName(scope);
@@ -115,6 +124,7 @@ export function createGroupCommitWriter(deps: GroupCommitDeps): GroupCommitWrite
         const queue = queues.get(table);
         if (queue) queue.push(pending);
         else queues.set(table, [pending]);
+        queued++;
         scheduleSoon();
       });
     },

@@ -147,6 +147,8 @@ export interface GroupCommitWriter {
 export interface GroupCommitOptions {
   /** Most events in one batch (default 500). */
   maxBatchSize?: number;
+  /** Most events waiting for a batch; beyond it inserts fail with `StorageUnavailableError` (default 10,000). */
+  maxQueuedEvents?: number;
   /** Most batches committing at the same time, across tables (one per table; default: pool size - 1, at least 1). */
   maxConcurrentBatches?: number;
 }
