@@ -21,6 +21,14 @@ function isLeapYear(year: number): boolean {
   return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
 }
 
+/** True for a real calendar date and time of day (fields as `digitsAt` read them: -1 for non-digits). */
+function isCalendarDateTime(year: number, month: number, day: number, hour: number, minute: number, second: number): boolean {
+  if (year < 0 || month < 1 || month > 12 || day < 1 || hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) {
+    return false;
+  }
+  return day <= (month === 2 && isLeapYear(year) ? 29 : (DAYS_IN_MONTH[month - 1] ?? 0));
+}
+
 /**
  * Parses an event time; `undefined` when the text is not an accepted ISO-8601 date-time with zone:
  * `yyyy-MM-dd'T'HH:mm:ss[.f{1,9}]` then `Z` or `±HH[[:]mm]` (`T`/`Z` in either case). A zero offset
@@ -37,14 +45,11 @@ export function parseEventTime(text: string): ZonedTime | undefined {
   const second = digitsAt(text, 17, 2);
   const t = text.charCodeAt(10);
   if (
-    year < 0 || month < 1 || month > 12 || day < 1 || hour < 0 || hour > 23 || minute < 0 || minute > 59 ||
-    second < 0 || second > 59 || text[4] !== '-' || text[7] !== '-' || (t !== 0x54 && t !== 0x74) ||
-    text[13] !== ':' || text[16] !== ':'
+    !isCalendarDateTime(year, month, day, hour, minute, second) || text[4] !== '-' || text[7] !== '-' ||
+    (t !== 0x54 && t !== 0x74) || text[13] !== ':' || text[16] !== ':'
   ) {
     return undefined;
   }
-  const monthDays = month === 2 && isLeapYear(year) ? 29 : (DAYS_IN_MONTH[month - 1] ?? 0);
-  if (day > monthDays) return undefined;
   let pos = 19;
   // Joda keeps milliseconds; further fraction digits are dropped, not rounded.
   let millis = 0;
@@ -101,12 +106,7 @@ export function canonicalUtcMillis(text: string): number {
   const minute = digitsAt(text, 14, 2);
   const second = digitsAt(text, 17, 2);
   const millis = digitsAt(text, 20, 3);
-  if (
-    year < 0 || month < 1 || month > 12 || day < 1 || hour < 0 || hour > 23 || minute < 0 || minute > 59 ||
-    second < 0 || second > 59 || millis < 0 || day > (month === 2 && isLeapYear(year) ? 29 : (DAYS_IN_MONTH[month - 1] ?? 0))
-  ) {
-    return Number.NaN;
-  }
+  if (millis < 0 || !isCalendarDateTime(year, month, day, hour, minute, second)) return Number.NaN;
   return utcMillis(year, month, day, hour, minute, second, millis);
 }
 
