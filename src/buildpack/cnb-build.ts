@@ -8,7 +8,7 @@ import { pathExists } from '../lib/fs-checks.js';
 import { ArtifactCache } from '../distributions/cache.js';
 import { DISTRIBUTION_DIR, installDistributionTo } from '../distributions/install.js';
 import { installJdk, planJdk, providedJava8 } from '../distributions/jdk.js';
-import { nativeDistributionTitle, prepareNativePack } from '../distributions/native.js';
+import { nativeDistributionTitle, prepareNativePack } from '../distributions/native-distribution.js';
 import type { ObtainContext } from '../distributions/obtain.js';
 import { nativePackKey, packageVersion } from '../distributions/pack.js';
 import { planDistribution } from '../distributions/plan.js';
@@ -17,7 +17,7 @@ import { removeLeftovers } from './compile.js';
 import { buildEngineOf, obtainContextFor, readAppShape, runBuildSession, type BuildProcess, type BuildSession } from './compile-session.js';
 import { chooseForApp, nativeFromCheckout, NATIVE_CLI_MAIN, optionalParts, sameRuntime } from './compile-steps.js';
 import { VENDOR_DIR, diskUsage, vendorPioDeploy, writeRuntimeLauncher } from './compile-vendor.js';
-import type { AppRole } from './procfile.js';
+import type { AppRole } from '../config/app-role.js';
 
 /**
  * Layers this buildpack writes (each `<name>/` with `<name>.toml`):

@@ -5,7 +5,7 @@ import { Transform } from 'node:stream';
 import { writeFileAtomic } from '../lib/atomic-write.js';
 import { UserError } from '../lib/errors.js';
 import { indentStream, type Output } from '../lib/output.js';
-import { redactSecrets } from '../distributions/redact.js';
+import { redactSecrets } from '../lib/redact.js';
 
 /** sbt reads every *.sbt in the project root: extra resolvers go here instead of into build.sbt. */
 export const RESOLVERS_FILE = 'pio-deploy-resolvers.sbt';

@@ -6,12 +6,12 @@ import { createOutput, type Output } from '../lib/output.js';
 import type { ArtifactCache } from '../distributions/cache.js';
 import { DEFAULT_FETCH_OPTIONS, type FetchOptions } from '../distributions/fetch.js';
 import type { ObtainContext } from '../distributions/obtain.js';
-import { redactSecrets, secretValuesOf } from '../distributions/redact.js';
+import { redactSecrets, secretValuesOf } from '../lib/redact.js';
 import { readEngineHints, type EngineHints } from '../distributions/select.js';
 import { buildEngine } from './compile-engine.js';
 import { compileSettingsFrom, type CompileSettings } from './compile-settings.js';
 import { readEnvDir } from './env-dir.js';
-import { appRole, type AppRole } from './procfile.js';
+import { appRole, type AppRole } from '../config/app-role.js';
 
 /**
  * What the classic compile (bin/compile) and the CNB build (bin/build) share: the config vars read and

@@ -3,13 +3,13 @@ import { join } from 'node:path';
 import type { Output } from '../lib/output.js';
 import type { ArtifactCache } from '../distributions/cache.js';
 import { installJdk, planJdk, providedJava8 } from '../distributions/jdk.js';
-import { nativeDistributionTitle, prepareNativePack, type PreparedNativePack } from '../distributions/native.js';
+import { nativeDistributionTitle, prepareNativePack, type PreparedNativePack } from '../distributions/native-distribution.js';
 import type { ObtainContext } from '../distributions/obtain.js';
 import { packageVersion } from '../distributions/pack.js';
 import { planDistribution, type DistributionPlan, type OptionalParts } from '../distributions/plan.js';
 import { chooseDistribution, type DistributionChoice, type EngineHints } from '../distributions/select.js';
 import type { CompileSettings } from './compile-settings.js';
-import type { AppRole } from './procfile.js';
+import type { AppRole } from '../config/app-role.js';
 
 /** The pio-deploy CLI inside a native distribution, relative to the distribution root. */
 export const NATIVE_CLI_MAIN = 'lib/pio-deploy/dist/cli/main.js';

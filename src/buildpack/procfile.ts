@@ -1,13 +1,8 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { AppRole } from '../config/app-role.js';
 import { writeFileAtomic } from '../lib/atomic-write.js';
 
-/** What the app runs as: an engine server, or an event server (PIO_RUN_AS_EVENTSERVER or no engine.json). */
-export type AppRole = 'engine' | 'eventserver';
-
-export function appRole(options: { hasEngineJson: boolean; runAsEventServer: boolean }): AppRole {
-  return options.hasEngineJson && !options.runAsEventServer ? 'engine' : 'eventserver';
-}
 
 /**
  * Process types per role (team interface). The event server never trains, so it has no `train` type;

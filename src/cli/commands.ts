@@ -16,7 +16,7 @@ export interface CommandArea {
 const AREAS: CommandArea[] = [
   { area: 'local platform', load: async () => (await import('../platform/commands.js')).registerPlatformCommands },
   { area: 'buildpack', load: async () => (await import('../buildpack/compile-command.js')).registerBuildpackCommands },
-  { area: 'runtime', load: async () => (await import('../buildpack/runtime-commands.js')).registerRuntimeCommands },
+  { area: 'runtime', load: async () => (await import('../dyno/commands.js')).registerRuntimeCommands },
   { area: 'dist', load: async () => (await import('../distributions/pack-command.js')).registerDistCommands },
   { area: 'lifecycle', load: async () => (await import('../lifecycle/commands.js')).registerLifecycleCommands },
 ];

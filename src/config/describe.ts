@@ -1,4 +1,4 @@
-import { redactUrl } from '../distributions/redact.js';
+import { redactUrl } from '../lib/redact.js';
 import { ENV_NAMES, ENV_VARIABLES, PHASES, type EnvName } from './env-schema.js';
 import type { PioDeployConfig } from './load-config.js';
 import { shellQuote } from './shell-words.js';

@@ -1,4 +1,4 @@
-import { secretValuesOf } from '../distributions/redact.js';
+import { secretValuesOf } from '../lib/redact.js';
 import { UserError, isUserError } from '../lib/errors.js';
 import { pgsqlFromDatabaseUrl, type PgsqlSettings } from './database-url.js';
 import { elasticsearchFromUrl, type ElasticsearchSettings } from './elasticsearch-url.js';

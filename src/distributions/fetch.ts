@@ -6,7 +6,7 @@ import { pipeline } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { MultiHash, type DigestAlgorithm } from './checksum.js';
-import { redactUrl } from './redact.js';
+import { redactUrl } from '../lib/redact.js';
 
 /** A failed download, already worded for a person (URLs redacted). */
 export class FetchError extends Error {

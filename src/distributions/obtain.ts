@@ -6,7 +6,7 @@ import type { ArtifactSpec } from './catalog.js';
 import { parseChecksumFile, type DigestAlgorithm } from './checksum.js';
 import { downloadToFile, fetchText, FetchError, type FetchOptions } from './fetch.js';
 import { createProgress, formatBytes } from './progress.js';
-import { redactUrl } from './redact.js';
+import { redactUrl } from '../lib/redact.js';
 
 export interface ObtainContext {
   cache: ArtifactCache;

@@ -1,8 +1,8 @@
 import { UserError } from '../lib/errors.js';
 import { isDigest, normaliseDigest } from './checksum.js';
 import { POSTGRESQL_DRIVER, S3_JARS, sparkArtifact, type ArtifactSpec, type DistributionKind } from './catalog.js';
-import { nativeDistributionArtifacts, type NativePack } from './native.js';
-import { redactUrl } from './redact.js';
+import { nativeDistributionArtifacts, type NativePack } from './native-distribution.js';
+import { redactUrl } from '../lib/redact.js';
 import type { DistributionChoice } from './select.js';
 
 /** Everything needed to install one distribution: the same shape for both kinds. */

@@ -2,7 +2,7 @@ import { basename } from 'node:path';
 import { PROCFILES } from '../buildpack/procfile.js';
 import { formatConfigVars } from '../platform/config-vars.js';
 import { generateAccessKey } from '../native/storage/ids.js';
-import { SMOKE_QUERIES_FILE } from './conventions.js';
+import { SMOKE_QUERIES_FILE } from './default-names.js';
 import type { QuerySpec } from './queries.js';
 
 /**

@@ -5,7 +5,7 @@ import { parsePort, parseSeconds } from '../cli/arg-parsers.js';
 import { UserError } from '../lib/errors.js';
 import { createOutput } from '../lib/output.js';
 import { defaultBuildpackDir } from '../platform/paths.js';
-import { DEFAULT_QUICKSTART_DIR, SMOKE_QUERIES_FILE } from './conventions.js';
+import { DEFAULT_QUICKSTART_DIR, SMOKE_QUERIES_FILE } from './default-names.js';
 import { TEMPLATE_NAMES } from './templates.js';
 
 // Registration only declares commands: each action imports its implementation, so `pio-deploy --help`

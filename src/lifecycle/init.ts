@@ -15,7 +15,7 @@ import {
   smokeQueries,
   syncHookExample,
 } from './app-files.js';
-import { SMOKE_QUERIES_FILE } from './conventions.js';
+import { SMOKE_QUERIES_FILE } from './default-names.js';
 import { commit, initRepository, isRepositoryRoot } from './git.js';
 import { prepareExistingEngine, type PreparedEngine } from './prepare-engine.js';
 import { templateDir, templateInfo, TEMPLATE_NAMES, type TemplateInfo } from './templates.js';

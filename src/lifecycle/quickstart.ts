@@ -5,7 +5,7 @@ import { resolveStorageSettings } from '../native/storage/settings.js';
 import { UserError } from '../lib/errors.js';
 import { createOutput } from '../lib/output.js';
 import { upCacheDir } from '../platform/up.js';
-import { DEFAULT_QUICKSTART_DIR } from './conventions.js';
+import { DEFAULT_QUICKSTART_DIR } from './default-names.js';
 import { runInit } from './init.js';
 import { aborted, INTERRUPTED_EXIT_CODE, withInterrupts } from './interrupts.js';
 import { withRunningApp } from './lifecycle.js';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { writeFileAtomic } from '../lib/atomic-write.js';
 import { UserError } from '../lib/errors.js';
-import { isRunning } from './process-tree.js';
+import { isRunning } from '../lib/process-tree.js';
 
 /**
  * On-disk layout of one app on the local platform (`~/.pio-deploy/apps/<name>/` or `remote add --dir`):

@@ -4,7 +4,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { UserError } from '../lib/errors.js';
 import { isExecutable } from '../lib/fs-checks.js';
-import { stopGroup } from './process-tree.js';
+import { stopGroup } from '../lib/process-tree.js';
 import type { ProcessTypes } from './procfile.js';
 
 /** Where build output goes: the terminal for `up`, the pusher (through git) for a push. */

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import type { ConfigVars } from './config-vars.js';
-import { groupMembers, stopGroup } from './process-tree.js';
+import { groupMembers, stopGroup } from '../lib/process-tree.js';
 
 /**
  * Runs a Procfile command the way a dyno does: bash in the slug dir with HOME = slug dir, every

@@ -6,7 +6,7 @@ import { writeFileAtomic } from '../lib/atomic-write.js';
 import { UserError } from '../lib/errors.js';
 import { APP_NAME, appLayout, readJson, appSchema, writeJson, type AppConfig } from './app-state.js';
 import { readConfigVars } from './config-vars.js';
-import { freePort } from './net.js';
+import { freePort } from '../lib/net.js';
 import { cliLauncher, platformHome } from './paths.js';
 
 export interface AddRemoteOptions {

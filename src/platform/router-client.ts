@@ -5,7 +5,7 @@ import { request } from 'node:http';
 import { UserError } from '../lib/errors.js';
 import { readJson, routerStateSchema, webStateSchema, type AppLayout, type Release, type RouterState } from './app-state.js';
 import { cliLauncher } from './paths.js';
-import { groupMembers, isRunning, stopGroup, stopProcess, waitFor } from './process-tree.js';
+import { groupMembers, isRunning, stopGroup, stopProcess, waitFor } from '../lib/process-tree.js';
 import { STOP_GRACE_MS, type DeployResponse } from './router.js';
 import { withoutGitVariables } from './source.js';
 

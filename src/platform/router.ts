@@ -12,8 +12,8 @@ import {
   type Release,
 } from './app-state.js';
 import { startDyno, type Dyno } from './dyno.js';
-import { freePort, waitForHealthy } from './net.js';
-import { waitFor } from './process-tree.js';
+import { freePort, waitForHealthy } from '../lib/net.js';
+import { waitFor } from '../lib/process-tree.js';
 
 /**
  * The per-app router daemon of the local platform. It owns the app's stable port and proxies every

@@ -9,7 +9,7 @@ import { readConfigVars } from './config-vars.js';
 import { ensureDatabaseUrl } from './database.js';
 import { dynoEnvironment, startDyno, type Dyno } from './dyno.js';
 import { createPrefixer } from './log-prefix.js';
-import { waitForHealthy } from './net.js';
+import { waitForHealthy } from '../lib/net.js';
 import { platformHome } from './paths.js';
 import { resolveCommit, uncommittedChanges, withoutGitVariables } from './source.js';
 

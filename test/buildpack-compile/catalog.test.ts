@@ -5,10 +5,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { APACHE_RELEASES, POSTGRESQL_DRIVER, S3_JARS } from '../../src/distributions/catalog.js';
 import { parseChecksumFile } from '../../src/distributions/checksum.js';
 import { planDistribution, withOverrides } from '../../src/distributions/plan.js';
-import { redactSecrets, redactUrl, secretValuesOf } from '../../src/distributions/redact.js';
+import { redactSecrets, redactUrl, secretValuesOf } from '../../src/lib/redact.js';
 import { chooseDistribution, readEngineHints, resolveApacheRelease } from '../../src/distributions/select.js';
 import { ENV_DIR_ALLOWED, readEnvDir } from '../../src/buildpack/env-dir.js';
-import { releaseYaml, appRole } from '../../src/buildpack/procfile.js';
+import { appRole } from '../../src/config/app-role.js';
+import { releaseYaml } from '../../src/buildpack/procfile.js';
 import { parse as parseYaml } from 'yaml';
 import { gpgSha512, sha512Hex } from '../helpers/http-fixture-server.js';
 

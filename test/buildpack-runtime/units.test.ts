@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { parseAppId } from '../../src/buildpack/data-hooks.js';
-import { redactLine } from '../../src/buildpack/run-child.js';
-import { feedbackTarget, webArgv } from '../../src/buildpack/web.js';
-import { trainArgv } from '../../src/buildpack/train.js';
+import { parseAppId } from '../../src/dyno/data-hooks.js';
+import { redactLine } from '../../src/dyno/run-child.js';
+import { feedbackTarget, webArgv } from '../../src/dyno/web.js';
+import { trainArgv } from '../../src/dyno/train.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import { variantFromPioOpts } from '../../src/config/engine-json.js';
 

@@ -40,7 +40,7 @@ describe('command registration is cheap', () => {
       script,
       [
         `import { Command } from ${JSON.stringify(pathToFileURL(join(root, 'node_modules/commander/index.js')).href)};`,
-        `import { registerRuntimeCommands } from ${dist('buildpack/runtime-commands.js')};`,
+        `import { registerRuntimeCommands } from ${dist('dyno/commands.js')};`,
         `import { registerPlatformCommands } from ${dist('platform/commands.js')};`,
         `import { runProgram } from ${dist('cli/run.js')};`,
         `const program = new Command('pio-deploy');`,
@@ -55,16 +55,16 @@ describe('command registration is cheap', () => {
     expect(help.run.stdout).toMatch(/\bup\b/);
     expect([...help.packages]).toEqual(['commander']);
     expect(help.dist.sort()).toEqual(
-      ['buildpack/runtime-commands.js', 'cli/arg-parsers.js', 'cli/lazy-help.js', 'cli/run.js', 'lib/errors.js', 'lib/output.js', 'platform/commands.js', 'platform/paths.js'].sort(),
+      ['dyno/commands.js', 'cli/arg-parsers.js', 'cli/lazy-help.js', 'cli/run.js', 'lib/errors.js', 'lib/output.js', 'platform/commands.js', 'platform/paths.js'].sort(),
     );
 
     // The implementation arrives with the action (or the lazy help text) that needs it.
     const webHelp = await traced(script, ['web', '--help']);
-    expect(webHelp.dist).not.toContain('buildpack/web.js');
+    expect(webHelp.dist).not.toContain('dyno/web.js');
     const markdown = await traced(script, ['config', '--markdown']);
     expect(markdown.run.stdout).toContain('| `PIO_EVENTSERVER_APP_NAME` |');
     expect(markdown.dist).toContain('config/describe.js');
-    expect(markdown.dist).not.toContain('buildpack/web.js');
+    expect(markdown.dist).not.toContain('dyno/web.js');
   });
 
   it('`help config` and `config -h` both show the lazily loaded variables table', async () => {

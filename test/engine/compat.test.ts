@@ -1,7 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { freePort } from '../../src/platform/net.js';
+import { freePort } from '../../src/lib/net.js';
 import { engineVersionOf } from '../../src/native/workflow/engine-variant.js';
 import { createEngineTestContext, deploy, query, type DeployedEngine, type EngineTestContext } from './helpers.js';
 

@@ -16,7 +16,7 @@ import { createModelWatcher } from '../../src/native/engineserver/hot-swap.js';
 import type { ServingState } from '../../src/native/engineserver/serving-state.js';
 import type { EngineInstance } from '../../src/native/storage/index.js';
 import { createEngineContext, pioEnvironment } from '../../src/native/workflow/context.js';
-import { persistModels, predictBatch, predictQuery, restoreModels, trainEngine } from '../../src/native/workflow/core.js';
+import { persistModels, predictBatch, predictQuery, restoreModels, trainEngine } from '../../src/native/workflow/dase-pipeline.js';
 import { driverMemoryMb, parseSparkMemoryMb } from '../../src/native/workflow/driver-memory.js';
 import {
   instantiateEngine,

@@ -3,7 +3,7 @@ import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openStorage, resolveStorageSettings, type Storage } from '../../src/native/storage/index.js';
-import { freePort } from '../../src/platform/net.js';
+import { freePort } from '../../src/lib/net.js';
 import { createApp, createPioTestContext, PIO_BIN, pioResultOf, type PioTestContext } from '../pio/helpers.js';
 
 export const FIXTURE_ENGINE = new URL('../fixtures/engines/mean', import.meta.url).pathname;

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { freePort } from '../../src/platform/net.js';
+import { freePort } from '../../src/lib/net.js';
 import { createEngineTestContext, deploy, query, waitFor, type DeployedEngine, type EngineTestContext } from './helpers.js';
 
 const MEAN = 14 / 6;

@@ -5,7 +5,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../../src/platform/net.js';
+import { freePort } from '../../src/lib/net.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres.js';
 import { createAppWithKey, openTestStorage, storageEnv, type TestApp } from './helpers.js';
 

@@ -5,7 +5,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach } from 'vitest';
 import type { Output } from '../../src/lib/output.js';
-import { isRunning } from '../../src/platform/process-tree.js';
+import { isRunning } from '../../src/lib/process-tree.js';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const CLI = join(ROOT, 'bin', 'pio-deploy');

@@ -2,7 +2,7 @@ import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runInit } from '../../src/lifecycle/init.js';
-import { groupMembers } from '../../src/platform/process-tree.js';
+import { groupMembers } from '../../src/lib/process-tree.js';
 import { createSandbox, recordingOutput, reportedPids, runCli, runningPids, type Sandbox } from './helpers.js';
 
 /**

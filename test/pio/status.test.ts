@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../../src/platform/net.js';
+import { freePort } from '../../src/lib/net.js';
 import { createPioTestContext, runPio, tableExists, type PioTestContext } from './helpers.js';
 
 let ctx: PioTestContext;

@@ -7,8 +7,8 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { embeddedPostgresStatus, stopEmbeddedPostgres } from '../../src/native/storage/embedded.js';
 import { appLayout, readJson, routerStateSchema, webStateSchema } from '../../src/platform/app-state.js';
-import { freePort } from '../../src/platform/net.js';
-import { groupMembers, isRunning, waitFor } from '../../src/platform/process-tree.js';
+import { freePort } from '../../src/lib/net.js';
+import { groupMembers, isRunning, waitFor } from '../../src/lib/process-tree.js';
 import { stopApp } from '../../src/platform/router-client.js';
 import { CLI } from './helpers.js';
 

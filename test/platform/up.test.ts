@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { stopEmbeddedPostgres } from '../../src/native/storage/embedded.js';
-import { freePort } from '../../src/platform/net.js';
-import { isRunning, waitFor } from '../../src/platform/process-tree.js';
+import { freePort } from '../../src/lib/net.js';
+import { isRunning, waitFor } from '../../src/lib/process-tree.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres.js';
 import { CLI, FIXTURE_BUILDPACK, commitFiles, createSandbox, getFixture, waitForOutput, type Sandbox } from './helpers.js';
 

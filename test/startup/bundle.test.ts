@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildRuntimeBundle, freshBundleEntry } from '../../src/native/pio/bundle.js';
-import { freePort } from '../../src/platform/net.js';
+import { freePort } from '../../src/lib/net.js';
 import { createApp, createPioTestContext, type PioTestContext } from '../pio/helpers.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStorage, resolveStorageSettings, StorageUnavailableError } from '../../src/native/storage/index.js';
-import { freePort } from '../../src/platform/net.js';
+import { freePort } from '../../src/lib/net.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres.js';
 import { pioEnvFor } from './helpers.js';
 

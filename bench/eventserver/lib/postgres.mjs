@@ -10,7 +10,7 @@ import pg from 'pg';
  * is then reported by the benchmark's own check rather than as an import error.
  */
 export async function freePort() {
-  const net = await import('../../../dist/platform/net.js');
+  const net = await import('../../../dist/lib/net.js');
   return net.freePort();
 }
 

@@ -1,5 +1,5 @@
 import Fastify, { LogController, type FastifyInstance, type FastifyReply } from 'fastify';
-import { predictQuery } from '../workflow/core.js';
+import { predictQuery } from '../workflow/dase-pipeline.js';
 import { errorMessage } from '../workflow/errors.js';
 import type { FeedbackSender } from './feedback.js';
 import type { ModelWatcher } from './hot-swap.js';

@@ -1,7 +1,7 @@
 import type { EngineContext, Logger } from '../engine/types.js';
 import type { EngineInstance, Storage } from '../storage/index.js';
 import { createEngineContext, engineLogger, type ConsoleLines } from '../workflow/context.js';
-import { predictQuery, restoreModels } from '../workflow/core.js';
+import { predictQuery, restoreModels } from '../workflow/dase-pipeline.js';
 import { instantiateEngine, settingsFromColumns, type EngineComponents } from '../workflow/engine-definition.js';
 import type { EngineVariant } from '../workflow/engine-variant.js';
 import { EngineWorkflowError } from '../workflow/errors.js';

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import type { Storage } from '../storage/index.js';
 import { formatAllowedEvents } from './app.js';
 import { abort, pioLogger } from './console.js';
-import { withStorage } from './context.js';
+import { withStorage } from './with-storage.js';
 
 /** `pio accesskey new|list|delete` (spec §5.5). */
 

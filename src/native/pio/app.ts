@@ -1,7 +1,7 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import type { AccessKey, App, Channel, Storage } from '../storage/index.js';
 import { abort, PioExit, pioLogger } from './console.js';
-import { withStorage } from './context.js';
+import { withStorage } from './with-storage.js';
 import { confirmDestructive } from './prompt.js';
 
 /**

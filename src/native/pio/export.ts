@@ -6,7 +6,7 @@ import { once } from 'node:events';
 import { join } from 'node:path';
 import type { EventScope, Storage } from '../storage/index.js';
 import { abort, pioLogger } from './console.js';
-import { withStorage } from './context.js';
+import { withStorage } from './with-storage.js';
 import { parseIntOption, resolveScope } from './import.js';
 
 /**

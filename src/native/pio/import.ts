@@ -2,7 +2,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { stat } from 'node:fs/promises';
 import type { EventScope, Storage } from '../storage/index.js';
 import { abort, pioLogger } from './console.js';
-import { withStorage } from './context.js';
+import { withStorage } from './with-storage.js';
 import type { ImportLineError, ImportProgress } from './import-lines.js';
 
 /**

@@ -5,7 +5,7 @@ import { loadServingState } from '../engineserver/serving-state.js';
 import { selectEngineInstance } from '../engineserver/deploy.js';
 import type { Storage } from '../storage/index.js';
 import type { ConsoleLines } from './context.js';
-import { predictBatch } from './core.js';
+import { predictBatch } from './dase-pipeline.js';
 import { engineVersionOf, locateEngine, readEngineVariant } from './engine-variant.js';
 import { EngineWorkflowError, errorMessage } from './errors.js';
 import { checkTemplate } from './template-check.js';

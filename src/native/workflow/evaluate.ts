@@ -3,7 +3,7 @@ import { writeFileAtomic } from '../../lib/atomic-write.js';
 import type { EngineParams, Evaluation, Metric } from '../engine/types.js';
 import type { Storage } from '../storage/index.js';
 import { createEngineContext, engineLogger, pioEnvironment, type ConsoleLines } from './context.js';
-import { predictBatch, readAndPrepare, trainAlgorithms } from './core.js';
+import { predictBatch, readAndPrepare, trainAlgorithms } from './dase-pipeline.js';
 import {
   engineParamsJson,
   instantiateEngine,

@@ -1,6 +1,6 @@
 import type { Storage } from '../storage/index.js';
 import { createEngineContext, engineLogger, pioEnvironment, type ConsoleLines } from './context.js';
-import { persistModels, trainEngine } from './core.js';
+import { persistModels, trainEngine } from './dase-pipeline.js';
 import { instantiateEngine, paramsColumns, settingsFromEngineParams, type EngineSettings } from './engine-definition.js';
 import { engineVersionOf, locateEngine, readEngineVariant } from './engine-variant.js';
 import { EngineWorkflowError, errorMessage } from './errors.js';

@@ -4,7 +4,7 @@ import { planSparkMemory, sparkArgs, type SparkMemoryPlan } from '../config/spar
 import { UserError } from '../lib/errors.js';
 import { pathExists } from '../lib/fs-checks.js';
 import type { Output } from '../lib/output.js';
-import { appRole, type AppRole } from './procfile.js';
+import { appRole, type AppRole } from '../config/app-role.js';
 import { runChild } from './run-child.js';
 import { prepareRuntime } from './runtime-config.js';
 import { NO_TRAINED_INSTANCE, untrainedEngineError, untrainedReasons } from './untrained.js';

@@ -3,7 +3,7 @@ import { constants as osConstants } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { Transform, type TransformCallback } from 'node:stream';
 import { finished } from 'node:stream/promises';
-import { redactSecrets } from '../distributions/redact.js';
+import { redactSecrets } from '../lib/redact.js';
 import { UserError } from '../lib/errors.js';
 import { DISTRIBUTION_DIR } from '../distributions/install.js';
 import { isExecutable } from '../lib/fs-checks.js';
