@@ -1,8 +1,8 @@
 import { execa } from 'execa';
 import { constants as osConstants } from 'node:os';
 import { delimiter, join } from 'node:path';
-import { Transform, type TransformCallback } from 'node:stream';
 import { finished } from 'node:stream/promises';
+import { lineTransform } from '../lib/child-output.js';
 import { redactSecrets } from '../lib/redact.js';
 import { UserError } from '../lib/errors.js';
 import { DISTRIBUTION_DIR } from '../distributions/install.js';
@@ -69,7 +69,8 @@ export async function runChild(run: ChildRun): Promise<ChildResult> {
     { from: child.stdout, to: process.stdout },
     { from: child.stderr, to: process.stderr },
   ].map(({ from, to }) => {
-    const lines = redactingLines(run.secrets, prefix, run.onLine);
+    // Line-buffered, so a secret split across two chunks is still masked.
+    const lines = lineTransform({ prefix, redact: (line) => redactLine(line, run.secrets), onLine: run.onLine });
     from?.pipe(lines);
     if (run.echo === false) lines.resume();
     else lines.pipe(to, { end: false });
@@ -103,24 +104,4 @@ const ACCESS_KEY_LINE = /(Access Key(?:\(s\))?:\s*)([A-Za-z0-9_-]{8,})/g;
 
 export function redactLine(line: string, secrets: readonly string[]): string {
   return redactSecrets(line, secrets).replace(ACCESS_KEY_LINE, '$1********');
-}
-
-/** Line-buffered: a secret split across two chunks is still masked. */
-export function redactingLines(secrets: readonly string[], prefix = '', onLine?: (line: string) => void): Transform {
-  let pending = '';
-  const emit = (line: string) => {
-    const masked = redactLine(line, secrets);
-    onLine?.(masked);
-    return `${prefix}${masked}\n`;
-  };
-  return new Transform({
-    transform(chunk: Buffer, _encoding, callback: TransformCallback) {
-      const parts = (pending + chunk.toString('utf8')).split('\n');
-      pending = parts.pop() ?? '';
-      callback(null, parts.map(emit).join(''));
-    },
-    flush(callback: TransformCallback) {
-      callback(null, pending ? emit(pending) : '');
-    },
-  });
 }

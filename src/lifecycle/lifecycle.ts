@@ -1,18 +1,27 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { embeddedPostgresStatus, stopEmbeddedPostgres } from '../native/storage/embedded.js';
-import { UserError } from '../lib/errors.js';
+import { lineWritable } from '../lib/child-output.js';
 import type { Output } from '../lib/output.js';
-import { buildSlug } from '../platform/build.js';
 import { readConfigVars, type ConfigVars } from '../platform/config-vars.js';
-import { ensureDatabaseUrl } from '../platform/database.js';
-import { dynoEnvironment, startDyno, type Dyno, type DynoExit } from '../platform/dyno.js';
-import { freePort, waitForHealthy } from '../lib/net.js';
+import type { Dyno } from '../platform/dyno.js';
+import { freePort } from '../lib/net.js';
+import {
+  buildApp,
+  describeExit,
+  isPhaseFailed,
+  PhaseFailed,
+  RELEASE_DYNO,
+  releaseEnvironment,
+  runReleasePhase,
+  startWeb,
+  waitUntilUp,
+  WEB_DYNO,
+} from '../platform/pipeline.js';
 import { isRunning } from '../lib/process-tree.js';
 import { withoutGitVariables } from '../platform/source.js';
-import type { LifecycleReporter, Phase } from './reporter.js';
+import type { LifecycleReporter } from './reporter.js';
 import { appJsonConfigVars, buildSource } from './source.js';
 
 /**
@@ -78,11 +87,120 @@ function isDatabaseVariable(name: string): boolean {
 
 export async function startLifecycle(options: LifecycleOptions): Promise<RunningApp> {
   const { reporter } = options;
+  const run = await startRun(options);
+  try {
+    const started = Date.now();
+    const source = await buildSource(options.appDir, run.workDir);
+    const configVars = await collectConfigVars(options);
+    reporter.step(`Building from ${source.description}`);
+    const base = dynoBase(options.pioHome);
+    const slugDir = join(run.workDir, 'slug');
+    const { slug, web } = await buildApp({
+      repoDir: source.repoDir,
+      commit: source.commit,
+      slugDir,
+      cacheDir: options.cacheDir,
+      buildpackDir: options.buildpackDir,
+      configVars,
+      streams: {
+        stdout: lineWritable((line) => reporter.buildLine(line, 'stdout')),
+        stderr: lineWritable((line) => reporter.buildLine(line, 'stderr')),
+      },
+      env: base,
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+    run.checkAbort();
+    const buildMs = Date.now() - started;
+
+    const env = await run.database(() => releaseEnvironment({ base, configVars, log: (line) => reporter.detail(line) }));
+    run.checkAbort();
+
+    const releaseStarted = Date.now();
+    await runReleasePhase({
+      command: slug.processTypes.release,
+      slugDir,
+      env,
+      sink: (line, stream) => reporter.dynoLine(RELEASE_DYNO, line, stream),
+      stopGraceMs: options.stopGraceMs,
+      started: (dyno) => {
+        reporter.step('Releasing: data hooks and training (release phase)');
+        run.track(dyno);
+      },
+    });
+    run.checkAbort();
+    const releaseMs = Date.now() - releaseStarted;
+
+    const bootStarted = Date.now();
+    const port = options.port ?? (await freePort());
+    reporter.step(`Starting web.1 on port ${port}: ${web}`);
+    const webDyno = run.track(startWeb({ command: web, slugDir, env, port, sink: (line, stream) => reporter.dynoLine(WEB_DYNO, line, stream) }));
+    await waitUntilUp(webDyno, { port, timeoutMs: options.bootTimeoutMs, isAlive: () => !options.signal?.aborted });
+    run.checkAbort();
+    return {
+      url: `http://127.0.0.1:${port}`,
+      port,
+      web: webDyno,
+      postgresPid: run.postgresPid(),
+      timings: { buildMs, releaseMs, bootMs: Date.now() - bootStarted },
+      stop: () => run.stop(),
+    };
+  } catch (error) {
+    throw await run.fail(lifecycleError(error));
+  }
+}
+
+/**
+ * How the lifecycle reports a failed step: as a UserError whose hint says where to look (smoke and
+ * quickstart print it). The quiet reporter shows the failed phase's last lines first.
+ */
+function lifecycleError(error: unknown): unknown {
+  if (!isPhaseFailed(error)) return error;
+  const { failure } = error;
+  if (failure.phase === 'build' && failure.kind === 'no-web') {
+    return new PhaseFailed(failure, 'The app declares no web process', {
+      hint: 'Add "web: pio-deploy web" to the Procfile (or remove the Procfile so the buildpack writes one).',
+    });
+  }
+  if (failure.phase === 'release') {
+    return new PhaseFailed(failure, `The release phase failed (${describeExit(failure.exit)}); the web process was not started.`, {
+      hint: 'Its output is above. Run `pio-deploy up` in the app for the full build and release log.',
+    });
+  }
+  if (failure.phase === 'web.1') {
+    return new PhaseFailed(failure, `web.1 did not come up: ${failure.reason}.`, {
+      hint: 'Its output is above; raise --boot-timeout if the engine needs longer to load.',
+    });
+  }
+  return error;
+}
+
+/** The dynos' base environment: this process's, minus git, database and PORT variables, on `pioHome`. */
+function dynoBase(pioHome: string): Record<string, string> {
+  const base = withoutGitVariables(process.env);
+  for (const name of Object.keys(base)) if (isDatabaseVariable(name) || name === 'PORT') delete base[name];
+  base.PIO_HOME = pioHome;
+  return base;
+}
+
+/** What one run started (its dynos, maybe the embedded PostgreSQL, a work dir) and how it all stops. */
+interface Run {
+  workDir: string;
+  track(dyno: Dyno): Dyno;
+  /** Runs `start`, remembering the embedded PostgreSQL when this run must stop it. */
+  database<T>(start: () => Promise<T>): Promise<T>;
+  postgresPid(): number | undefined;
+  checkAbort(): void;
+  stop(): Promise<CleanupReport>;
+  /** Reports the failure, cleans up and returns what to throw. */
+  fail(error: unknown): Promise<unknown>;
+}
+
+async function startRun(options: LifecycleOptions): Promise<Run> {
+  const { reporter } = options;
   const workDir = await mkdtemp(join(tmpdir(), 'pio-lifecycle-'));
   const dynos: Dyno[] = [];
   let postgresPid: number | undefined;
   let stopped = false;
-  let phase: Phase | undefined;
 
   const cleanup = async (): Promise<CleanupReport> => {
     if (stopped) return { leftovers: [], stopped: [] };
@@ -110,115 +228,35 @@ export async function startLifecycle(options: LifecycleOptions): Promise<Running
     for (const dyno of dynos) void dyno.stop(options.stopGraceMs);
   };
   options.signal?.addEventListener('abort', onAbort, { once: true });
-  const checkAbort = () => {
-    if (options.signal?.aborted) throw new LifecycleAborted();
-  };
 
-  try {
-    const started = Date.now();
-    const source = await buildSource(options.appDir, workDir);
-    const configVars = await collectConfigVars(options);
-    reporter.step(`Building from ${source.description}`);
-    phase = 'build';
-    const base = withoutGitVariables(process.env);
-    for (const name of Object.keys(base)) if (isDatabaseVariable(name) || name === 'PORT') delete base[name];
-    base.PIO_HOME = options.pioHome;
-
-    const slugDir = join(workDir, 'slug');
-    const slug = await buildSlug({
-      repoDir: source.repoDir,
-      commit: source.commit,
-      slugDir,
-      cacheDir: options.cacheDir,
-      buildpackDir: options.buildpackDir,
-      configVars,
-      streams: { stdout: lineStream((line) => reporter.buildLine(line, 'stdout')), stderr: lineStream((line) => reporter.buildLine(line, 'stderr')) },
-      env: base,
-      ...(options.signal ? { signal: options.signal } : {}),
-    });
-    checkAbort();
-    const web = slug.processTypes.web;
-    if (!web) {
-      throw new UserError('The app declares no web process', {
-        hint: 'Add "web: pio-deploy web" to the Procfile (or remove the Procfile so the buildpack writes one).',
-      });
-    }
-    const buildMs = Date.now() - started;
-    phase = undefined;
-
-    const wasRunning = (await embeddedPostgresStatus(options.pioHome)).running;
-    const database = await ensureDatabaseUrl(configVars, { env: base, log: (line) => reporter.detail(line) });
-    if (!wasRunning || options.alwaysStopDatabase) postgresPid = (await embeddedPostgresStatus(options.pioHome)).pid;
-    const vars = { ...configVars, ...database };
-    checkAbort();
-
-    const releaseStarted = Date.now();
-    const release = slug.processTypes.release;
-    if (release) {
-      reporter.step('Releasing: data hooks and training (release phase)');
-      phase = 'release';
-      const dyno = startDyno({
-        name: 'release',
-        command: release,
-        slugDir,
-        env: dynoEnvironment({ base, configVars: vars, slugDir, dyno: 'release' }),
-        sink: (line, stream) => reporter.dynoLine('release', line, stream),
-      });
+  return {
+    workDir,
+    track(dyno) {
       dynos.push(dyno);
-      const result = await dyno.exited;
-      await dyno.stop(options.stopGraceMs);
-      checkAbort();
-      if (result.code !== 0) {
-        throw new UserError(`The release phase failed (${describe(result)}); the web process was not started.`, {
-          hint: 'Its output is above. Run `pio-deploy up` in the app for the full build and release log.',
-        });
-      }
-    }
-    const releaseMs = Date.now() - releaseStarted;
-
-    const bootStarted = Date.now();
-    const port = options.port ?? (await freePort());
-    reporter.step(`Starting web.1 on port ${port}: ${web}`);
-    phase = 'web.1';
-    const webDyno = startDyno({
-      name: 'web.1',
-      command: web,
-      slugDir,
-      env: dynoEnvironment({ base, configVars: vars, slugDir, dyno: 'web.1', port }),
-      sink: (line, stream) => reporter.dynoLine('web.1', line, stream),
-    });
-    dynos.push(webDyno);
-    const health = await waitForHealthy({
-      port,
-      timeoutMs: options.bootTimeoutMs,
-      isAlive: () => webDyno.isRunning() && !options.signal?.aborted,
-    });
-    checkAbort();
-    if (!health.ok) {
-      throw new UserError(`web.1 did not come up: ${health.reason}.`, {
-        hint: 'Its output is above; raise --boot-timeout if the engine needs longer to load.',
-      });
-    }
-    phase = undefined;
-    return {
-      url: `http://127.0.0.1:${port}`,
-      port,
-      web: webDyno,
-      postgresPid,
-      timings: { buildMs, releaseMs, bootMs: Date.now() - bootStarted },
-      stop: async () => {
-        options.signal?.removeEventListener('abort', onAbort);
-        return cleanup();
-      },
-    };
-  } catch (error) {
-    options.signal?.removeEventListener('abort', onAbort);
-    if (phase && !options.signal?.aborted) reporter.failed(phase);
-    const report = await cleanup();
-    if (report.leftovers.length > 0) reporter.warn(`Processes left running after the failure: ${report.leftovers.join(', ')}`);
-    if (options.signal?.aborted) throw new LifecycleAborted();
-    throw error;
-  }
+      return dyno;
+    },
+    async database(start) {
+      const wasRunning = (await embeddedPostgresStatus(options.pioHome)).running;
+      const result = await start();
+      if (!wasRunning || options.alwaysStopDatabase) postgresPid = (await embeddedPostgresStatus(options.pioHome)).pid;
+      return result;
+    },
+    postgresPid: () => postgresPid,
+    checkAbort() {
+      if (options.signal?.aborted) throw new LifecycleAborted();
+    },
+    stop() {
+      options.signal?.removeEventListener('abort', onAbort);
+      return cleanup();
+    },
+    async fail(error) {
+      options.signal?.removeEventListener('abort', onAbort);
+      if (isPhaseFailed(error) && !options.signal?.aborted) reporter.failed(error.phase);
+      const report = await cleanup();
+      if (report.leftovers.length > 0) reporter.warn(`Processes left running after the failure: ${report.leftovers.join(', ')}`);
+      return options.signal?.aborted ? new LifecycleAborted() : error;
+    },
+  };
 }
 
 export interface FinishedRun<T> {
@@ -269,26 +307,4 @@ async function collectConfigVars(options: LifecycleOptions): Promise<ConfigVars>
   for (const name of ignored) delete vars[name];
   if (ignored.length > 0) options.reporter.detail(`Ignoring ${ignored.join(', ')}: this run uses the embedded PostgreSQL`);
   return vars;
-}
-
-function describe(exit: DynoExit): string {
-  return exit.signal ? `signal ${exit.signal}` : `exit code ${exit.code}`;
-}
-
-/** A writable that hands over complete lines (the buildpack writes partial chunks). */
-function lineStream(onLine: (line: string) => void): Writable {
-  let pending = '';
-  return new Writable({
-    write(chunk: Buffer, _encoding, callback) {
-      const parts = (pending + chunk.toString('utf8')).split('\n');
-      pending = parts.pop() ?? '';
-      for (const part of parts) onLine(part.replace(/\r$/, ''));
-      callback();
-    },
-    final(callback) {
-      if (pending) onLine(pending);
-      pending = '';
-      callback();
-    },
-  });
 }

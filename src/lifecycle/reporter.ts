@@ -1,7 +1,9 @@
 import { createOutput, ERROR_PREFIX, TOPIC_PREFIX } from '../lib/output.js';
+import { createTail, type LineTail } from '../lib/child-output.js';
 import { createPrefixer } from '../platform/log-prefix.js';
+import type { Phase } from '../platform/pipeline.js';
 
-export type Phase = 'build' | 'release' | 'web.1';
+export type { Phase };
 
 /** Where a lifecycle run's progress and its children's output go. */
 export interface LifecycleReporter {
@@ -43,12 +45,8 @@ const TAIL_LINES = 60;
  */
 export function quietReporter(streams: Streams): LifecycleReporter {
   const out = createOutput(streams.stdout, streams.stderr);
-  const tails: Record<Phase, string[]> = { build: [], release: [], 'web.1': [] };
-  const keep = (phase: Phase, line: string) => {
-    const tail = tails[phase];
-    tail.push(line);
-    if (tail.length > TAIL_LINES) tail.shift();
-  };
+  const tails: Record<Phase, LineTail> = { build: createTail(TAIL_LINES), release: createTail(TAIL_LINES), 'web.1': createTail(TAIL_LINES) };
+  const keep = (phase: Phase, line: string) => tails[phase].push(line);
   const progress = (phase: Phase, line: string) => {
     keep(phase, line);
     const text = line.trimStart();
@@ -65,7 +63,7 @@ export function quietReporter(streams: Streams): LifecycleReporter {
       else keep('web.1', line);
     },
     failed: (phase) => {
-      const tail = tails[phase];
+      const tail = tails[phase].lines();
       if (tail.length === 0) return;
       out.error(`Last ${tail.length} lines of ${phase === 'build' ? 'the build' : phase} output:`);
       for (const line of tail) streams.stderr.write(`${ERROR_PREFIX}  ${line}\n`);

@@ -1,6 +1,5 @@
 import { spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
-import type { ConfigVars } from './config-vars.js';
+import { readLines } from '../lib/child-output.js';
 import { groupMembers, stopGroup } from '../lib/process-tree.js';
 
 /**
@@ -19,11 +18,14 @@ eval "$__dyno_command"`;
 export type LineSink = (line: string, stream: 'stdout' | 'stderr') => void;
 
 export interface DynoSpec {
-  /** `web.1`, `release`, … (becomes $DYNO). */
+  /** `web.1` or `release` (becomes $DYNO). */
   name: string;
   command: string;
   slugDir: string;
+  /** The release's environment; `dynoEnvironment` adds what the platform sets. */
   env: Record<string, string>;
+  /** The port a web dyno binds ($PORT). */
+  port?: number;
   sink: LineSink;
 }
 
@@ -45,23 +47,23 @@ export interface Dyno {
   stop(graceMs: number): Promise<void>;
 }
 
-/** The environment of a dyno: base environment, then config vars, then what the platform sets. */
-export function dynoEnvironment(options: {
-  base: Record<string, string>;
-  configVars: ConfigVars;
-  slugDir: string;
-  dyno: string;
-  port?: number;
-}): Record<string, string> {
-  const env: Record<string, string> = { ...options.base, ...options.configVars, HOME: options.slugDir, DYNO: options.dyno };
-  if (options.port !== undefined) env.PORT = String(options.port);
+/**
+ * The one environment of a dyno: the release's environment (base variables, config vars, database),
+ * then what the platform sets for this dyno: HOME = slug dir, DYNO, and PORT for a web dyno.
+ */
+export function dynoEnvironment(
+  releaseEnv: Record<string, string>,
+  dyno: { name: string; slugDir: string; port?: number },
+): Record<string, string> {
+  const env: Record<string, string> = { ...releaseEnv, HOME: dyno.slugDir, DYNO: dyno.name };
+  if (dyno.port !== undefined) env.PORT = String(dyno.port);
   return env;
 }
 
 export function startDyno(spec: DynoSpec): Dyno {
   const child = spawn('bash', ['-c', DYNO_SCRIPT, spec.name, spec.command], {
     cwd: spec.slugDir,
-    env: { ...spec.env, DYNO: spec.name },
+    env: dynoEnvironment(spec.env, spec),
     // Own process group, so one signal reaches the whole tree and a terminal's Ctrl-C does not (the
     // platform forwards it and controls the order of shutdown).
     detached: true,
@@ -87,7 +89,7 @@ export function startDyno(spec: DynoSpec): Dyno {
     });
   });
   for (const stream of ['stdout', 'stderr'] as const) {
-    createInterface({ input: child[stream], crlfDelay: Infinity }).on('line', (line) => spec.sink(line, stream));
+    readLines(child[stream], (line) => spec.sink(line, stream));
   }
   const pid = child.pid ?? -1;
   return {

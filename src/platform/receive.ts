@@ -2,7 +2,7 @@ import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../lib/atomic-write.js';
 import { isUserError, UserError } from '../lib/errors.js';
-import { createOutput, DETAIL_PREFIX } from '../lib/output.js';
+import { createOutput, DETAIL_PREFIX, type Output } from '../lib/output.js';
 import {
   acquireDeployLock,
   appLayout,
@@ -14,11 +14,9 @@ import {
   type RouterState,
 } from './app-state.js';
 import type { BuildStreams } from './buildpack.js';
-import { buildSlug, type Slug } from './build.js';
 import { formatConfigVars, readConfigVars, type ConfigVars } from './config-vars.js';
-import { ensureDatabaseUrl } from './database.js';
-import { startDyno } from './dyno.js';
 import { defaultBuildpackDir } from './paths.js';
+import { buildApp, isPhaseFailed, PhaseFailed, releaseEnvironment, runReleasePhase, WEB_DYNO } from './pipeline.js';
 import { deployViaRouter, ensureRouter } from './router-client.js';
 import { withoutGitVariables } from './source.js';
 
@@ -60,21 +58,14 @@ export interface ReceiveOptions {
  */
 export async function receivePush(options: ReceiveOptions): Promise<number> {
   const out = createOutput(options.streams.stdout, options.streams.stderr);
-  const refs = parsePushedRefs(options.stdin);
-  const deploy = DEPLOY_BRANCHES.map((branch) => refs.find((ref) => ref.ref === branch)).find(
-    (ref) => ref !== undefined && !ZERO_SHA.test(ref.newSha),
-  );
-  for (const ref of refs) {
-    if (ref !== deploy) {
-      out.topic(`Pushed ${ref.ref}: only main (or master) is built and deployed`);
-    }
-  }
+  const deploy = deployedRef(parsePushedRefs(options.stdin), out);
   if (!deploy) return 0;
 
   const layout = appLayout(options.appDir);
   let unlock: (() => Promise<void>) | undefined;
   let slugDir: string | undefined;
   let deployed = false;
+  let attempt: { version: number; previous: Release | null } | undefined;
   try {
     const app = await readApp(layout);
     unlock = await acquireDeployLock(layout);
@@ -82,82 +73,104 @@ export async function receivePush(options: ReceiveOptions): Promise<number> {
     const router = await ensureRouter(layout);
     const releases = await readReleases(layout);
     const version = releases.lastVersion + 1;
+    attempt = { version, previous: releases.current };
     const configVars = await readConfigVars(layout.config);
     slugDir = join(layout.releasesDir, `v${version}`);
     await rm(slugDir, { recursive: true, force: true });
 
     out.topic(`Building ${app.name} v${version} from ${deploy.newSha.slice(0, 7)} (${deploy.ref.replace('refs/heads/', '')})`);
-    let slug: Slug;
-    try {
-      slug = await buildSlug({
-        repoDir: options.repoDir,
-        commit: deploy.newSha,
-        slugDir,
-        cacheDir: layout.cache,
-        buildpackDir: app.buildpack ?? defaultBuildpackDir(),
-        configVars,
-        streams: options.streams,
-        gitEnv: process.env,
-        env: withoutGitVariables(process.env),
-      });
-    } catch (error) {
-      if (!isUserError(error)) throw error;
-      out.error(error.message);
-      out.error('Push rejected, failed to compile app.');
-      return 1;
-    }
-    if (!slug.processTypes.web) {
-      out.error('Push rejected: the app declares no web process (add "web: <command>" to its Procfile).');
-      return 1;
-    }
-
-    const newRelease: Release = {
+    const { slug } = await buildApp({
+      repoDir: options.repoDir,
+      commit: deploy.newSha,
+      slugDir,
+      cacheDir: layout.cache,
+      buildpackDir: app.buildpack ?? defaultBuildpackDir(),
+      configVars,
+      streams: options.streams,
+      gitEnv: process.env,
+      env: withoutGitVariables(process.env),
+    });
+    const release: Release = {
       version,
       commit: deploy.newSha,
       slugDir,
       processTypes: slug.processTypes,
-      env: await releaseEnvironment(configVars, slugDir, (line) => out.detail(line)),
+      env: await pushedReleaseEnvironment(configVars, (line) => out.detail(line)),
       createdAt: new Date().toISOString(),
     };
-    deployed = await releaseAndLaunch({
-      layout,
-      router,
-      previous: releases.current,
-      release: newRelease,
-      streams: options.streams,
-      bootTimeoutMs: options.bootTimeoutMs,
-    });
-    if (!deployed) return 1;
+    await releaseAndLaunch({ layout, router, release, streams: options.streams, bootTimeoutMs: options.bootTimeoutMs });
+    deployed = true;
     out.detail(`http://${app.host}:${app.port}/ deployed to the local platform`);
     return 0;
   } catch (error) {
-    if (!isUserError(error)) throw error;
-    out.error(error.message);
-    if (error.hint) out.error(error.hint);
-    out.error('Push rejected.');
-    return 1;
+    return rejectPush(options.streams, error, attempt);
   } finally {
     if (!deployed && slugDir) await rm(slugDir, { recursive: true, force: true });
     await unlock?.();
   }
 }
 
-/** The environment of a release's dynos: a few pusher variables, the config vars and the database. */
-async function releaseEnvironment(
-  configVars: ConfigVars,
-  slugDir: string,
-  log: (line: string) => void,
-): Promise<Record<string, string>> {
+/** The ref to deploy (main, else master); every other pushed ref is only stored. */
+function deployedRef(refs: PushedRef[], out: Output): PushedRef | undefined {
+  const deploy = DEPLOY_BRANCHES.map((branch) => refs.find((ref) => ref.ref === branch)).find(
+    (ref) => ref !== undefined && !ZERO_SHA.test(ref.newSha),
+  );
+  for (const ref of refs) {
+    if (ref !== deploy) out.topic(`Pushed ${ref.ref}: only main (or master) is built and deployed`);
+  }
+  return deploy;
+}
+
+/** How a push reports a failed step (the pusher sees it as `remote:` lines); always exit 1. */
+function rejectPush(streams: BuildStreams, error: unknown, attempt: { version: number; previous: Release | null } | undefined): number {
+  const out = createOutput(streams.stdout, streams.stderr);
+  if (isPhaseFailed(error) && error.failure.phase === 'build') {
+    if (error.failure.kind === 'no-web') {
+      out.error('Push rejected: the app declares no web process (add "web: <command>" to its Procfile).');
+    } else {
+      out.error(error.message);
+      out.error('Push rejected, failed to compile app.');
+    }
+    return 1;
+  }
+  if (isPhaseFailed(error) && attempt) {
+    reportNotDeployed(streams, error, attempt.version, attempt.previous);
+    return 1;
+  }
+  if (!isUserError(error)) throw error;
+  out.error(error.message);
+  if (error.hint) out.error(error.hint);
+  out.error('Push rejected.');
+  return 1;
+}
+
+/** A release that did not become current: why, and what keeps serving. */
+function reportNotDeployed(streams: BuildStreams, error: PhaseFailed, version: number, previous: Release | null): void {
+  const out = createOutput(streams.stdout, streams.stderr);
+  const keeps = previous ? `v${previous.version} keeps serving.` : 'Nothing was deployed.';
+  const { failure } = error;
+  if (failure.phase === 'release') {
+    out.error(`Release command failed (exit ${failure.exit.code ?? 1}): v${version} was not deployed. ${keeps}`);
+  } else if (failure.phase === 'web.1') {
+    for (const line of failure.output) streams.stderr.write(`${DETAIL_PREFIX}${WEB_DYNO} | ${line}\n`);
+    out.error(`v${version} did not boot: ${failure.reason}. ${keeps}`);
+  } else {
+    out.error(error.message);
+  }
+}
+
+/**
+ * The environment of a pushed release's dynos: only a few of the pusher's variables, then the config
+ * vars and the database. The embedded PostgreSQL lives under the pusher's PIO_HOME (as for `up`).
+ */
+function pushedReleaseEnvironment(configVars: ConfigVars, log: (line: string) => void): Promise<Record<string, string>> {
   const base = pick(process.env, DYNO_BASE_VARIABLES);
-  // The embedded PostgreSQL lives under the pusher's PIO_HOME (as for `up`), not under the dynos' base.
-  const database = await ensureDatabaseUrl(configVars, { env: { ...base, ...pick(process.env, ['PIO_HOME']) }, log });
-  return { ...base, ...configVars, ...database, HOME: slugDir };
+  return releaseEnvironment({ base, configVars, databaseEnv: { ...base, ...pick(process.env, ['PIO_HOME']) }, log });
 }
 
 interface ReleaseAttempt {
   layout: AppLayout;
   router: RouterState;
-  previous: Release | null;
   release: Release;
   streams: BuildStreams;
   bootTimeoutMs: number;
@@ -165,32 +178,34 @@ interface ReleaseAttempt {
 
 /**
  * Makes `release` current as a platform does: release phase first (its failure stops everything), then
- * the new web process behind the router, then the release record. False (with the reason printed) when
- * the release was not deployed; the previous one then keeps serving.
+ * the new web process behind the router, then the release record. A failed step throws `PhaseFailed`;
+ * the previous release then keeps serving.
  */
-async function releaseAndLaunch(attempt: ReleaseAttempt): Promise<boolean> {
-  const { release, previous, streams } = attempt;
+async function releaseAndLaunch(attempt: ReleaseAttempt): Promise<void> {
+  const { release, streams } = attempt;
   const out = createOutput(streams.stdout, streams.stderr);
-  const keeps = previous ? `v${previous.version} keeps serving.` : 'Nothing was deployed.';
-  if (release.processTypes.release) {
-    out.topic('Running release command...');
-    const code = await runReleasePhase(release, streams.stdout);
-    if (code !== 0) {
-      out.error(`Release command failed (exit ${code}): v${release.version} was not deployed. ${keeps}`);
-      return false;
-    }
-  }
+  await runReleasePhase({
+    command: release.processTypes.release,
+    slugDir: release.slugDir,
+    env: release.env,
+    // Its output goes to the pusher.
+    sink: (line) => streams.stdout.write(`${DETAIL_PREFIX}${line}\n`),
+    stopGraceMs: 5_000,
+    started: () => out.topic('Running release command...'),
+  });
   out.topic('Launching...');
-  const result = await deployViaRouter(attempt.router, release, attempt.bootTimeoutMs);
-  if (!result.ok) {
-    for (const line of result.output) streams.stderr.write(`${DETAIL_PREFIX}web.1 | ${line}\n`);
-    out.error(`v${release.version} did not boot: ${result.reason}. ${keeps}`);
-    return false;
-  }
+  await launchBehindRouter(attempt.router, release, attempt.bootTimeoutMs);
   await writeJson(attempt.layout.releases, { lastVersion: release.version, current: release });
   await pruneReleases(attempt.layout, release);
   out.detail(`Released v${release.version}`);
-  return true;
+}
+
+/** The web step of a push: the router boots the release's web.1 and switches traffic once it answers. */
+async function launchBehindRouter(router: RouterState, release: Release, bootTimeoutMs: number): Promise<void> {
+  const result = await deployViaRouter(router, release, bootTimeoutMs);
+  if (!result.ok) {
+    throw new PhaseFailed({ phase: 'web.1', reason: result.reason, output: result.output }, `v${release.version} did not boot: ${result.reason}`);
+  }
 }
 
 export interface ConfigChange {
@@ -221,19 +236,15 @@ export async function changeConfig(change: ConfigChange): Promise<{ version: num
     const release: Release = {
       ...current,
       version: releases.lastVersion + 1,
-      env: await releaseEnvironment(vars, current.slugDir, () => undefined),
+      env: await pushedReleaseEnvironment(vars, () => undefined),
       createdAt: new Date().toISOString(),
     };
     const router = await ensureRouter(layout);
-    const ok = await releaseAndLaunch({
-      layout,
-      router,
-      previous: current,
-      release,
-      streams: change.streams,
-      bootTimeoutMs: change.bootTimeoutMs,
-    });
-    if (!ok) {
+    try {
+      await releaseAndLaunch({ layout, router, release, streams: change.streams, bootTimeoutMs: change.bootTimeoutMs });
+    } catch (error) {
+      if (!isPhaseFailed(error)) throw error;
+      reportNotDeployed(change.streams, error, release.version, current);
       await writeFileAtomic(layout.config, before, { mode: 0o600 });
       throw new UserError('The config vars were not changed.');
     }
@@ -241,23 +252,6 @@ export async function changeConfig(change: ConfigChange): Promise<{ version: num
   } finally {
     await unlock();
   }
-}
-
-/** Runs the release process type with the new slug and config; its output goes to the pusher. */
-async function runReleasePhase(release: Release, stdout: NodeJS.WritableStream): Promise<number> {
-  const command = release.processTypes.release;
-  if (!command) return 0;
-  const dyno = startDyno({
-    name: `release.${release.version}`,
-    command,
-    slugDir: release.slugDir,
-    env: { ...release.env, DYNO: `release.${release.version}` },
-    sink: (line) => stdout.write(`${DETAIL_PREFIX}${line}\n`),
-  });
-  const exit = await dyno.exited;
-  // Whatever the release command left running dies with its one-off dyno.
-  await dyno.stop(5_000);
-  return exit.code ?? 1;
 }
 
 /** Keeps the slugs of the newest releases (for rollback by hand) and deletes older ones. */
