@@ -2,18 +2,15 @@ import { spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { request } from 'node:http';
+import { lastLines } from '../lib/child-output.js';
 import { UserError } from '../lib/errors.js';
 import { readJson, routerStateSchema, webStateSchema, type AppLayout, type Release, type RouterState } from './app-state.js';
 import { cliLauncher } from './paths.js';
 import { groupMembers, isRunning, stopGroup, stopProcess, waitFor } from '../lib/process-tree.js';
-import { STOP_GRACE_MS, type DeployResponse } from './router.js';
+import { STOP_GRACE_MS, type DeployResponse, type RouterStatus } from './router/protocol.js';
 import { withoutGitVariables } from './source.js';
 
-export interface RouterStatus {
-  pid: number;
-  port: number;
-  web: { pid: number; port: number; version: number } | null;
-}
+export type { RouterStatus };
 
 function call<T>(state: RouterState, method: string, path: string, body: unknown, timeoutMs: number): Promise<T> {
   return new Promise((resolve, reject) => {
@@ -91,7 +88,7 @@ export async function ensureRouter(layout: AppLayout): Promise<RouterState> {
     if (status && status.state.pid === pid) return status.state;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  const tail = (await readFile(layout.routerLog, 'utf8').catch(() => '')).trim().split('\n').slice(-5).join('\n');
+  const tail = lastLines(await readFile(layout.routerLog, 'utf8').catch(() => ''), 5);
   if (pid !== undefined && isRunning(pid)) await stopProcess(pid, 2_000);
   throw new UserError(`The router of this app did not start${exited ? '' : ' within 15 s'}.\n${tail}`, {
     hint: `Is its port already in use? See ${layout.routerLog}.`,

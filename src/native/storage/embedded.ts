@@ -9,6 +9,7 @@ import { promisify } from 'node:util';
 import pg from 'pg';
 import { z } from 'zod';
 import { writeFileAtomic } from '../../lib/atomic-write.js';
+import { lastLines } from '../../lib/child-output.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -340,7 +341,7 @@ async function spawnPostmaster(
   await waitFor(
     async () => {
       if (exited) {
-        const tail = await readFile(p.log, 'utf8').then((text) => text.split('\n').slice(-8).join('\n'), () => '');
+        const tail = await readFile(p.log, 'utf8').then((text) => lastLines(text, 8), () => '');
         throw new Error(
           `The embedded PostgreSQL exited while starting (code ${exited.code ?? exited.signal}). Log ${p.log}:\n${tail}`,
         );
