@@ -1,10 +1,10 @@
 import { execa } from 'execa';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Transform } from 'node:stream';
 import { writeFileAtomic } from '../lib/atomic-write.js';
 import { UserError } from '../lib/errors.js';
-import { indentStream, type Output } from '../lib/output.js';
+import { lastLines, lineTransform } from '../lib/child-output.js';
+import { DETAIL_PREFIX, type Output } from '../lib/output.js';
 import { redactSecrets } from '../lib/redact.js';
 
 /** sbt reads every *.sbt in the project root: extra resolvers go here instead of into build.sbt. */
@@ -44,14 +44,15 @@ export async function buildEngine(options: EngineBuildOptions): Promise<void> {
       stdin: 'ignore',
       buffer: !options.verbose,
     });
-    if (options.verbose) child.all?.pipe(indentStream()).pipe(redacting(options.secrets)).pipe(options.stdout, { end: false });
+    const redact = (text: string) => redactSecrets(text, options.secrets);
+    if (options.verbose) child.all?.pipe(lineTransform({ prefix: DETAIL_PREFIX, redact })).pipe(options.stdout, { end: false });
     const result = await child;
     if (result.failed) {
       if (!options.verbose && typeof result.all === 'string' && result.all.trim()) {
-        const lines = result.all.split('\n');
-        const tail = lines.slice(-FAILURE_TAIL_LINES);
-        if (lines.length > tail.length) output.detail(`(last ${tail.length} of ${lines.length} lines of pio build output)`);
-        output.detail(redactSecrets(tail.join('\n'), options.secrets));
+        const total = result.all.trimEnd().split('\n').length;
+        const tail = lastLines(result.all, FAILURE_TAIL_LINES);
+        if (total > FAILURE_TAIL_LINES) output.detail(`(last ${FAILURE_TAIL_LINES} of ${total} lines of pio build output)`);
+        output.detail(redact(tail));
       }
       const how = result.exitCode !== undefined ? `exit status ${result.exitCode}` : (result.signal ?? 'an error');
       throw new UserError(`pio build failed (${how}).`, {
@@ -61,13 +62,4 @@ export async function buildEngine(options: EngineBuildOptions): Promise<void> {
   } finally {
     await rm(resolvers, { force: true });
   }
-}
-
-/** Per-chunk redaction is safe after indentStream(), which only ever emits whole lines. */
-function redacting(secrets: string[]): Transform {
-  return new Transform({
-    transform(chunk: Buffer, _encoding, callback) {
-      callback(null, redactSecrets(chunk.toString('utf8'), secrets));
-    },
-  });
 }

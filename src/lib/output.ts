@@ -1,5 +1,3 @@
-import { Transform, type TransformCallback } from 'node:stream';
-
 /**
  * Heroku-style build output: `-----> Topic`, 7-space indented detail, ` !     ` errors on stderr.
  * Every buildpack phase and CLI command that reports progress to a person writes through here.
@@ -30,20 +28,4 @@ export function createOutput(
     warn: (message) => stderr.write(lines(ERROR_PREFIX, `Warning: ${message}`)),
     error: (message) => stderr.write(lines(ERROR_PREFIX, message)),
   };
-}
-
-/** A line-buffered transform that indents every line of a child's output by 7 spaces. */
-export function indentStream(prefix: string = DETAIL_PREFIX): Transform {
-  let pending = '';
-  return new Transform({
-    transform(chunk: Buffer, _encoding, callback: TransformCallback) {
-      const text = pending + chunk.toString('utf8');
-      const parts = text.split('\n');
-      pending = parts.pop() ?? '';
-      callback(null, parts.map((line) => `${prefix}${line}\n`).join(''));
-    },
-    flush(callback: TransformCallback) {
-      callback(null, pending ? `${prefix}${pending}\n` : '');
-    },
-  });
 }
