@@ -17,7 +17,7 @@ export function javaDoubleString(value: number): string {
   return `${withPoint}E${Number(exponent)}`;
 }
 
-/** How upstream turns a JSON scalar into a string field (BEHAVIOUR.md#json-parsing item 3): integers as decimal text. */
+/** How upstream turns a JSON scalar into a string field (spec §0.2 item 3): integers as decimal text. */
 export function jsonScalarToString(value: string | number): string {
   if (typeof value === 'string') return value;
   return Number.isInteger(value) ? String(value) : javaDoubleString(value);

@@ -36,7 +36,7 @@ export interface DeployedServer {
   close(): Promise<void>;
 }
 
-/** Upstream's instance selection for deploy and batch predict (BEHAVIOUR.md#pio-deploy steps 2–3). */
+/** Upstream's instance selection for deploy and batch predict (spec §5.10 steps 2–3). */
 export async function selectEngineInstance(
   storage: Storage,
   identity: { engineId: string; engineVersion: string; engineVariant: string },
@@ -93,7 +93,7 @@ async function waitForPortFree(ip: string, port: number, timeoutMs: number): Pro
 }
 
 /**
- * `pio deploy` (BEHAVIOUR.md#pio-deploy, BEHAVIOUR.md#engine-server): selects and loads the engine instance, stops a previous engine server on
+ * `pio deploy` (spec §5.10, §6): selects and loads the engine instance, stops a previous engine server on
  * the same ip:port, binds, and keeps a model watcher running for hot swaps.
  */
 export async function runDeploy(

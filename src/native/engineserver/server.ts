@@ -40,7 +40,7 @@ function sendJson(reply: FastifyReply, status: number, body: unknown): FastifyRe
 }
 
 /**
- * The engine (prediction) server (BEHAVIOUR.md#engine-server): status page, `/queries.json`, `/reload`, `/stop`. The serving
+ * The engine (prediction) server (spec §6): status page, `/queries.json`, `/reload`, `/stop`. The serving
  * state is one reference: a hot swap replaces it while each query keeps the state it started with.
  */
 export function createEngineServer(options: EngineServerOptions): EngineServer {
@@ -58,7 +58,7 @@ export function createEngineServer(options: EngineServerOptions): EngineServer {
     // start, a large share of `pio deploy`'s start-up time, for nothing.
     schemaController: { compilersFactory: { buildValidator: noSchemas, buildSerializer: noSchemas } },
   });
-  // Upstream reads the body as text whatever the content type (BEHAVIOUR.md#serving-a-query).
+  // Upstream reads the body as text whatever the content type (spec §6.3).
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => done(null, body));
 
@@ -120,7 +120,7 @@ export function createEngineServer(options: EngineServerOptions): EngineServer {
   });
   app.route({ method: ['GET', 'PUT', 'DELETE', 'PATCH'], url: '/reload', handler: (_request, reply) => methodNotAllowed(reply) });
 
-  // Upstream's `pio undeploy` sends GET while the server only accepted POST (BEHAVIOUR.md#pio-undeploy): accept both.
+  // Upstream's `pio undeploy` sends GET while the server only accepted POST (spec §5.11): accept both.
   app.route({
     method: ['POST', 'GET'],
     url: '/stop',

@@ -1,7 +1,7 @@
 import type { JsonObject } from '../storage/index.js';
 import { InvalidEventError } from './errors.js';
 
-/** The fields validation looks at (BEHAVIOUR.md#event-validation). */
+/** The fields validation looks at (spec §1.3). */
 export interface ValidatableEvent {
   event: string;
   entityType: string;

@@ -63,7 +63,7 @@ function noSchemas(): never {
   throw new Error('The Event Server declares no JSON schemas.');
 }
 
-/** Paths the server knows, with their methods: an unknown method on a known path is a 405 (BEHAVIOUR.md#event-server-http). */
+/** Paths the server knows, with their methods: an unknown method on a known path is a 405 (§2.1). */
 const KNOWN_PATHS: Array<[RegExp, readonly string[]]> = [
   [/^\/$/, ['GET']],
   [/^\/events\.json$/, ['GET', 'POST']],
@@ -76,7 +76,7 @@ const KNOWN_PATHS: Array<[RegExp, readonly string[]]> = [
 ];
 
 /**
- * Builds the PredictionIO-compatible Event Server (BEHAVIOUR.md#event-server) as a fastify instance, not yet listening.
+ * Builds the PredictionIO-compatible Event Server (spec §2) as a fastify instance, not yet listening.
  * The caller owns `storage` and closes it after `app.close()`.
  */
 export async function buildEventServer(options: EventServerOptions): Promise<FastifyInstance> {

@@ -8,7 +8,7 @@ function parsePort(value: string): number {
   return port;
 }
 
-/** `pio eventserver [--ip 0.0.0.0] [--port 7070] [--stats]` (BEHAVIOUR.md#pio-eventserver). The server code loads lazily. */
+/** `pio eventserver [--ip 0.0.0.0] [--port 7070] [--stats]` (spec §5.6). The server code loads lazily. */
 export function registerEventServerCommand(program: Command): void {
   program
     .command('eventserver')

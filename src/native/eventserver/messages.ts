@@ -1,5 +1,5 @@
 /**
- * The Event Server's response texts (BEHAVIOUR.md#event-server-http and the error catalogue BEHAVIOUR.md#error-catalogue). Clients and upstream's
+ * The Event Server's response texts (spec §2.1 and the error catalogue §2.12). Clients and upstream's
  * integration tests compare these literally, so every one of them lives here and nowhere else.
  */
 export const MESSAGES = {
@@ -19,7 +19,7 @@ export const MESSAGES = {
   shuttingDown: 'The Event Server is shutting down. Retry later.',
 } as const;
 
-/** Framework-level answers, sent as plain text the way upstream's HTTP stack does (BEHAVIOUR.md#event-server-http). */
+/** Framework-level answers, sent as plain text the way upstream's HTTP stack does (§2.1). */
 export const PLAIN = {
   notFound: 'The requested resource could not be found.',
   methodNotAllowed: (allowed: readonly string[]) => `HTTP method not allowed, supported methods: ${allowed.join(', ')}`,

@@ -4,7 +4,7 @@ import { formatAllowedEvents } from './app.js';
 import { abort, pioLogger } from './console.js';
 import { withStorage } from './with-storage.js';
 
-/** `pio accesskey new|list|delete` (BEHAVIOUR.md#pio-accesskey). */
+/** `pio accesskey new|list|delete` (spec §5.5). */
 
 const pio = pioLogger('Pio$');
 const accessKeyLog = pioLogger('AccessKey$');

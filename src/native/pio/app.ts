@@ -6,7 +6,7 @@ import { confirmDestructive } from './prompt.js';
 
 /**
  * `pio app new|list|show|delete|data-delete|channel-new|channel-delete` with upstream's console lines
- * (BEHAVIOUR.md#pio-app). Confirmation blocks and listings log as `Pio$`, actions as `App$`.
+ * (spec §5.4). Confirmation blocks and listings log as `Pio$`, actions as `App$`.
  */
 
 const pio = pioLogger('Pio$');

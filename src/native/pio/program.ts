@@ -6,7 +6,7 @@ import { isPioVerbose, PioExit, pioLogger, setPioVerbose } from './console.js';
 
 /**
  * The native `pio` program: upstream's global options (accepted before or after the command), help on
- * stderr, exit code 1 for usage errors and for `pio help` (BEHAVIOUR.md#pio-invocation).
+ * stderr, exit code 1 for usage errors and for `pio help` (spec §5.1).
  */
 export function createPioProgram(): Command {
   const program = new Command('pio')

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { abort } from './console.js';
 
-/** Commands upstream still parses but no longer supports (BEHAVIOUR.md#retired-and-missing-commands): same messages, exit 1. */
+/** Commands upstream still parses but no longer supports (spec §5.15): same messages, exit 1. */
 export function registerRetiredCommands(program: Command): void {
   program
     .command('template', { hidden: true })

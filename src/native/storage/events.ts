@@ -59,7 +59,7 @@ export function fromEventRow(row: StoredRow): StoredEvent {
   };
 }
 
-/** Builds `WHERE … ORDER BY … [LIMIT n]` for BEHAVIOUR.md#event-queries's filters. */
+/** Builds `WHERE … ORDER BY … [LIMIT n]` for spec §4.6's filters. */
 export function buildEventQuery(query: EventQuery, options: { order: boolean }): { clause: string; params: unknown[] } {
   const params: unknown[] = [];
   const conditions: string[] = [];

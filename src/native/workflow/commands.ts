@@ -8,7 +8,7 @@ import { EngineWorkflowError } from './errors.js';
 
 /**
  * The engine commands of the native `pio`: build, train, eval, deploy, undeploy, batchpredict, with
- * upstream's options (BEHAVIOUR.md#the-pio-command). Registration is cheap; each action imports its implementation.
+ * upstream's options (spec §5.7–5.12). Registration is cheap; each action imports its implementation.
  */
 
 const consoleLines: ConsoleLines = {

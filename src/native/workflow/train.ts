@@ -27,7 +27,7 @@ export interface TrainResult {
 }
 
 /**
- * `pio train` (BEHAVIOUR.md#pio-train, BEHAVIOUR.md#engine-instances-and-models): INIT row → DataSource → Preparator → Algorithms → model blob → COMPLETED.
+ * `pio train` (spec §5.8, §4.7): INIT row → DataSource → Preparator → Algorithms → model blob → COMPLETED.
  * Any failure leaves the row INIT (never COMPLETED), so deploys and hot swaps keep the previous model.
  */
 export async function runTrain(

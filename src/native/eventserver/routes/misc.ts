@@ -5,7 +5,7 @@ import { MESSAGES } from '../messages.js';
 
 const ALIVE = '{"status":"alive"}';
 
-/** `GET /`, `GET /stats.json` and the plugin routes (BEHAVIOUR.md#event-server-routes, BEHAVIOUR.md#event-server-stats, BEHAVIOUR.md#event-server-plugins). */
+/** `GET /`, `GET /stats.json` and the plugin routes (spec §2.4, §2.9, §2.11). */
 export function registerMiscRoutes(app: FastifyInstance, context: EventServerContext, authenticate: Authenticate): void {
   app.get('/', async (_request, reply) => sendJson(reply, 200, ALIVE));
 
