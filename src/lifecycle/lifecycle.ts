@@ -11,7 +11,7 @@ import { ensureDatabaseUrl } from '../platform/database.js';
 import { dynoEnvironment, startDyno, type Dyno, type DynoExit } from '../platform/dyno.js';
 import { freePort, waitForHealthy } from '../lib/net.js';
 import { isRunning } from '../lib/process-tree.js';
-import { withoutGitVariables } from '../platform/source.js';
+import { withoutGitVariables } from '../lib/git.js';
 import type { LifecycleReporter, Phase } from './reporter.js';
 import { appJsonConfigVars, buildSource } from './source.js';
 

@@ -20,7 +20,7 @@ import { ensureDatabaseUrl } from './database.js';
 import { startDyno } from './dyno.js';
 import { defaultBuildpackDir } from './paths.js';
 import { deployViaRouter, ensureRouter } from './router-client.js';
-import { withoutGitVariables } from './source.js';
+import { withoutGitVariables } from '../lib/git.js';
 
 const ZERO_SHA = /^0+$/;
 const DEPLOY_BRANCHES = ['refs/heads/main', 'refs/heads/master'];

@@ -11,7 +11,8 @@ import { dynoEnvironment, startDyno, type Dyno } from './dyno.js';
 import { createPrefixer } from './log-prefix.js';
 import { waitForHealthy } from '../lib/net.js';
 import { platformHome } from './paths.js';
-import { resolveCommit, uncommittedChanges, withoutGitVariables } from './source.js';
+import { withoutGitVariables } from '../lib/git.js';
+import { resolveCommit, uncommittedChanges } from './source.js';
 
 export interface UpOptions {
   appDir: string;
