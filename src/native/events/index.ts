@@ -18,12 +18,12 @@ export {
   renderJson,
   toPlainJson,
   isJsonObjectNode,
-  javaDoubleToString,
   json4sDebugString,
   JsonNumber,
   JsonSyntaxError,
   type JsonNode,
 } from './json.js';
+export { javaDoubleToString } from '../../lib/java-number.js';
 export { generateEventId } from '../storage/ids.js';
 
 /** Longest event id the JDBC layout stores (`varchar(32)`, spec §1.6). */
