@@ -20,7 +20,7 @@ import {
   WEB_DYNO,
 } from '../platform/pipeline.js';
 import { isRunning } from '../lib/process-tree.js';
-import { withoutGitVariables } from '../platform/source.js';
+import { withoutGitVariables } from '../lib/git.js';
 import type { LifecycleReporter } from './reporter.js';
 import { appJsonConfigVars, buildSource } from './source.js';
 

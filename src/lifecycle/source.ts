@@ -1,9 +1,8 @@
-import { execa } from 'execa';
 import { cp, mkdtemp, readFile } from 'node:fs/promises';
 import { basename, join, relative } from 'node:path';
+import { exportCommit, git, tryGit } from '../lib/git.js';
 import { generateAccessKey } from '../native/storage/ids.js';
 import type { ConfigVars } from '../platform/config-vars.js';
-import { withoutGitVariables } from '../platform/source.js';
 import { commit, initRepository } from './git.js';
 
 /** What a lifecycle run builds: a repository and the commit in it (the platform builds commits only). */
@@ -17,26 +16,19 @@ export interface BuildSource {
 /** Never part of a build, whatever .gitignore says. */
 const LOCAL_ONLY = new Set(['.git', 'PredictionIO-dist', '.pio-deploy', 'target', 'node_modules', '.env']);
 
-async function git(cwd: string, args: string[]) {
-  return execa('git', args, { cwd, reject: false, env: withoutGitVariables(process.env), extendEnv: false, stdin: 'ignore' });
-}
-
 /**
  * The app's committed files as a buildable commit. A repository root with a commit is used as is; an
  * app in a subdirectory of a repository is exported from HEAD; a directory outside git is copied (its
  * .gitignore honoured) — each of the last two into `workDir`, as a fresh single-commit repository.
  */
 export async function buildSource(appDir: string, workDir: string): Promise<BuildSource> {
-  const top = await git(appDir, ['rev-parse', '--show-toplevel']);
-  const head = await git(appDir, ['rev-parse', '--verify', '--quiet', 'HEAD^{commit}']);
-  if (top.exitCode === 0 && head.exitCode === 0) {
-    const prefix = (await git(appDir, ['rev-parse', '--show-prefix'])).stdout.trim().replace(/\/$/, '');
+  const top = await tryGit(appDir, ['rev-parse', '--show-toplevel']);
+  const head = await tryGit(appDir, ['rev-parse', '--verify', '--quiet', 'HEAD^{commit}']);
+  if (top.ok && head.ok) {
+    const prefix = (await tryGit(appDir, ['rev-parse', '--show-prefix'])).stdout.trim().replace(/\/$/, '');
     if (prefix === '') return { repoDir: appDir, commit: head.stdout.trim(), description: `commit ${head.stdout.trim().slice(0, 7)}` };
     const dest = await mkdtemp(join(workDir, 'source-'));
-    await execa('git', ['archive', '--format=tar', `HEAD:${prefix}`], { cwd: appDir, env: withoutGitVariables(process.env), extendEnv: false }).pipe(
-      'tar',
-      ['-x', '-C', dest],
-    );
+    await exportCommit(appDir, `HEAD:${prefix}`, dest);
     return snapshot(dest, `${prefix}/ at commit ${head.stdout.trim().slice(0, 7)}`);
   }
   const dest = await mkdtemp(join(workDir, 'source-'));
@@ -50,8 +42,7 @@ export async function buildSource(appDir: string, workDir: string): Promise<Buil
 async function snapshot(dir: string, description: string): Promise<BuildSource> {
   await initRepository(dir);
   await commit(dir, 'pio-deploy snapshot');
-  const head = await git(dir, ['rev-parse', 'HEAD']);
-  return { repoDir: dir, commit: head.stdout.trim(), description };
+  return { repoDir: dir, commit: await git(dir, ['rev-parse', 'HEAD']), description };
 }
 
 /**

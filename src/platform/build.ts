@@ -6,7 +6,8 @@ import { createOutput } from '../lib/output.js';
 import { runBuildpack, type BuildStreams } from './buildpack.js';
 import { writeEnvDir, type ConfigVars } from './config-vars.js';
 import { readProcfile, type ProcessTypes } from './procfile.js';
-import { applySlugignore, exportCommit, withoutGitVariables } from './source.js';
+import { exportCommit, withoutGitVariables } from '../lib/git.js';
+import { applySlugignore } from './source.js';
 
 export interface SlugBuild {
   /** Repository (working or bare) holding `commit`. */
@@ -46,7 +47,7 @@ export async function buildSlug(build: SlugBuild): Promise<Slug> {
   }
   await mkdir(build.cacheDir, { recursive: true });
   const env = build.env ?? withoutGitVariables(process.env);
-  await exportCommit(build.repoDir, build.commit, build.slugDir, build.gitEnv ?? env);
+  await exportCommit(build.repoDir, build.commit, build.slugDir, { env: build.gitEnv ?? env });
   const ignored = await applySlugignore(build.slugDir);
   if (ignored.length > 0) out.detail(`.slugignore removed ${ignored.length} path(s) before compile`);
 

@@ -18,7 +18,7 @@ import { formatConfigVars, readConfigVars, type ConfigVars } from './config-vars
 import { defaultBuildpackDir } from './paths.js';
 import { buildApp, isPhaseFailed, PhaseFailed, releaseEnvironment, runReleasePhase, WEB_DYNO } from './pipeline.js';
 import { deployViaRouter, ensureRouter } from './router-client.js';
-import { withoutGitVariables } from './source.js';
+import { withoutGitVariables } from '../lib/git.js';
 
 const ZERO_SHA = /^0+$/;
 const DEPLOY_BRANCHES = ['refs/heads/main', 'refs/heads/master'];

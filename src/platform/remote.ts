@@ -1,9 +1,10 @@
-import { execa } from 'execa';
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { writeFileAtomic } from '../lib/atomic-write.js';
 import { UserError } from '../lib/errors.js';
+import { git, tryGit } from '../lib/git.js';
+import { shellQuote } from '../config/shell-words.js';
 import { APP_NAME, appLayout, readJson, appSchema, writeJson, type AppConfig } from './app-state.js';
 import { readConfigVars } from './config-vars.js';
 import { freePort } from '../lib/net.js';
@@ -26,8 +27,6 @@ export interface AddedRemote {
   configVarsCopied: number | undefined;
 }
 
-const shellQuote = (value: string) => `'${value.replace(/'/g, `'\\''`)}'`;
-
 /** The pre-receive hook: every push to the bare repository goes through `pio-deploy platform receive`. */
 export function preReceiveHook(appDir: string): string {
   return [
@@ -37,10 +36,6 @@ export function preReceiveHook(appDir: string): string {
     `exec ${shellQuote(process.execPath)} ${shellQuote(cliLauncher())} platform receive --app-dir ${shellQuote(appDir)}`,
     '',
   ].join('\n');
-}
-
-async function git(cwd: string, args: string[]) {
-  return execa('git', args, { cwd, reject: false });
 }
 
 /**
@@ -53,14 +48,14 @@ export async function addRemote(options: AddRemoteOptions): Promise<AddedRemote>
       hint: 'Use 1-30 lowercase letters, digits and dashes, starting with a letter (e.g. my-engine).',
     });
   }
-  const top = await git(options.repoDir, ['rev-parse', '--show-toplevel']);
-  if (top.exitCode !== 0) {
+  const top = await tryGit(options.repoDir, ['rev-parse', '--show-toplevel']);
+  if (!top.ok) {
     throw new UserError(`${options.repoDir} is not a git repository`, {
       hint: 'Run `git init` in your app directory (and commit it) before adding a remote.',
     });
   }
   const workTree = top.stdout.trim();
-  if ((await git(workTree, ['remote', 'get-url', options.name])).exitCode === 0) {
+  if ((await tryGit(workTree, ['remote', 'get-url', options.name])).ok) {
     throw new UserError(`This repository already has a git remote named ${options.name}`, {
       hint: `Choose another name, or remove it first with \`git remote remove ${options.name}\`.`,
     });
@@ -83,10 +78,10 @@ export async function addRemote(options: AddRemoteOptions): Promise<AddedRemote>
 
   await mkdir(layout.logsDir, { recursive: true, mode: 0o700 });
   if (!existsSync(join(layout.repo, 'HEAD'))) {
-    const init = await execa('git', ['init', '--bare', '--quiet', '--initial-branch=main', layout.repo], { reject: false });
-    if (init.exitCode !== 0) throw new UserError(`Could not create the repository ${layout.repo}: ${init.stderr}`);
+    const init = await tryGit(appDir, ['init', '--bare', '--quiet', '--initial-branch=main', layout.repo]);
+    if (!init.ok) throw new UserError(`Could not create the repository ${layout.repo}: ${init.stderr}`);
   }
-  await execa('git', ['--git-dir', layout.repo, 'config', 'pio-deploy.appdir', appDir]);
+  await git(appDir, ['--git-dir', layout.repo, 'config', 'pio-deploy.appdir', appDir]);
   const hook = join(layout.repo, 'hooks', 'pre-receive');
   await writeFileAtomic(hook, preReceiveHook(appDir), { mode: 0o755 });
   await chmod(hook, 0o755);
@@ -100,22 +95,22 @@ export async function addRemote(options: AddRemoteOptions): Promise<AddedRemote>
   }
   await writeJson(layout.app, app);
 
-  const added = await git(workTree, ['remote', 'add', options.name, layout.repo]);
-  if (added.exitCode !== 0) throw new UserError(`git remote add ${options.name} failed: ${added.stderr}`);
+  const added = await tryGit(workTree, ['remote', 'add', options.name, layout.repo]);
+  if (!added.ok) throw new UserError(`git remote add ${options.name} failed: ${added.stderr}`);
   return { app, appDir, repo: layout.repo, configVarsCopied };
 }
 
 /** Finds the platform dir of the app behind git remote `name` of the repository at `repoDir`. */
 export async function appDirOfRemote(repoDir: string, name: string): Promise<string> {
-  const url = await git(repoDir, ['remote', 'get-url', name]);
-  if (url.exitCode !== 0) {
+  const url = await tryGit(repoDir, ['remote', 'get-url', name]);
+  if (!url.ok) {
     throw new UserError(`This repository has no git remote named ${name}`, {
       hint: `Create it with \`pio-deploy remote add ${name}\` (see \`git remote -v\`).`,
     });
   }
   const repo = resolve(repoDir, url.stdout.trim());
-  const configured = await execa('git', ['--git-dir', repo, 'config', '--get', 'pio-deploy.appdir'], { reject: false });
-  if (configured.exitCode === 0 && configured.stdout.trim()) return configured.stdout.trim();
+  const configured = await tryGit(repoDir, ['--git-dir', repo, 'config', '--get', 'pio-deploy.appdir']);
+  if (configured.ok && configured.stdout.trim()) return configured.stdout.trim();
   if (basename(repo) === 'repo.git' && existsSync(join(dirname(repo), 'app.json'))) return dirname(repo);
   throw new UserError(`git remote ${name} (${url.stdout.trim()}) is not a pio-deploy local platform app`, {
     hint: 'Only remotes created with `pio-deploy remote add` can be managed here.',

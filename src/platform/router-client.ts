@@ -8,7 +8,7 @@ import { readJson, routerStateSchema, webStateSchema, type AppLayout, type Relea
 import { cliLauncher } from './paths.js';
 import { groupMembers, isRunning, stopGroup, stopProcess, waitFor } from '../lib/process-tree.js';
 import { STOP_GRACE_MS, type DeployResponse, type RouterStatus } from './router/protocol.js';
-import { withoutGitVariables } from './source.js';
+import { withoutGitVariables } from '../lib/git.js';
 
 export type { RouterStatus };
 

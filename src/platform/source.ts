@@ -1,26 +1,13 @@
-import { execa } from 'execa';
 import ignore from 'ignore';
 import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UserError } from '../lib/errors.js';
-
-/** Variables git sets for hooks; they must not leak into builds or apps (they would redirect git). */
-export function withoutGitVariables(env: NodeJS.ProcessEnv): Record<string, string> {
-  const clean: Record<string, string> = {};
-  for (const [name, value] of Object.entries(env)) {
-    if (value !== undefined && !name.startsWith('GIT_')) clean[name] = value;
-  }
-  return clean;
-}
+import { tryGit } from '../lib/git.js';
 
 /** Resolves `rev` to a full commit id, with an error that says how to get a commit to build. */
-export async function resolveCommit(repoDir: string, rev: string, env?: Record<string, string>): Promise<string> {
-  const result = await execa('git', ['rev-parse', '--verify', '--quiet', `${rev}^{commit}`], {
-    cwd: repoDir,
-    reject: false,
-    ...(env ? { env, extendEnv: false } : {}),
-  });
-  if (result.exitCode !== 0) {
+export async function resolveCommit(repoDir: string, rev: string): Promise<string> {
+  const result = await tryGit(repoDir, ['rev-parse', '--verify', '--quiet', `${rev}^{commit}`]);
+  if (!result.ok) {
     throw new UserError(`${repoDir} has no commit ${rev} to build`, {
       hint: 'The platform builds committed files only: run `git init`, `git add -A` and `git commit` first.',
     });
@@ -30,19 +17,8 @@ export async function resolveCommit(repoDir: string, rev: string, env?: Record<s
 
 /** Lists tracked files with uncommitted changes, so `up` can say what the build leaves out. */
 export async function uncommittedChanges(repoDir: string): Promise<string[]> {
-  const result = await execa('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: repoDir, reject: false });
-  return result.exitCode === 0 ? result.stdout.split('\n').filter((line) => line.trim() !== '') : [];
-}
-
-/** Writes the committed tree of `commit` (nothing else: no untracked or ignored files) into `dest`. */
-export async function exportCommit(
-  repoDir: string,
-  commit: string,
-  dest: string,
-  env?: NodeJS.ProcessEnv,
-): Promise<void> {
-  const options = { cwd: repoDir, ...(env ? { env, extendEnv: false } : {}) };
-  await execa('git', ['archive', '--format=tar', commit], options).pipe('tar', ['-x', '-C', dest], options);
+  const result = await tryGit(repoDir, ['status', '--porcelain', '--untracked-files=no']);
+  return result.ok ? result.stdout.split('\n').filter((line) => line.trim() !== '') : [];
 }
 
 /**

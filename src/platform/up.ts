@@ -18,7 +18,8 @@ import {
   waitUntilUp,
   WEB_DYNO,
 } from './pipeline.js';
-import { resolveCommit, uncommittedChanges, withoutGitVariables } from './source.js';
+import { withoutGitVariables } from '../lib/git.js';
+import { resolveCommit, uncommittedChanges } from './source.js';
 
 export interface UpOptions {
   appDir: string;

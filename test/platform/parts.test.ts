@@ -9,7 +9,8 @@ import { parseProcfile } from '../../src/platform/procfile.js';
 import { defaultProcessTypesOf } from '../../src/platform/buildpack.js';
 import { PROCFILES, releaseYaml } from '../../src/buildpack/procfile.js';
 import { parsePushedRefs } from '../../src/platform/receive.js';
-import { applySlugignore, exportCommit, resolveCommit } from '../../src/platform/source.js';
+import { exportCommit } from '../../src/lib/git.js';
+import { applySlugignore, resolveCommit } from '../../src/platform/source.js';
 import { commitFiles, createSandbox } from './helpers.js';
 
 const cleanups: Array<() => Promise<void>> = [];

@@ -34,5 +34,7 @@ export {
   sumMetric,
   zeroMetric,
 } from './metrics.js';
-export { jsonString, jsonScalarToString, javaDoubleString } from './json.js';
+export { jsonString, jsonScalarToString } from './json.js';
+/** Java's `Double.toString(double)`, e.g. for a value an engine prints as upstream's would. */
+export { javaDoubleToString as javaDoubleString } from '../../lib/java-number.js';
 export { z } from 'zod';

@@ -1,4 +1,6 @@
 import Fastify, { LogController, type FastifyInstance, type FastifyReply } from 'fastify';
+import { HTML_CONTENT_TYPE, sendJson, sendMessage, sendText } from '../http/answer.js';
+import { NO_SCHEMAS } from '../http/no-schemas.js';
 import { predictQuery } from '../workflow/dase-pipeline.js';
 import { errorMessage } from '../workflow/errors.js';
 import type { FeedbackSender } from './feedback.js';
@@ -28,17 +30,6 @@ export interface EngineServer {
   stats: ServerStats;
 }
 
-const JSON_TYPE = 'application/json; charset=UTF-8';
-const TEXT_TYPE = 'text/plain; charset=UTF-8';
-
-function noSchemas(): never {
-  throw new Error('The engine server declares no JSON schemas.');
-}
-
-function sendJson(reply: FastifyReply, status: number, body: unknown): FastifyReply {
-  return reply.code(status).type(JSON_TYPE).send(JSON.stringify(body));
-}
-
 /**
  * The engine (prediction) server (spec §6): status page, `/queries.json`, `/reload`, `/stop`. The serving
  * state is one reference: a hot swap replaces it while each query keeps the state it started with.
@@ -54,9 +45,7 @@ export function createEngineServer(options: EngineServerOptions): EngineServer {
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 16 * 1024 * 1024,
     return503OnClosing: false,
-    // No route declares a schema: without these stubs fastify would load ajv and fast-json-stringify at
-    // start, a large share of `pio deploy`'s start-up time, for nothing.
-    schemaController: { compilersFactory: { buildValidator: noSchemas, buildSerializer: noSchemas } },
+    schemaController: NO_SCHEMAS,
   });
   // Upstream reads the body as text whatever the content type (spec §6.3).
   app.removeAllContentTypeParsers();
@@ -66,12 +55,12 @@ export function createEngineServer(options: EngineServerOptions): EngineServer {
     options.serverKey === undefined || (query as { accessKey?: string } | undefined)?.accessKey === options.serverKey;
 
   const methodNotAllowed = (reply: FastifyReply) =>
-    reply.code(405).type(TEXT_TYPE).send('HTTP method not allowed, supported methods: POST');
+    sendText(reply, 405, 'HTTP method not allowed, supported methods: POST');
 
   app.get('/', async (request, reply) => {
     const info = { ip: options.ip, port: options.port, state, stats, feedback: options.feedbackInfo };
-    if ((request.headers.accept ?? '').includes('application/json')) return sendJson(reply, 200, statusJson(info));
-    return reply.type('text/html; charset=UTF-8').send(statusHtml(info));
+    if ((request.headers.accept ?? '').includes('application/json')) return sendJson(reply, 200, JSON.stringify(statusJson(info)));
+    return reply.type(HTML_CONTENT_TYPE).send(statusHtml(info));
   });
 
   app.post('/queries.json', async (request, reply) => {
@@ -83,13 +72,13 @@ export function createEngineServer(options: EngineServerOptions): EngineServer {
     try {
       queryJson = JSON.parse(raw);
     } catch (error) {
-      return sendJson(reply, 400, { message: `Invalid JSON in query: ${errorMessage(error)}` });
+      return sendMessage(reply, 400, `Invalid JSON in query: ${errorMessage(error)}`);
     }
     let query: unknown;
     try {
       query = served.components.parseQuery(queryJson);
     } catch (error) {
-      return sendJson(reply, 400, { message: `Invalid query: ${errorMessage(error)}` });
+      return sendMessage(reply, 400, `Invalid query: ${errorMessage(error)}`);
     }
     let predictionJson: unknown;
     try {
@@ -100,7 +89,7 @@ export function createEngineServer(options: EngineServerOptions): EngineServer {
         { engineInstanceId: served.instance.id, query: raw.slice(0, 2000), err: error },
         'Query failed',
       );
-      return sendJson(reply, 500, { message: `Query failed: ${errorMessage(error)}` });
+      return sendMessage(reply, 500, `Query failed: ${errorMessage(error)}`);
     }
     const body = options.feedback
       ? options.feedback.send({ engineInstanceId: served.instance.id, queryJson, predictionJson, receivedAt: receivedAt ?? new Date() })
@@ -109,14 +98,14 @@ export function createEngineServer(options: EngineServerOptions): EngineServer {
     stats.requestCount += 1;
     stats.averageServingTime += (seconds - stats.averageServingTime) / stats.requestCount;
     stats.lastServingTime = seconds;
-    return sendJson(reply, 200, body ?? null);
+    return sendJson(reply, 200, JSON.stringify(body ?? null));
   });
   app.route({ method: ['GET', 'PUT', 'DELETE', 'PATCH'], url: '/queries.json', handler: (_request, reply) => methodNotAllowed(reply) });
 
   app.post('/reload', async (request, reply) => {
-    if (!authorized(request.query)) return reply.code(401).type(TEXT_TYPE).send('Unauthorized');
+    if (!authorized(request.query)) return sendText(reply, 401, 'Unauthorized');
     setImmediate(() => void watcher?.reload());
-    return reply.type(TEXT_TYPE).send('Reloading...');
+    return sendText(reply, 200, 'Reloading...');
   });
   app.route({ method: ['GET', 'PUT', 'DELETE', 'PATCH'], url: '/reload', handler: (_request, reply) => methodNotAllowed(reply) });
 
@@ -125,13 +114,16 @@ export function createEngineServer(options: EngineServerOptions): EngineServer {
     method: ['POST', 'GET'],
     url: '/stop',
     handler: async (request, reply) => {
-      if (!authorized(request.query)) return reply.code(401).type(TEXT_TYPE).send('Unauthorized');
+      if (!authorized(request.query)) return sendText(reply, 401, 'Unauthorized');
       reply.raw.once('finish', () => setImmediate(options.onStop));
-      return reply.type(TEXT_TYPE).header('connection', 'close').send('Shutting down...');
+      reply.header('connection', 'close');
+      return sendText(reply, 200, 'Shutting down...');
     },
   });
 
-  app.get('/plugins.json', async (_request, reply) => sendJson(reply, 200, { plugins: { outputblockers: {}, outputsniffers: {} } }));
+  app.get('/plugins.json', async (_request, reply) =>
+    sendJson(reply, 200, JSON.stringify({ plugins: { outputblockers: {}, outputsniffers: {} } })),
+  );
 
   return {
     app,

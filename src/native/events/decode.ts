@@ -1,9 +1,9 @@
+import { javaDoubleToString } from '../../lib/java-number.js';
 import type { EventInput, JsonObject } from '../storage/index.js';
 import { DATA_MAP_EXCEPTION, InvalidEventError, MAPPING_EXCEPTION } from './errors.js';
 import {
   isJsonObjectNode,
   isPlain,
-  javaDoubleToString,
   json4sDebugString,
   JsonNumber,
   JsonSyntaxError,

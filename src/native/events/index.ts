@@ -9,7 +9,7 @@
  */
 export { decodeEvent, decodeEventJson, type DecodedEvent, type DecodeOptions } from './decode.js';
 export { validateEvent, isReservedPrefix, SPECIAL_EVENTS, BUILTIN_ENTITY_TYPES, type ValidatableEvent } from './validate.js';
-export { InvalidEventError, isInvalidEventError, type InvalidEventKind } from './errors.js';
+export { InvalidEventError, isInvalidEventError, MAPPING_EXCEPTION, type InvalidEventKind } from './errors.js';
 export { formatEvent, eventToJson, type RenderableEvent } from './serialize.js';
 export { parseEventTime, canonicalUtcMillis, formatEventTime, formatOffset, zoneOffsetMinutes, UTC_ZONE, type ZonedTime } from './time.js';
 export {
@@ -18,12 +18,12 @@ export {
   renderJson,
   toPlainJson,
   isJsonObjectNode,
-  javaDoubleToString,
   json4sDebugString,
   JsonNumber,
   JsonSyntaxError,
   type JsonNode,
 } from './json.js';
+export { javaDoubleToString } from '../../lib/java-number.js';
 export { generateEventId } from '../storage/ids.js';
 
 /** Longest event id the JDBC layout stores (`varchar(32)`, spec §1.6). */

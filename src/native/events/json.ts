@@ -1,3 +1,4 @@
+import { javaDoubleToString } from '../../lib/java-number.js';
 import type { JsonObject, JsonValue } from '../storage/index.js';
 
 /**
@@ -111,31 +112,6 @@ function renderNode(node: JsonNode): string {
     return `{${members.join(',')}}`;
   }
   return JSON.stringify(node);
-}
-
-/**
- * Java's `Double.toString`: plain decimal with at least one fraction digit for 1e-3 <= |d| < 1e7,
- * otherwise `d.dddE±n`. Digits are the shortest that round-trip (as JDK 19+; older JDKs occasionally
- * printed one more digit).
- */
-export function javaDoubleToString(value: number): string {
-  if (Number.isNaN(value)) return 'NaN';
-  if (!Number.isFinite(value)) return value > 0 ? 'Infinity' : '-Infinity';
-  if (value === 0) return Object.is(value, -0) ? '-0.0' : '0.0';
-  const sign = value < 0 ? '-' : '';
-  const [mantissa = '', exponentText = '0'] = Math.abs(value).toExponential().split('e');
-  const digits = mantissa.replace('.', '');
-  const exponent = Number(exponentText);
-  const magnitude = Math.abs(value);
-  if (magnitude >= 1e-3 && magnitude < 1e7) {
-    if (exponent >= 0) {
-      const intPart = digits.slice(0, exponent + 1).padEnd(exponent + 1, '0');
-      const fraction = digits.slice(exponent + 1) || '0';
-      return `${sign}${intPart}.${fraction}`;
-    }
-    return `${sign}0.${'0'.repeat(-exponent - 1)}${digits}`;
-  }
-  return `${sign}${digits[0]}.${digits.slice(1) || '0'}E${exponent}`;
 }
 
 /**

@@ -8,10 +8,11 @@ import Fastify, {
   type FastifyServerOptions,
 } from 'fastify';
 import { isStorageUnavailable, type EventInput, type GroupCommitOptions, type Storage } from '../storage/index.js';
-import { HttpAnswer, sendAnswer, sendMessage } from './answer.js';
+import { HttpAnswer, sendAnswer, sendMessage, TEXT_CONTENT_TYPE } from '../http/answer.js';
+import { NO_SCHEMAS } from '../http/no-schemas.js';
 import { AccessKeyResolver, type AuthData, type AuthResult } from './auth.js';
 import { MEDIA_TYPES, registerBodyParsers } from './body.js';
-import { MESSAGES, PLAIN, TEXT_CONTENT_TYPE } from './messages.js';
+import { MESSAGES, PLAIN } from './messages.js';
 import { PluginRegistry, type EventServerPlugins } from './plugins.js';
 import { MalformedQueryParamError, parseQueryString, type QueryParams } from './query.js';
 import { registerEventRoutes } from './routes/events.js';
@@ -59,10 +60,6 @@ export function authOf(request: FastifyRequest): AuthData {
   return auth;
 }
 
-function noSchemas(): never {
-  throw new Error('The Event Server declares no JSON schemas.');
-}
-
 /** Paths the server knows, with their methods: an unknown method on a known path is a 405 (§2.1). */
 const KNOWN_PATHS: Array<[RegExp, readonly string[]]> = [
   [/^\/$/, ['GET']],
@@ -91,9 +88,7 @@ export async function buildEventServer(options: EventServerOptions): Promise<Fas
     // can afford, and request logging is off anyway.
     childLoggerFactory: (logger) => logger,
     routerOptions: { querystringParser: parseQueryString },
-    // No route declares a schema: without these stubs fastify would load ajv and fast-json-stringify at
-    // start (a quarter of the startup time and several MB) for nothing.
-    schemaController: { compilersFactory: { buildValidator: noSchemas, buildSerializer: noSchemas } },
+    schemaController: NO_SCHEMAS,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
   });

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { JsonSyntaxError, parseJson, type JsonNode } from '../events/json.js';
-import { HttpAnswer } from './answer.js';
+import { HttpAnswer } from '../http/answer.js';
 import { PLAIN } from './messages.js';
 
 /**

@@ -34,7 +34,3 @@ export const PLAIN = {
       ? `Aggregated data length of request entity exceeds the configured limit of ${limit} bytes`
       : `Request Content-Length ${contentLength} exceeds the configured limit of ${limit}`,
 } as const;
-
-/** Upstream 0.12/0.13 content type; 0.14 clients accept it too (it starts with application/json). */
-export const JSON_CONTENT_TYPE = 'application/json; charset=UTF-8';
-export const TEXT_CONTENT_TYPE = 'text/plain; charset=UTF-8';

@@ -5,10 +5,11 @@ import {
   formatEvent,
   isInvalidEventError,
   json4sDebugString,
+  MAPPING_EXCEPTION,
   type DecodedEvent,
 } from '../../events/index.js';
 import { isStorageUnavailable, type EventScope, type StoredEvent } from '../../storage/index.js';
-import { HttpAnswer, sendJson, sendMessage } from '../answer.js';
+import { HttpAnswer, sendJson, sendMessage } from '../../http/answer.js';
 import { authOf, type Authenticate, type EventServerContext } from '../app.js';
 import type { AuthData } from '../auth.js';
 import { jsonBody, jsonText } from '../body.js';
@@ -21,8 +22,6 @@ import { parseTimeParam } from '../time-param.js';
 export const MAX_BATCH_EVENTS = 50;
 /** `GET /events.json` without `limit`. */
 export const DEFAULT_FIND_LIMIT = 20;
-
-const MAPPING_EXCEPTION = 'org.json4s.package$MappingException';
 
 export function scopeOf(auth: AuthData): EventScope {
   return { appId: auth.appId, channelId: auth.channelId };

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { sendJson, sendMessage } from '../answer.js';
+import { sendJson, sendMessage } from '../../http/answer.js';
 import { authOf, type Authenticate, type EventServerContext } from '../app.js';
 import { MESSAGES } from '../messages.js';
 

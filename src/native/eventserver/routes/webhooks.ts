@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { decodeEvent, isJsonObjectNode, json4sDebugString, toPlainJson, type JsonNode } from '../../events/index.js';
-import { HttpAnswer, sendJson, sendMessage } from '../answer.js';
+import { HttpAnswer, sendJson, sendMessage } from '../../http/answer.js';
 import { authOf, type Authenticate, type EventServerContext } from '../app.js';
 import { formBody, jsonBody } from '../body.js';
 import { MESSAGES, PLAIN } from '../messages.js';

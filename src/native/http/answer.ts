@@ -1,5 +1,9 @@
 import type { FastifyReply } from 'fastify';
-import { JSON_CONTENT_TYPE, TEXT_CONTENT_TYPE } from './messages.js';
+
+/** Upstream 0.12/0.13 content type; 0.14 clients accept it too (it starts with application/json). */
+export const JSON_CONTENT_TYPE = 'application/json; charset=UTF-8';
+export const TEXT_CONTENT_TYPE = 'text/plain; charset=UTF-8';
+export const HTML_CONTENT_TYPE = 'text/html; charset=UTF-8';
 
 /**
  * A complete HTTP answer thrown from deep inside a handler (bad input, missing entity…). The error
@@ -29,12 +33,17 @@ export function messageBody(message: string): string {
   return `{"message":${JSON.stringify(message)}}`;
 }
 
+/** Sends `body`, JSON text already (servers render their own: json4s numbers, no fastify serializer). */
 export function sendJson(reply: FastifyReply, statusCode: number, body: string): FastifyReply {
   return reply.code(statusCode).header('content-type', JSON_CONTENT_TYPE).send(body);
 }
 
 export function sendMessage(reply: FastifyReply, statusCode: number, message: string): FastifyReply {
   return sendJson(reply, statusCode, messageBody(message));
+}
+
+export function sendText(reply: FastifyReply, statusCode: number, text: string): FastifyReply {
+  return reply.code(statusCode).header('content-type', TEXT_CONTENT_TYPE).send(text);
 }
 
 export function sendAnswer(reply: FastifyReply, answer: HttpAnswer): FastifyReply {
