@@ -67,5 +67,10 @@ export function splitShellWords(input: string): string[] {
 /** Quotes one argv word for display or for a shell script; plain words stay unquoted. */
 export function shellQuote(word: string): string {
   if (word !== '' && /^[A-Za-z0-9_@%+=:,./-]+$/.test(word)) return word;
+  return singleQuote(word);
+}
+
+/** Always single-quoted, so the result composes the same whatever the value (rendered shell files). */
+export function singleQuote(word: string): string {
   return `'${word.replace(/'/g, `'\\''`)}'`;
 }

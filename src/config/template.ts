@@ -1,4 +1,5 @@
 import { UserError } from '../lib/errors.js';
+import { singleQuote } from './shell-words.js';
 
 /**
  * The template syntax for engine overrides under `<app>/config/` (documented in CUSTOM.md):
@@ -44,7 +45,7 @@ export function renderTemplate(
 }
 
 /** Always single-quoted: safe for any byte sequence in bash. */
-export const shellEscape: Escaper = (value) => `'${value.replace(/'/g, `'\\''`)}'`;
+export const shellEscape: Escaper = singleQuote;
 
 export const xmlEscape: Escaper = (value) =>
   value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');

@@ -1,5 +1,6 @@
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { shellQuote } from '../../src/config/shell-words.js';
 
 /**
  * A spy `pio` for tests: a bash script that records every call and plays back scripted behaviour.
@@ -65,10 +66,6 @@ export async function readSpyCalls(logFile: string): Promise<SpyCall[]> {
     calls.push(record);
   }
   return calls;
-}
-
-function shellQuote(value: string): string {
-  return `'${value.replace(/'/g, `'\\''`)}'`;
 }
 
 function renderBehaviour(behaviour: SpyBehaviour): string {

@@ -1,9 +1,9 @@
-import { execa } from 'execa';
 import { access, constants, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PROCFILES } from '../../src/buildpack/procfile.js';
 import { isUserError } from '../../src/lib/errors.js';
+import { git } from '../../src/lib/git.js';
 import { runInit } from '../../src/lifecycle/init.js';
 import { parseQueries } from '../../src/lifecycle/queries.js';
 import { TEMPLATE_NAMES } from '../../src/lifecycle/templates.js';
@@ -11,10 +11,6 @@ import { parseConfigVars } from '../../src/platform/config-vars.js';
 import { cleanupAfterEachTest, readJson, recordingOutput, runCli } from './helpers.js';
 
 const { sandbox } = cleanupAfterEachTest();
-
-async function git(dir: string, args: string[]): Promise<string> {
-  return (await execa('git', args, { cwd: dir })).stdout;
-}
 
 async function exists(path: string): Promise<boolean> {
   return access(path).then(
