@@ -21,7 +21,8 @@ describe('logLikelihoodRatio (Mahout evaluation order)', () => {
       ];
       return 2 * cells.reduce((sum, [k, row, col]) => sum + (k === 0 ? 0 : k * Math.log((k * n) / (row * col))), 0);
     };
-    for (const table of [[5, 1995, 0, 100000], [1000, 1995, 1000, 100000], [3, 1, 2, 7], [2, 0, 1, 4]] as const) {
+    const tables: Array<[number, number, number, number]> = [[5, 1995, 0, 100000], [1000, 1995, 1000, 100000], [3, 1, 2, 7], [2, 0, 1, 4]];
+    for (const table of tables) {
       expect(logLikelihoodRatio(...table)).toBeCloseTo(gTest(...table), 6);
     }
   });

@@ -7,6 +7,7 @@ import { querySchema, type PredictedResult, type Query } from './query.js';
 import { computeRanks } from './rankings.js';
 import { recommend } from './recommend.js';
 import { renderPrediction } from './render.js';
+import { shortestFloatDecimal } from './float-format.js';
 import { SearchIndex } from './search-index.js';
 import { parseLenientJson } from './lenient-json.js';
 
@@ -59,8 +60,10 @@ export class UrAlgorithm implements Algorithm<PreparedData, ServedModel, Query, 
     return this.queryFromJson(parseLenientJson(text));
   }
 
+  /** Scores as the shortest decimal of their float, so JSON shows `0.18232156` as UR does. */
   predictionToJson(prediction: PredictedResult): Json {
-    return prediction as unknown as Json;
+    const itemScores = prediction.itemScores.map((score) => ({ ...score, score: shortestFloatDecimal(score.score) }));
+    return { itemScores } as unknown as Json;
   }
 
   /** The response body byte for byte as UR prints it (`0.0`, shortest float decimals). */
