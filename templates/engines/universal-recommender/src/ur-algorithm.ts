@@ -1,0 +1,175 @@
+import type { Algorithm, EngineContext, EngineEvent, Json, JsonObject } from 'pio-deploy/engine';
+import { crossOccurrence, downsample, seededRandom, type Correlators } from './cco.js';
+import { deserializeUrModel, serializeUrModel, type UrModel } from './model.js';
+import { algorithmParams, resolveSettings, type AlgorithmParams, type ResolvedSettings } from './params.js';
+import type { PreparedData } from './preparator.js';
+import { querySchema, type PredictedResult, type Query } from './query.js';
+import { computeRanks } from './rankings.js';
+import { recommend } from './recommend.js';
+import { renderPrediction } from './render.js';
+import { shortestFloatDecimal } from './float-format.js';
+import { SearchIndex } from './search-index.js';
+import { parseLenientJson } from './lenient-json.js';
+
+/** Upstream reads the user's history with a 200 ms timeout and answers without it when late. */
+export const HISTORY_TIMEOUT_MS = 200;
+
+export interface ServedModel {
+  model: UrModel;
+  index: SearchIndex;
+}
+
+/** The Universal Recommender's algorithm (`"name": "ur"`): CCO training, business-rule queries. */
+export class UrAlgorithm implements Algorithm<PreparedData, ServedModel, Query, PredictedResult> {
+  static params = algorithmParams;
+  readonly settings: ResolvedSettings;
+
+  constructor(readonly params: AlgorithmParams) {
+    this.settings = resolveSettings(params);
+  }
+
+  async train(ctx: EngineContext, data: PreparedData): Promise<ServedModel> {
+    const model = await trainModel(ctx, data, this.params, this.settings);
+    return this.serve(model);
+  }
+
+  async predict(served: ServedModel, query: Query, ctx: EngineContext): Promise<PredictedResult> {
+    const history = query.user === undefined ? [] : await this.recentHistory(served, query, ctx);
+    return { itemScores: recommend(query, { index: served.index, params: this.params, settings: this.settings, history }) };
+  }
+
+  serializeModel(served: ServedModel): Json {
+    return serializeUrModel(served.model);
+  }
+
+  deserializeModel(data: unknown): ServedModel {
+    return this.serve(deserializeUrModel(data));
+  }
+
+  queryFromJson(json: Json): Query {
+    const parsed = querySchema.safeParse(json);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      throw new Error(`${issue.path.join('.') || 'query'}: ${issue.message}`);
+    }
+    return parsed.data;
+  }
+
+  /** The query as UR's engine server reads it from a request body (json4s's lenient JSON). */
+  queryFromText(text: string): Query {
+    return this.queryFromJson(parseLenientJson(text));
+  }
+
+  /** Scores as the shortest decimal of their float, so JSON shows `0.18232156` as UR does. */
+  predictionToJson(prediction: PredictedResult): Json {
+    const itemScores = prediction.itemScores.map((score) => ({ ...score, score: shortestFloatDecimal(score.score) }));
+    return { itemScores } as unknown as Json;
+  }
+
+  /** The response body byte for byte as UR prints it (`0.0`, shortest float decimals). */
+  predictionToText(prediction: PredictedResult): string {
+    return renderPrediction(prediction);
+  }
+
+  private serve(model: UrModel): ServedModel {
+    return { model, index: new SearchIndex(model, this.params.numShards, this.settings.dateNames) };
+  }
+
+  private async recentHistory(served: ServedModel, query: Query, ctx: EngineContext): Promise<EngineEvent[]> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<'timeout'>((resolve) => (timer = setTimeout(resolve, HISTORY_TIMEOUT_MS, 'timeout')));
+    try {
+      const read = ctx.events.findByEntity({
+        appName: this.params.appName ?? served.model.appName,
+        entityType: 'user',
+        entityId: query.user!,
+        eventNames: query.eventNames ?? this.settings.modelEventNames,
+        latest: true,
+      });
+      read.catch(() => undefined); // a late failure after the timeout must not go unhandled
+      const result = await Promise.race([read, timeout]);
+      if (result === 'timeout') {
+        ctx.log.error(`Timeout when reading recent events of user ${query.user}: answering without the user's history.`);
+        return [];
+      }
+      return result;
+    } catch (error) {
+      ctx.log.error(`Error when reading recent events of user ${query.user}, answering without them: ${String(error)}`);
+      return [];
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
+
+async function trainModel(ctx: EngineContext, data: PreparedData, params: AlgorithmParams, settings: ResolvedSettings): Promise<UrModel> {
+  const numItems = data.items.size;
+  const seed = params.seed ?? Math.floor(Math.random() * 2 ** 31);
+  const itemIds = data.items.ids;
+  const itemOrder = (a: number, b: number) => (itemIds[a]! < itemIds[b]! ? -1 : itemIds[a]! > itemIds[b]! ? 1 : 0);
+  const [primary, ...secondaries] = data.matrices;
+  const indicatorOf = (eventName: string) => {
+    const indicator = settings.indicators.get(eventName);
+    if (!indicator) throw new Error(`Event "${eventName}" is read by the datasource but is no indicator of the algorithm.`);
+    return indicator;
+  };
+  const primarySettings = indicatorOf(primary!.eventName);
+  const a = downsample(primary!.matrix, primarySettings.maxInteractions, numItems, seededRandom(seed));
+  const correlators: Array<{ name: string; lists: Correlators }> = [
+    { name: primary!.eventName, lists: crossOccurrence(a, a, numItems, data.userRows, primarySettings, false, itemOrder) },
+  ];
+  secondaries.forEach(({ eventName, matrix }, i) => {
+    const settingsB = indicatorOf(eventName);
+    const b = downsample(matrix, settingsB.maxInteractions, numItems, seededRandom(seed + i + 1));
+    correlators.push({ name: eventName, lists: crossOccurrence(a, b, numItems, data.userRows, settingsB, true, itemOrder) });
+  });
+
+  // Documents: every item of the primary matrix, every item with properties, every ranked item.
+  const withProperties = params.recsModel !== 'collabFiltering';
+  const ranks = new Map<string, Map<string, number>>();
+  if (withProperties) {
+    for (const ranking of settings.rankings) ranks.set(ranking.name, await computeRanks(ctx, data.appName, ranking, data.itemProperties));
+  }
+  const terms = [...itemIds];
+  const termOf = new Map(terms.map((id, i) => [id, i]));
+  const termIndex = (id: string) => {
+    let found = termOf.get(id);
+    if (found === undefined) {
+      found = terms.length;
+      terms.push(id);
+      termOf.set(id, found);
+    }
+    return found;
+  };
+  const docTerms = new Set<number>();
+  for (const col of primary!.matrix.cols) docTerms.add(col);
+  if (withProperties) {
+    for (const id of data.itemProperties.keys()) docTerms.add(termIndex(id));
+    for (const values of ranks.values()) for (const id of values.keys()) docTerms.add(termIndex(id));
+  }
+  const docs = Int32Array.from([...docTerms].sort((x, y) => x - y));
+  const indicators = correlators.map(({ name, lists }) => {
+    const offsets = new Int32Array(docs.length + 1);
+    const targets: number[] = [];
+    docs.forEach((term, doc) => {
+      offsets[doc] = targets.length;
+      for (const target of lists.get(term) ?? []) targets.push(target);
+    });
+    offsets[docs.length] = targets.length;
+    return { name, offsets, targets: Int32Array.from(targets) };
+  });
+  const properties = Array.from(docs, (term): JsonObject | null => {
+    if (!withProperties) return null;
+    const fields = data.itemProperties.get(terms[term]!);
+    return fields ? { ...fields } : null;
+  });
+  const rankColumns = settings.rankings
+    .filter((ranking) => ranks.has(ranking.name))
+    .map((ranking) => ({
+      name: ranking.name,
+      values: Float64Array.from(docs, (term) => ranks.get(ranking.name)!.get(terms[term]!) ?? Number.NaN),
+    }));
+  const correlatorCount = indicators.reduce((sum, indicator) => sum + indicator.targets.length, 0);
+  ctx.log.info(`UR model: ${docs.length} items, ${correlatorCount} correlators over ${indicators.length} indicators, ${data.userRows} users.`);
+  return { appName: data.appName, terms, docs, indicators, properties, ranks: rankColumns };
+}

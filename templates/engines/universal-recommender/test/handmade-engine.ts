@@ -1,0 +1,48 @@
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import type { EventStore } from 'pio-deploy/engine';
+import { UrDataSource } from '../src/data-source.js';
+import { algorithmParams, dataSourceParams } from '../src/params.js';
+import { UrPreparator } from '../src/preparator.js';
+import { UrAlgorithm } from '../src/ur-algorithm.js';
+import { handmadeEvents, scriptDates } from './handmade-import.js';
+import { memoryEventStore, testContext } from './memory-event-store.js';
+
+const fixtures = fileURLToPath(new URL('./fixtures/handmade/', import.meta.url));
+export const fixture = (name: string) => readFile(`${fixtures}${name}`, 'utf8');
+
+/** The 28 answers of upstream's integration test, from its expected output. */
+export async function expectedAnswers(): Promise<string[]> {
+  return (await fixture('integration-test-expected.txt')).split('\n').filter((line) => line.startsWith('{"itemScores"'));
+}
+
+/** The 28 request bodies, with the script's dates filled in. */
+export async function handmadeQueries(now: number): Promise<string[]> {
+  const { before, after } = scriptDates(now);
+  const bodies = JSON.parse(await fixture('queries.json')) as string[];
+  return bodies.map((body) => body.replace('$BEFORE', before).replace('$AFTER', after));
+}
+
+/** Trains the handmade engine in process over the given store and answers bodies as UR prints them. */
+export async function trainHandmade(store: EventStore, engineJson?: Record<string, unknown>) {
+  const engine = engineJson ?? (JSON.parse(await fixture('handmade-engine.json')) as Record<string, any>);
+  const ctx = testContext(store);
+  const dataSource = new UrDataSource(dataSourceParams.parse((engine as any).datasource.params));
+  const algorithm = new UrAlgorithm(algorithmParams.parse((engine as any).algorithms[0].params));
+  const prepared = new UrPreparator().prepare(ctx, await dataSource.readTraining(ctx));
+  const trained = await algorithm.train(ctx, prepared);
+  // Through the stored form, as a deployed engine gets it.
+  const served = algorithm.deserializeModel(JSON.parse(JSON.stringify(algorithm.serializeModel(trained))));
+  return {
+    algorithm,
+    served,
+    async answer(body: string): Promise<string> {
+      const prediction = await algorithm.predict(served, algorithm.queryFromText(body), { ...ctx, mode: 'deploy' });
+      return algorithm.predictionToText(prediction);
+    },
+  };
+}
+
+export async function handmadeStore(now: number): Promise<EventStore> {
+  return memoryEventStore(handmadeEvents(await fixture('sample-handmade-data.txt'), now), now);
+}
