@@ -47,7 +47,7 @@ export async function templateEventLines(template: string): Promise<string[]> {
 }
 
 export async function createEngineWorkspace(template: string): Promise<EngineWorkspace> {
-  const database: TestDatabase = await createTestDatabase(`pio_${template}`);
+  const database: TestDatabase = await createTestDatabase(`pio_${template.replace(/-/g, '_')}`);
   const root = await mkdtemp(join(tmpdir(), `pio-template-${template}-`));
   const engineDir = join(root, template);
   await cp(join(projectRoot, 'templates', 'engines', template), engineDir, {
