@@ -7,7 +7,7 @@ import { StorageError, toStorageError } from './errors.js';
 import { createGroupCommitWriter } from './group-commit.js';
 import { copyIn } from './copy-in.js';
 import { COPY_BINARY_HEADER, COPY_BINARY_TRAILER, CopyRowWriter, eventIdFor, writeEventRow, writeImportRow, type EventRowOptions } from './copy-rows.js';
-import type { EventInput, EventQuery, EventScope, EventsRepository, JsonObject, StoredEvent } from './index.js';
+import type { EventInput, EventQuery, EventScope, EventsRepository, JsonObject, StoredEvent } from './types.js';
 import type { Database } from './pool.js';
 import { toUtcWallClock } from './timestamps.js';
 
