@@ -1,5 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { dirname, join, posix, relative, sep } from 'node:path';
+import { join, posix, sep } from 'node:path';
 import ts from 'typescript';
 
 /**
@@ -147,16 +147,30 @@ function shortestLoop(graph: ImportGraph, start: string, members: ReadonlySet<st
   throw new Error(`no loop through ${start}`);
 }
 
-/**
- * Every import cycle, one per knot of mutually dependent nodes, each as a path that starts and ends at
- * the same node (`['a.ts', 'b.ts', 'a.ts']`). Empty when the graph is acyclic.
- */
-export function findCycles(graph: ImportGraph): string[][] {
-  return knots(graph).map((members) => shortestLoop(graph, members[0]!, new Set(members)));
+/** An import cycle: the shortest loop through the first node of a knot, and every node of that knot. */
+export interface Cycle {
+  /** Starts and ends at the same node: `['a.ts', 'b.ts', 'a.ts']`. */
+  loop: string[];
+  /** All nodes that depend on each other (sorted): fixing `loop` alone may leave another loop among them. */
+  knot: string[];
 }
 
-export function describeCycle(cycle: readonly string[]): string {
-  return cycle.join(' -> ');
+/** Every import cycle, one per knot of mutually dependent nodes. Empty when the graph is acyclic. */
+export function findCycles(graph: ImportGraph): Cycle[] {
+  return knots(graph).map((knot) => ({ loop: shortestLoop(graph, knot[0]!, new Set(knot)), knot }));
+}
+
+export function describeCycle(cycle: Cycle): string {
+  const others = cycle.knot.filter((node) => !cycle.loop.includes(node));
+  const loop = cycle.loop.join(' -> ');
+  return others.length === 0 ? loop : `${loop} (same knot: ${others.join(', ')})`;
+}
+
+/** The graph without the given edges (`[from, to]`); nodes stay. */
+export function withoutEdges(graph: ImportGraph, edges: ReadonlyArray<readonly [string, string]>): ImportGraph {
+  return new Map(
+    [...graph].map(([from, targets]) => [from, new Set([...targets].filter((to) => !edges.some(([a, b]) => a === from && b === to)))]),
+  );
 }
 
 /**
@@ -174,16 +188,21 @@ export interface LayerRule {
   because: string;
 }
 
-/** Imports that break a rule, one line each (`from -> to (because)`). */
-export function layerViolations(graph: ImportGraph, rules: readonly LayerRule[]): string[] {
+/**
+ * Imports that break a rule, one line each (`from -> to (because)`). `locate` gives the path a file is
+ * judged by (default: its own), so that a file due to move can be judged where it belongs.
+ */
+export function layerViolations(graph: ImportGraph, rules: readonly LayerRule[], locate: (file: string) => string = (file) => file): string[] {
   const violations: string[] = [];
   for (const [from, targets] of graph) {
+    const fromPath = locate(from);
     for (const rule of rules) {
-      if (!from.startsWith(rule.files)) continue;
+      if (!fromPath.startsWith(rule.files)) continue;
       for (const to of targets) {
-        if (to.startsWith(rule.files)) continue;
-        const outsideAllowed = rule.onlyFrom !== undefined && !rule.onlyFrom.some((prefix) => to.startsWith(prefix));
-        const forbidden = rule.never?.some((prefix) => to.startsWith(prefix)) ?? false;
+        const toPath = locate(to);
+        if (toPath.startsWith(rule.files)) continue;
+        const outsideAllowed = rule.onlyFrom !== undefined && !rule.onlyFrom.some((prefix) => toPath.startsWith(prefix));
+        const forbidden = rule.never?.some((prefix) => toPath.startsWith(prefix)) ?? false;
         if (outsideAllowed || forbidden) violations.push(`${from} -> ${to} (${rule.because})`);
       }
     }
@@ -194,9 +213,4 @@ export function layerViolations(graph: ImportGraph, rules: readonly LayerRule[])
 /** `native/storage/index.ts` → `native/storage`. */
 export function folderOf(file: string): string {
   return posix.dirname(file);
-}
-
-/** The directory under the root containing `file`, relative and with `/` separators. */
-export function relativeFolder(root: string, file: string): string {
-  return relative(root, dirname(file)).split(sep).join('/');
 }
