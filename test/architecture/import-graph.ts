@@ -44,7 +44,7 @@ function typeScriptFiles(root: string): string[] {
 
 export interface SourceImports {
   graph: ImportGraph;
-  /** Relative specifiers that name no `.ts` file of the tree (`file: specifier`): the graph would miss an edge. */
+  /** Relative specifiers inside the tree that name no `.ts` file of it (`file: specifier`): the graph would miss an edge. */
   unresolved: string[];
 }
 
@@ -60,7 +60,7 @@ export function readImportGraph(root: string): SourceImports {
       if (!specifier.startsWith('.')) continue; // packages and node: builtins
       const target = posix.normalize(posix.join(posix.dirname(file), specifier)).replace(/\.js$/, '.ts');
       if (known.has(target)) targets.add(target);
-      else if (target.endsWith('.ts') && !target.startsWith('..')) unresolved.push(`${file}: ${specifier}`);
+      else if (!target.startsWith('..') && !target.endsWith('.json')) unresolved.push(`${file}: ${specifier}`);
     }
     graph.set(file, targets);
   }

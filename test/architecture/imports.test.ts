@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
@@ -247,6 +248,20 @@ describe('import checks (synthetic graphs)', () => {
     const graph = graphOf({ 'native/workflow/commands.ts': ['native/pio/console.ts'], 'native/pio/console.ts': [] });
     expect(layerViolations(graph, LAYER_RULES)).toHaveLength(1);
     expect(layerViolations(graph, LAYER_RULES, (file) => file.replace('native/workflow/', 'native/pio/'))).toEqual([]);
+  });
+
+  it('reads a tree: edges between its files, and relative imports it cannot resolve', () => {
+    const root = mkdtempSync(join(tmpdir(), 'import-graph-'));
+    try {
+      mkdirSync(join(root, 'sub'));
+      writeFileSync(join(root, 'a.ts'), "import { b } from './sub/b.js';\nimport './missing.js';\nimport data from './data.json';\n");
+      writeFileSync(join(root, 'sub', 'b.ts'), "export const b = await import('../a.js');\nimport 'node:fs';\n");
+      const { graph, unresolved } = readImportGraph(root);
+      expect(cycleReport(graph)).toEqual(['a.ts -> sub/b.ts -> a.ts']);
+      expect(unresolved).toEqual(['a.ts: ./missing.js']);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 
   it('reads static, re-exported, dynamic and type-position imports', () => {
