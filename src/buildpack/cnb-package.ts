@@ -2,7 +2,8 @@ import { cp, mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { UserError } from '../lib/errors.js';
 import { pathExists } from '../lib/fs-checks.js';
-import { VENDOR_DIR, diskUsage, linkOrCopyTree, vendorPioDeploy } from './compile-vendor.js';
+import { linkOrCopyTree } from '../lib/link-or-copy-tree.js';
+import { VENDOR_DIR, diskUsage, vendorPioDeploy } from './compile-vendor.js';
 
 /** What `pack build --buildpack <dir>` needs from the buildpack directory itself. */
 const BUILDPACK_FILES = ['buildpack.toml', 'bin', 'lib', 'README.md'];

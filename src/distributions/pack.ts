@@ -4,7 +4,8 @@ import { basename, join, relative, sep } from 'node:path';
 import * as tar from 'tar';
 import { UserError } from '../lib/errors.js';
 import { pathExists } from '../lib/fs-checks.js';
-import { EMBEDDED_POSTGRES_PACKAGES, linkOrCopyTree, productionPackages } from '../buildpack/compile-vendor.js';
+import { linkOrCopyTree } from '../lib/link-or-copy-tree.js';
+import { EMBEDDED_POSTGRES_PACKAGES, productionPackages } from '../lib/production-packages.js';
 import { sha512OfFile } from './cache.js';
 
 /**

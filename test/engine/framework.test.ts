@@ -13,7 +13,7 @@ import {
   type EventStore,
 } from '../../src/native/engine/index.js';
 import { createModelWatcher } from '../../src/native/engineserver/hot-swap.js';
-import type { ServingState } from '../../src/native/engineserver/serving-state.js';
+import type { ServingState } from '../../src/native/workflow/serving-state.js';
 import type { EngineInstance } from '../../src/native/storage/index.js';
 import { createEngineContext, pioEnvironment } from '../../src/native/workflow/context.js';
 import { persistModels, predictBatch, predictQuery, restoreModels, trainEngine } from '../../src/native/workflow/dase-pipeline.js';

@@ -6,11 +6,12 @@ import type { ConsoleLines } from '../workflow/context.js';
 import { engineVersionOf, locateEngine, readEngineVariant } from '../workflow/engine-variant.js';
 import { EngineWorkflowError, errorMessage } from '../workflow/errors.js';
 import { loadEngine } from '../workflow/load-engine.js';
+import { selectEngineInstance } from '../workflow/select-instance.js';
+import { loadServingState } from '../workflow/serving-state.js';
 import { checkTemplate } from '../workflow/template-check.js';
 import { createFeedbackSender } from './feedback.js';
 import { createModelWatcher } from './hot-swap.js';
 import { createEngineServer } from './server.js';
-import { loadServingState } from './serving-state.js';
 
 export const DEFAULT_POLL_INTERVAL_MS = 5000;
 
@@ -34,27 +35,6 @@ export interface DeployedServer {
   /** Resolves when the server has shut down (after `/stop` or `close()`). */
   stopped: Promise<void>;
   close(): Promise<void>;
-}
-
-/** Upstream's instance selection for deploy and batch predict (spec §5.10 steps 2–3). */
-export async function selectEngineInstance(
-  storage: Storage,
-  identity: { engineId: string; engineVersion: string; engineVariant: string },
-  engineInstanceId: string | undefined,
-  command: 'deploy' | 'batchpredict',
-): Promise<EngineInstance> {
-  if (engineInstanceId !== undefined) {
-    const instance = await storage.engineInstances.get(engineInstanceId);
-    if (!instance) throw new EngineWorkflowError(`Invalid engine instance ID ${engineInstanceId}. Aborting.`);
-    return instance;
-  }
-  const instance = await storage.engineInstances.getLatestCompleted(identity.engineId, identity.engineVersion, identity.engineVariant);
-  if (!instance) {
-    throw new EngineWorkflowError(
-      `No valid engine instance found for engine ${identity.engineId} ${identity.engineVersion}.\nTry running 'train' before '${command}'. Aborting.`,
-    );
-  }
-  return instance;
 }
 
 const displayHost = (ip: string) => (ip === '0.0.0.0' ? '127.0.0.1' : ip);

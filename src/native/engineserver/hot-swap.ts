@@ -1,6 +1,6 @@
 import type { EngineInstance } from '../storage/index.js';
 import { errorMessage } from '../workflow/errors.js';
-import type { ServingState } from './serving-state.js';
+import type { ServingState } from '../workflow/serving-state.js';
 
 export interface ModelWatcherLog {
   info(fields: Record<string, unknown>, message: string): void;

@@ -5,7 +5,7 @@ import { predictQuery } from '../workflow/dase-pipeline.js';
 import { errorMessage } from '../workflow/errors.js';
 import type { FeedbackSender } from './feedback.js';
 import type { ModelWatcher } from './hot-swap.js';
-import type { ServingState } from './serving-state.js';
+import type { ServingState } from '../workflow/serving-state.js';
 import { statusHtml, statusJson, type ServerStats } from './status-page.js';
 
 export interface EngineServerOptions {

@@ -1,4 +1,4 @@
-import type { ServingState } from './serving-state.js';
+import type { ServingState } from '../workflow/serving-state.js';
 
 export interface ServerStats {
   startTime: Date;

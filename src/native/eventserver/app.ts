@@ -3,15 +3,14 @@ import Fastify, {
   type FastifyBaseLogger,
   type FastifyError,
   type FastifyInstance,
-  type FastifyReply,
-  type FastifyRequest,
   type FastifyServerOptions,
 } from 'fastify';
-import { isStorageUnavailable, type EventInput, type GroupCommitOptions, type Storage } from '../storage/index.js';
+import { isStorageUnavailable, type GroupCommitOptions, type Storage } from '../storage/index.js';
 import { HttpAnswer, sendAnswer, sendMessage, TEXT_CONTENT_TYPE } from '../http/answer.js';
 import { NO_SCHEMAS } from '../http/no-schemas.js';
-import { AccessKeyResolver, type AuthData, type AuthResult } from './auth.js';
+import { AccessKeyResolver, type AuthResult } from './auth.js';
 import { MEDIA_TYPES, registerBodyParsers } from './body.js';
+import type { Authenticate, EventServerContext } from './context.js';
 import { MESSAGES, PLAIN } from './messages.js';
 import { PluginRegistry, type EventServerPlugins } from './plugins.js';
 import { MalformedQueryParamError, parseQueryString, type QueryParams } from './query.js';
@@ -36,29 +35,6 @@ export interface EventServerOptions {
 }
 
 export const DEFAULT_BODY_LIMIT = 8 * 1024 * 1024;
-
-/** What every route handler needs; built once per server. */
-export interface EventServerContext {
-  storage: Storage;
-  /** Inserts one event through the group-commit writer; resolves with its id after COMMIT. */
-  insertOne: (auth: AuthData, event: EventInput) => Promise<string>;
-  stats: EventStats | undefined;
-  plugins: PluginRegistry;
-}
-
-declare module 'fastify' {
-  interface FastifyRequest {
-    /** Set by the Event Server's authentication hook on authenticated routes. */
-    eventServerAuth: AuthData | null;
-  }
-}
-
-/** The authenticated identity of a request on a route registered with `authenticate`. */
-export function authOf(request: FastifyRequest): AuthData {
-  const auth = request.eventServerAuth;
-  if (auth === null) throw new Error('route is missing the authentication hook');
-  return auth;
-}
 
 /** Paths the server knows, with their methods: an unknown method on a known path is a 405 (§2.1). */
 const KNOWN_PATHS: Array<[RegExp, readonly string[]]> = [
@@ -177,5 +153,3 @@ export async function buildEventServer(options: EventServerOptions): Promise<Fas
   await app.ready();
   return app;
 }
-
-export type Authenticate = (request: FastifyRequest, reply: FastifyReply, done: (error?: Error) => void) => void;

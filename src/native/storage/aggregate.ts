@@ -1,4 +1,4 @@
-import type { AggregatableEvent, AggregateOptions, JsonObject, JsonValue, PropertyMap } from './index.js';
+import type { AggregatableEvent, AggregateOptions, JsonObject, JsonValue, PropertyMap } from './types.js';
 
 const SPECIAL_EVENTS = new Set(['$set', '$unset', '$delete']);
 

@@ -1,6 +1,6 @@
 import { EVENT_COLUMNS } from './ddl.js';
 import { generateEventId } from './ids.js';
-import type { EventInput } from './index.js';
+import type { EventInput } from './types.js';
 
 /**
  * Event rows in PostgreSQL's binary COPY format: every event write (import, REST batches, group commit)

@@ -1,6 +1,6 @@
 import { eventIdFor } from './copy-rows.js';
 import { isConnectionFailure, isStorageUnavailable, StorageError, StorageUnavailableError, toStorageError } from './errors.js';
-import type { EventInput, EventScope, GroupCommitOptions, GroupCommitWriter } from './index.js';
+import type { EventInput, EventScope, GroupCommitOptions, GroupCommitWriter } from './types.js';
 
 interface Pending {
   event: EventInput;

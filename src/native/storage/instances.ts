@@ -9,7 +9,7 @@ import type {
   EvaluationInstance,
   EvaluationInstancesRepository,
   ModelsRepository,
-} from './index.js';
+} from './types.js';
 import { lazyInit } from './meta.js';
 import type { Database } from './pool.js';
 import { toUtcWallClock } from './timestamps.js';

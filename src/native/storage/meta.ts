@@ -5,7 +5,7 @@ import {
   metaTables,
 } from './ddl.js';
 import { generateAccessKey } from './ids.js';
-import type { AccessKey, AccessKeysRepository, App, AppsRepository, Channel, ChannelsRepository } from './index.js';
+import type { AccessKey, AccessKeysRepository, App, AppsRepository, Channel, ChannelsRepository } from './types.js';
 import type { Database, Queryable } from './pool.js';
 
 /**

@@ -1,6 +1,6 @@
 import { UserError } from '../../lib/errors.js';
 import { createEventsRepository } from './events.js';
-import type { JdbcSourceSettings, PgConnectionSettings, RepositoryKey, Storage, StorageSettings } from './index.js';
+import type { JdbcSourceSettings, PgConnectionSettings, RepositoryKey, Storage, StorageSettings } from './types.js';
 import {
   createEngineInstancesRepository,
   createEvaluationInstancesRepository,

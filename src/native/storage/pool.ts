@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { toStorageError, isConnectionFailure } from './errors.js';
-import type { PgConnectionSettings } from './index.js';
+import type { PgConnectionSettings } from './types.js';
 import { parseUtcWallClock } from './timestamps.js';
 
 const TIMESTAMP_OID = 1114;

@@ -8,7 +8,7 @@ import type {
   RepositorySettings,
   SourceSettings,
   StorageSettings,
-} from './index.js';
+} from './types.js';
 
 type Env = Record<string, string | undefined>;
 

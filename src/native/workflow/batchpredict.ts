@@ -1,13 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import { loadServingState } from '../engineserver/serving-state.js';
-import { selectEngineInstance } from '../engineserver/deploy.js';
 import type { Storage } from '../storage/index.js';
 import type { ConsoleLines } from './context.js';
 import { predictBatch } from './dase-pipeline.js';
 import { engineVersionOf, locateEngine, readEngineVariant } from './engine-variant.js';
 import { EngineWorkflowError, errorMessage } from './errors.js';
+import { selectEngineInstance } from './select-instance.js';
+import { loadServingState } from './serving-state.js';
 import { checkTemplate } from './template-check.js';
 
 export interface BatchPredictOptions {

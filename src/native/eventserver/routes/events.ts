@@ -10,7 +10,7 @@ import {
 } from '../../events/index.js';
 import { isStorageUnavailable, type EventScope, type StoredEvent } from '../../storage/index.js';
 import { HttpAnswer, sendJson, sendMessage } from '../../http/answer.js';
-import { authOf, type Authenticate, type EventServerContext } from '../app.js';
+import { authOf, type Authenticate, type EventServerContext } from '../context.js';
 import type { AuthData } from '../auth.js';
 import { jsonBody, jsonText } from '../body.js';
 import { MESSAGES, PLAIN } from '../messages.js';

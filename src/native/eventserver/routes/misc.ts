@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { sendJson, sendMessage } from '../../http/answer.js';
-import { authOf, type Authenticate, type EventServerContext } from '../app.js';
+import { authOf, type Authenticate, type EventServerContext } from '../context.js';
 import { MESSAGES } from '../messages.js';
 
 const ALIVE = '{"status":"alive"}';

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { decodeEvent, isJsonObjectNode, json4sDebugString, toPlainJson, type JsonNode } from '../../events/index.js';
 import { HttpAnswer, sendJson, sendMessage } from '../../http/answer.js';
-import { authOf, type Authenticate, type EventServerContext } from '../app.js';
+import { authOf, type Authenticate, type EventServerContext } from '../context.js';
 import { formBody, jsonBody } from '../body.js';
 import { MESSAGES, PLAIN } from '../messages.js';
 import { ConnectorError, FORM_CONNECTORS, JSON_CONNECTORS, type EventJson } from '../webhooks/index.js';

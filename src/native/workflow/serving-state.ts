@@ -1,13 +1,13 @@
 import type { EngineContext, Logger } from '../engine/types.js';
 import type { EngineInstance, Storage } from '../storage/index.js';
-import { createEngineContext, engineLogger, type ConsoleLines } from '../workflow/context.js';
-import { predictQuery, restoreModels } from '../workflow/dase-pipeline.js';
-import { instantiateEngine, settingsFromColumns, type EngineComponents } from '../workflow/engine-definition.js';
-import type { EngineVariant } from '../workflow/engine-variant.js';
-import { EngineWorkflowError } from '../workflow/errors.js';
-import { createEventStore } from '../workflow/event-store.js';
-import { loadEngine } from '../workflow/load-engine.js';
-import { decodeModels } from '../workflow/model-codec.js';
+import { createEngineContext, engineLogger, type ConsoleLines } from './context.js';
+import { predictQuery, restoreModels } from './dase-pipeline.js';
+import { instantiateEngine, settingsFromColumns, type EngineComponents } from './engine-definition.js';
+import type { EngineVariant } from './engine-variant.js';
+import { EngineWorkflowError } from './errors.js';
+import { createEventStore } from './event-store.js';
+import { loadEngine } from './load-engine.js';
+import { decodeModels } from './model-codec.js';
 
 /**
  * Everything needed to answer queries with one trained engine instance: its components (constructed

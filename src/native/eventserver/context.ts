@@ -1,0 +1,34 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { EventInput, Storage } from '../storage/index.js';
+import type { AuthData } from './auth.js';
+import type { PluginRegistry } from './plugins.js';
+import type { EventStats } from './stats.js';
+
+// The request state the Event Server's routes share. It lives apart from app.ts, which registers the
+// routes, so that routes never import their builder.
+
+/** What every route handler needs; built once per server. */
+export interface EventServerContext {
+  storage: Storage;
+  /** Inserts one event through the group-commit writer; resolves with its id after COMMIT. */
+  insertOne: (auth: AuthData, event: EventInput) => Promise<string>;
+  stats: EventStats | undefined;
+  plugins: PluginRegistry;
+}
+
+/** The authentication hook (callback style): answers 401 itself, or sets `eventServerAuth` and calls `done`. */
+export type Authenticate = (request: FastifyRequest, reply: FastifyReply, done: (error?: Error) => void) => void;
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Set by the Event Server's authentication hook on authenticated routes. */
+    eventServerAuth: AuthData | null;
+  }
+}
+
+/** The authenticated identity of a request on a route registered with `authenticate`. */
+export function authOf(request: FastifyRequest): AuthData {
+  const auth = request.eventServerAuth;
+  if (auth === null) throw new Error('route is missing the authentication hook');
+  return auth;
+}

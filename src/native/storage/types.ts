@@ -1,0 +1,387 @@
+// The values storage reads and writes and the repository interfaces other areas code against. Types
+// only: every part of storage imports them from here, and index.ts re-exports them.
+
+// ---------------------------------------------------------------------------------------------------
+// JSON and events
+// ---------------------------------------------------------------------------------------------------
+
+export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+export type JsonObject = { [key: string]: JsonValue };
+
+/** Identifies one event table: the app's default channel (`channelId` absent) or one of its channels. */
+export interface EventScope {
+  appId: number;
+  channelId?: number | undefined;
+}
+
+/**
+ * An event to write. Times are instants (`Date`, millisecond precision) plus the zone id to emit them in
+ * (`UTC`, a fixed offset like `-08:00`, or a named zone): the zone is stored in the `*timezone` column.
+ */
+export interface EventInput {
+  /** Client-supplied id (≤ 32 chars, stored verbatim); absent → 32 lowercase hex chars (random UUID). */
+  eventId?: string | undefined;
+  event: string;
+  entityType: string;
+  entityId: string;
+  targetEntityType?: string | undefined;
+  targetEntityId?: string | undefined;
+  /** Default `{}`. */
+  properties?: JsonObject | undefined;
+  /**
+   * Compact JSON text written verbatim instead of `JSON.stringify(properties)` (lets a lossless JSON
+   * parser keep `5.0`/big integers byte-exact). Must encode the same object as `properties`.
+   */
+  propertiesText?: string | undefined;
+  /** Default: `creationTime`. */
+  eventTime?: Date | undefined;
+  /** Default `UTC`. */
+  eventTimeZone?: string | undefined;
+  /** Stored comma-joined; NULL when empty. Not accepted by the REST API, but engines/tools may set it. */
+  tags?: readonly string[] | undefined;
+  prId?: string | undefined;
+  /** Default: now. Always UTC. */
+  creationTime?: Date | undefined;
+}
+
+/** An event as stored and returned (spec §1.1); absent optional fields are `undefined`, never null. */
+export interface StoredEvent {
+  eventId: string;
+  event: string;
+  entityType: string;
+  entityId: string;
+  targetEntityType?: string | undefined;
+  targetEntityId?: string | undefined;
+  /** Parsed `properties` column (NULL reads as `{}`). */
+  properties: JsonObject;
+  /** The column's raw text (`{}` when NULL), for byte-exact re-emission. */
+  propertiesText: string;
+  eventTime: Date;
+  eventTimeZone: string;
+  tags: string[];
+  prId?: string | undefined;
+  creationTime: Date;
+  creationTimeZone: string;
+}
+
+/**
+ * Event filters (spec §4.6). Target filters are three-state: `undefined` = no condition, `null` = the
+ * event must have no target (`IS NULL`), a string = equality.
+ */
+export interface EventQuery {
+  /** Inclusive: `eventTime >= startTime`. */
+  startTime?: Date | undefined;
+  /** Exclusive: `eventTime < untilTime`. */
+  untilTime?: Date | undefined;
+  entityType?: string | undefined;
+  entityId?: string | undefined;
+  /** Any of these event names (empty array or undefined = all). */
+  eventNames?: readonly string[] | undefined;
+  targetEntityType?: string | null | undefined;
+  targetEntityId?: string | null | undefined;
+  /** undefined or negative (e.g. -1) = unlimited; 0 = nothing. */
+  limit?: number | undefined;
+  /** `true` = newest first. Order is eventTime, then id (deterministic ties). */
+  reversed?: boolean | undefined;
+}
+
+/** Entity properties derived from `$set`/`$unset`/`$delete` (spec §3). */
+export interface PropertyMap {
+  fields: JsonObject;
+  firstUpdated: Date;
+  firstUpdatedZone: string;
+  lastUpdated: Date;
+  lastUpdatedZone: string;
+}
+
+export interface AggregateOptions {
+  /** Only entities whose final fields contain all these keys (empty = no filter). */
+  required?: readonly string[] | undefined;
+}
+
+export interface AggregateQuery extends AggregateOptions {
+  entityType: string;
+  startTime?: Date | undefined;
+  untilTime?: Date | undefined;
+}
+
+/** The minimal event shape aggregation reads (a `StoredEvent` qualifies). */
+export interface AggregatableEvent {
+  event: string;
+  entityId: string;
+  properties: JsonObject;
+  eventTime: Date;
+  eventTimeZone: string;
+}
+
+/** Result of `events.importStream`. */
+export interface ImportResult {
+  count: number;
+}
+
+/**
+ * Coalesces concurrent single-event inserts into one COPY per table and transaction
+ * (group commit). Each `insert` resolves with the event id only after its COMMIT; if the batch fails
+ * because of one bad event (e.g. duplicate id) only that caller gets the error; if the database fails,
+ * every waiting caller does.
+ */
+export interface GroupCommitWriter {
+  insert(scope: EventScope, event: EventInput): Promise<string>;
+  /** Waits for in-flight batches; later inserts are rejected. */
+  close(): Promise<void>;
+}
+
+export interface GroupCommitOptions {
+  /** Most events in one batch (default 500). */
+  maxBatchSize?: number;
+  /** Most events waiting for a batch; beyond it inserts fail with `StorageUnavailableError` (default 10,000). */
+  maxQueuedEvents?: number;
+  /** Most batches committing at the same time, across tables (one per table; default: pool size - 1, at least 1). */
+  maxConcurrentBatches?: number;
+}
+
+export interface EventsRepository {
+  /** The table name for a scope, e.g. `pio_event_1` or `pio_event_1_2`. */
+  tableName(scope: EventScope): string;
+  /** CREATE TABLE IF NOT EXISTS (+ indexes when INDEX=enabled). */
+  init(scope: EventScope): Promise<void>;
+  /** DROP TABLE; fails if it does not exist (as upstream). */
+  remove(scope: EventScope): Promise<void>;
+  exists(scope: EventScope): Promise<boolean>;
+  /** Returns the event id once committed. */
+  insert(scope: EventScope, event: EventInput): Promise<string>;
+  /** All rows in one statement/transaction; ids in input order. */
+  insertBatch(scope: EventScope, events: readonly EventInput[]): Promise<string[]>;
+  get(scope: EventScope, eventId: string): Promise<StoredEvent | undefined>;
+  /** true when a row was deleted. */
+  delete(scope: EventScope, eventId: string): Promise<boolean>;
+  find(scope: EventScope, query?: EventQuery): Promise<StoredEvent[]>;
+  /** Streams matching events through a server-side cursor (constant memory; for export and bulk reads). */
+  stream(scope: EventScope, query?: EventQuery): AsyncIterable<StoredEvent>;
+  /**
+   * Bulk import for `pio import`: streams rows with COPY FROM STDIN inside one transaction (all or
+   * nothing). Empty properties are written as NULL, as upstream's import does.
+   */
+  importStream(scope: EventScope, events: AsyncIterable<EventInput> | Iterable<EventInput>): Promise<ImportResult>;
+  /**
+   * The same bulk import for rows the caller already encoded (binary COPY rows from `CopyRowWriter`,
+   * e.g. with `writeImportRow`): lets `pio import` encode a read chunk at a time, without per-event
+   * iteration. Storage adds the COPY header and trailer.
+   */
+  importRows(scope: EventScope, rows: AsyncIterable<Buffer> | Iterable<Buffer>): Promise<void>;
+  /** Counts matching events without fetching them. */
+  count(scope: EventScope, query?: EventQuery): Promise<number>;
+  /** `PEventStore.aggregateProperties` on this table (spec §3.1 selection + §3.2 semantics). */
+  aggregateProperties(scope: EventScope, query: AggregateQuery): Promise<Map<string, PropertyMap>>;
+  createGroupCommitWriter(options?: GroupCommitOptions): GroupCommitWriter;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Metadata
+// ---------------------------------------------------------------------------------------------------
+
+export interface App {
+  id: number;
+  name: string;
+  description?: string | undefined;
+}
+
+export interface AppsRepository {
+  /** Inserts with `id` when given (explicit id, sequence advanced past it), else serial. Returns the id. */
+  insert(app: { id?: number | undefined; name: string; description?: string | undefined }): Promise<number>;
+  get(id: number): Promise<App | undefined>;
+  getByName(name: string): Promise<App | undefined>;
+  /** Ordered by id. */
+  getAll(): Promise<App[]>;
+  update(app: App): Promise<void>;
+  delete(id: number): Promise<void>;
+}
+
+export interface AccessKey {
+  key: string;
+  appId: number;
+  /** Allowed event names; empty = all events. */
+  events: string[];
+}
+
+export interface AccessKeysRepository {
+  /** Stores `key` as given, or generates a 64-char URL-safe key (spec §4.5) when absent/empty. Returns the key. */
+  insert(accessKey: { key?: string | undefined; appId: number; events?: readonly string[] | undefined }): Promise<string>;
+  get(key: string): Promise<AccessKey | undefined>;
+  /** Storage order. */
+  getAll(): Promise<AccessKey[]>;
+  getByAppId(appId: number): Promise<AccessKey[]>;
+  update(accessKey: AccessKey): Promise<void>;
+  delete(key: string): Promise<void>;
+}
+
+export interface Channel {
+  id: number;
+  name: string;
+  appId: number;
+}
+
+export interface ChannelsRepository {
+  insert(channel: { id?: number | undefined; name: string; appId: number }): Promise<number>;
+  get(id: number): Promise<Channel | undefined>;
+  /** Ordered by id. */
+  getByAppId(appId: number): Promise<Channel[]>;
+  delete(id: number): Promise<void>;
+}
+
+export interface EngineInstance {
+  /** Canonical 36-char lowercase UUID. */
+  id: string;
+  /** `INIT` or `COMPLETED`. */
+  status: string;
+  startTime: Date;
+  endTime: Date;
+  engineId: string;
+  engineVersion: string;
+  engineVariant: string;
+  engineFactory: string;
+  batch: string;
+  /** Stored as `K1=V1,K2=V2`. */
+  env: Record<string, string>;
+  sparkConf: Record<string, string>;
+  /** Compact JSON text (spec §4.4), e.g. `{"":{"appName":"MyApp1"}}`. */
+  dataSourceParams: string;
+  preparatorParams: string;
+  /** Compact JSON array text, e.g. `[{"als":{"rank":10}}]`. */
+  algorithmsParams: string;
+  servingParams: string;
+}
+
+export interface EngineInstancesRepository {
+  /** Generates the id when `id` is empty/absent; returns it. */
+  insert(instance: Omit<EngineInstance, 'id'> & { id?: string | undefined }): Promise<string>;
+  get(id: string): Promise<EngineInstance | undefined>;
+  getAll(): Promise<EngineInstance[]>;
+  /** COMPLETED instances of this engine, newest `startTime` first. */
+  getCompleted(engineId: string, engineVersion: string, engineVariant: string): Promise<EngineInstance[]>;
+  getLatestCompleted(engineId: string, engineVersion: string, engineVariant: string): Promise<EngineInstance | undefined>;
+  update(instance: EngineInstance): Promise<void>;
+  delete(id: string): Promise<void>;
+}
+
+export interface EvaluationInstance {
+  id: string;
+  /** `''` while running, `EVALCOMPLETED` when done. */
+  status: string;
+  startTime: Date;
+  endTime: Date;
+  evaluationClass: string;
+  engineParamsGeneratorClass: string;
+  batch: string;
+  env: Record<string, string>;
+  sparkConf: Record<string, string>;
+  evaluatorResults: string;
+  evaluatorResultsHTML: string;
+  evaluatorResultsJSON: string;
+}
+
+export interface EvaluationInstancesRepository {
+  insert(instance: Omit<EvaluationInstance, 'id'> & { id?: string | undefined }): Promise<string>;
+  get(id: string): Promise<EvaluationInstance | undefined>;
+  getAll(): Promise<EvaluationInstance[]>;
+  /** EVALCOMPLETED instances, newest `startTime` first. */
+  getCompleted(): Promise<EvaluationInstance[]>;
+  update(instance: EvaluationInstance): Promise<void>;
+  delete(id: string): Promise<void>;
+}
+
+export interface Model {
+  /** The engine instance id. */
+  id: string;
+  models: Uint8Array;
+}
+
+export interface ModelsRepository {
+  insert(model: Model): Promise<void>;
+  get(id: string): Promise<Model | undefined>;
+  delete(id: string): Promise<void>;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Storage
+// ---------------------------------------------------------------------------------------------------
+
+export interface Storage {
+  readonly settings: StorageSettings;
+  apps: AppsRepository;
+  accessKeys: AccessKeysRepository;
+  channels: ChannelsRepository;
+  events: EventsRepository;
+  engineInstances: EngineInstancesRepository;
+  evaluationInstances: EvaluationInstancesRepository;
+  models: ModelsRepository;
+  /**
+   * `pio status` storage check (spec §5.3): touches every meta/model table (creating them), then
+   * creates app 0's event table, writes one event and drops it. Calls `log` with each console line text.
+   */
+  verify(log?: (line: string) => void): Promise<void>;
+  close(): Promise<void>;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Settings
+// ---------------------------------------------------------------------------------------------------
+
+export type RepositoryKey = 'METADATA' | 'EVENTDATA' | 'MODELDATA';
+
+export interface RepositorySettings {
+  /** Namespace = table-name prefix, e.g. `pio_meta`. */
+  name: string;
+  /** Source name, e.g. `PGSQL`. */
+  source: string;
+}
+
+/** How to reach a PostgreSQL server (the `pg` client config, minus pool sizing). */
+export interface PgConnectionSettings {
+  host: string;
+  port: number;
+  database: string;
+  user: string;
+  password: string;
+  /** `false` = plain; `prefer` = try TLS, fall back to plain; object = TLS with these options. */
+  ssl: false | 'prefer' | { rejectUnauthorized: boolean };
+  /** Further hosts of a multi-host JDBC URL, tried in order when the first cannot be reached. */
+  fallbackHosts: Array<{ host: string; port: number }>;
+  connectTimeoutMillis?: number | undefined;
+  applicationName?: string | undefined;
+}
+
+export interface JdbcSourceSettings {
+  name: string;
+  type: 'jdbc';
+  /** Where the connection came from, for `pio status` and error messages (never includes secrets). */
+  origin: 'pio-env' | 'database-url' | 'embedded';
+  /** Display URL without credentials (JDBC URL, or `embedded:<PIO_HOME>`). */
+  displayUrl: string;
+  /** Undefined for `embedded` until `openStorage` starts/reuses the server. */
+  connection: PgConnectionSettings | undefined;
+  /** Pool size (CONNECTIONS, default 8). */
+  connections: number;
+  /** PARTITIONS (default 4); kept for compatibility, reads are not partitioned here. */
+  partitions: number;
+  /** INDEX=enabled → indexed event table variant. */
+  index: boolean;
+}
+
+export interface LocalFsSourceSettings {
+  name: string;
+  type: 'localfs';
+  origin: 'pio-env';
+  /** Directory holding one file per model (`<namespace><id>`). */
+  path: string;
+}
+
+export type SourceSettings = JdbcSourceSettings | LocalFsSourceSettings;
+
+export interface StorageSettings {
+  repositories: Record<RepositoryKey, RepositorySettings>;
+  /** Keyed by source name (upper case, e.g. `PGSQL`). */
+  sources: Record<string, SourceSettings>;
+  /** `$PIO_HOME` (default `~/.pio`): the embedded server's data lives in `<pioHome>/pgdata`. */
+  pioHome: string;
+}
