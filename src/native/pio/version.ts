@@ -1,11 +1,6 @@
 import { readFileSync } from 'node:fs';
 
-/**
- * The Apache PredictionIO version whose behaviour the native runtime reproduces. `pio version` prints
- * it because scripts compare it; the native runtime's own version is reported by `pio status`.
- */
-export const PREDICTIONIO_COMPAT_VERSION = '0.14.0';
-
+/** `pio status` reports this; `pio version` prints PREDICTIONIO_COMPAT_VERSION (compat-version.ts) instead. */
 let packageVersion: string | undefined;
 
 /** pio-deploy's version (package.json), i.e. the native runtime's own version. */
