@@ -3,8 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { isUserError } from '../../lib/errors.js';
 import type { SourceSettings, StorageSettings } from '../storage/index.js';
 import { PioExit, pioLogger } from './console.js';
-import { PREDICTIONIO_COMPAT_VERSION } from '../compat-version.js';
-import { nativeRuntimeVersion } from './version.js';
+import { nativeRuntimeVersion, PREDICTIONIO_COMPAT_VERSION } from '../version/index.js';
 
 /**
  * `pio status` (spec §5.3): the installation, the runtime (in place of upstream's Spark check) and a

@@ -1,5 +1,5 @@
 import type { CommandDefinition } from '../../../lib/command-spec.js';
-import { PREDICTIONIO_COMPAT_VERSION } from '../../compat-version.js';
+import { PREDICTIONIO_COMPAT_VERSION } from '../../version/index.js';
 
 export const version: CommandDefinition = {
   name: 'version',
