@@ -1,6 +1,6 @@
 import type { Storage } from '../storage/index.js';
 import { formatAllowedEvents } from './app.js';
-import { abort, pioLogger } from './console.js';
+import { abort, pioLogger } from '../console/index.js';
 
 /** What `pio accesskey new|list|delete` do (spec §5.5). */
 

@@ -1,5 +1,5 @@
 import type { AccessKey, App, Channel, Storage } from '../storage/index.js';
-import { abort, PioExit, pioLogger } from './console.js';
+import { abort, PioExit, pioLogger } from '../console/index.js';
 import { confirmDestructive } from './prompt.js';
 
 /**

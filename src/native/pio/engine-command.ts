@@ -3,7 +3,7 @@ import type { ConsoleLines } from '../workflow/context.js';
 import { driverMemoryMb, reexecWithHeapLimit } from '../workflow/driver-memory.js';
 import { EngineWorkflowError } from '../workflow/errors.js';
 import { getPassThroughArgs } from './argv.js';
-import { isPioVerbose, PioExit, pioLog } from './console.js';
+import { isPioVerbose, PioExit, pioLog } from '../console/index.js';
 
 /**
  * What the engine commands (build, train, eval, deploy, undeploy, batchpredict) share: the workflow

@@ -4,7 +4,7 @@ import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import type { EventScope, Storage } from '../storage/index.js';
-import { abort, pioLogger } from './console.js';
+import { abort, pioLogger } from '../console/index.js';
 import { withStorage } from './with-storage.js';
 import { resolveScope } from './import.js';
 

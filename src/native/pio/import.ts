@@ -1,6 +1,6 @@
 import { stat } from 'node:fs/promises';
 import type { EventScope, Storage } from '../storage/index.js';
-import { abort, pioLogger } from './console.js';
+import { abort, pioLogger } from '../console/index.js';
 import type { ImportLineError, ImportProgress } from './import-lines.js';
 
 /**

@@ -3,7 +3,7 @@ import { addCommand, helpText } from '../../lib/command-spec.js';
 import { isUserError } from '../../lib/errors.js';
 import { setPassThroughArgs, splitPioArgv } from './argv.js';
 import { PIO_COMMANDS } from './commands/index.js';
-import { isPioVerbose, PioExit, pioLogger, setPioVerbose } from './console.js';
+import { isPioVerbose, PioExit, pioLogger, setPioVerbose } from '../console/index.js';
 
 /**
  * The native `pio` program: upstream's global options (accepted before or after the command), help on

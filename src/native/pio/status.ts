@@ -2,7 +2,7 @@ import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isUserError } from '../../lib/errors.js';
 import type { SourceSettings, StorageSettings } from '../storage/index.js';
-import { PioExit, pioLogger } from './console.js';
+import { PioExit, pioLogger } from '../console/index.js';
 import { nativeRuntimeVersion, PREDICTIONIO_COMPAT_VERSION } from '../version/index.js';
 
 /**

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { CommandDefinition } from '../../../lib/command-spec.js';
-import { PioExit } from '../console.js';
+import { PioExit } from '../../console/index.js';
 
 export const help: CommandDefinition = {
   name: 'help',
