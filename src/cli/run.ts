@@ -1,7 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { isUserError } from '../lib/errors.js';
 import { ERROR_PREFIX } from '../lib/output.js';
-import { loadLazyHelpFor } from './lazy-help.js';
+import { loadLazyHelpFor } from '../lib/lazy-help.js';
 
 /**
  * Runs a commander program and turns failures into the exit-code contract every command keeps:

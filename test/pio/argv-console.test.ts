@@ -1,7 +1,7 @@
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { splitPioArgv } from '../../src/native/pio/argv.js';
-import { abort, formatLogLine, PioExit, pioLogger, setPioConsoleStream, setPioVerbose } from '../../src/native/pio/console.js';
+import { abort, formatLogLine, PioExit, pioLogger, setPioConsoleStream, setPioVerbose } from '../../src/native/console/index.js';
 
 describe('splitPioArgv', () => {
   it('splits pass-through arguments at the first standalone --', () => {

@@ -103,7 +103,7 @@ describe('the native runtime bundle', () => {
   });
 
   it('is ignored when a file it was built from changed, so a bare tsc rebuild never runs stale code', async () => {
-    const versionModule = join(runtime, 'dist', 'native', 'pio', 'version.js');
+    const versionModule = join(runtime, 'dist', 'native', 'version', 'index.js');
     const original = await readFile(versionModule, 'utf8');
     const before = await stat(versionModule);
     // Same size, different content: only the hash tells them apart.

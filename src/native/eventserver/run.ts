@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { isStorageUnavailable, openStorage, resolveStorageSettings, type GroupCommitOptions, type Storage } from '../storage/index.js';
 import { UserError } from '../../lib/errors.js';
-import { pioLogger } from '../pio/console.js';
+import { pioLogger } from '../console/index.js';
 import { loadPlugins } from './plugins.js';
 import { capYoungGeneration } from './semi-space-cap.js';
 

@@ -1,52 +1,18 @@
-import type { Command } from 'commander';
 import type { Storage } from '../storage/index.js';
 import { formatAllowedEvents } from './app.js';
-import { abort, pioLogger } from './console.js';
-import { withStorage } from './with-storage.js';
+import { abort, pioLogger } from '../console/index.js';
 
-/** `pio accesskey new|list|delete` (spec §5.5). */
+/** What `pio accesskey new|list|delete` do (spec §5.5). */
 
 const pio = pioLogger('Pio$');
 const accessKeyLog = pioLogger('AccessKey$');
 
-export function registerAccessKeyCommands(program: Command): void {
-  const accesskey = program
-    .command('accesskey')
-    .description("manage an app's access keys (optionally limited to some event names)")
-    .addHelpText('after', '\nExample:\n  $ pio accesskey new MyApp1 rate buy\n  $ pio accesskey list MyApp1');
-
-  accesskey
-    .command('new')
-    .description('create an access key for an app; listing events limits the key to them')
-    .argument('<app name>', 'app name')
-    .argument('[events...]', 'allowed event names (default: all events)')
-    .option('--key <key>', 'use this key instead of a generated one (at most 64 characters)')
-    .addHelpText('after', '\nExample:\n  $ pio accesskey new MyApp1\n  $ pio accesskey new --key my-own-key MyApp1 rate buy')
-    .action((appName: string, events: string[], options: { key?: string }) =>
-      withStorage((storage) => accessKeyNew(storage, appName, events, options.key)),
-    );
-
-  accesskey
-    .command('list')
-    .description("list access keys (all apps', or one app's)")
-    .argument('[app name]', 'only this app')
-    .addHelpText('after', '\nExample:\n  $ pio accesskey list\n  $ pio accesskey list MyApp1')
-    .action((appName: string | undefined) => withStorage((storage) => accessKeyList(storage, appName)));
-
-  accesskey
-    .command('delete')
-    .description('delete an access key (succeeds also when it does not exist, as upstream)')
-    .argument('<key>', 'the access key')
-    .addHelpText('after', '\nExample:\n  $ pio accesskey delete <key>')
-    .action((key: string) =>
-      withStorage(async (storage) => {
-        await storage.accessKeys.delete(key);
-        accessKeyLog.info(`Deleted access key ${key}.`);
-      }),
-    );
+export async function accessKeyDelete(storage: Storage, key: string): Promise<void> {
+  await storage.accessKeys.delete(key);
+  accessKeyLog.info(`Deleted access key ${key}.`);
 }
 
-async function accessKeyNew(storage: Storage, appName: string, events: string[], key: string | undefined): Promise<void> {
+export async function accessKeyNew(storage: Storage, appName: string, events: string[], key: string | undefined): Promise<void> {
   const app = await storage.apps.getByName(appName);
   if (!app) abort('AccessKey$', `App ${appName} does not exist. Aborting.`);
   const customKey = key === '' ? undefined : key;
@@ -58,7 +24,7 @@ async function accessKeyNew(storage: Storage, appName: string, events: string[],
   accessKeyLog.info(`Created new access key: ${created}`);
 }
 
-async function accessKeyList(storage: Storage, appName: string | undefined): Promise<void> {
+export async function accessKeyList(storage: Storage, appName: string | undefined): Promise<void> {
   let keys;
   if (appName === undefined) {
     keys = await storage.accessKeys.getAll();

@@ -1,12 +1,10 @@
-import { InvalidArgumentError, type Command } from 'commander';
 import type { AccessKey, App, Channel, Storage } from '../storage/index.js';
-import { abort, PioExit, pioLogger } from './console.js';
-import { withStorage } from './with-storage.js';
+import { abort, PioExit, pioLogger } from '../console/index.js';
 import { confirmDestructive } from './prompt.js';
 
 /**
- * `pio app new|list|show|delete|data-delete|channel-new|channel-delete` with upstream's console lines
- * (spec §5.4). Confirmation blocks and listings log as `Pio$`, actions as `App$`.
+ * What `pio app new|list|show|delete|data-delete|channel-new|channel-delete` do, with upstream's console
+ * lines (spec §5.4). Confirmation blocks and listings log as `Pio$`, actions as `App$`.
  */
 
 const pio = pioLogger('Pio$');
@@ -16,89 +14,9 @@ const appLog = pioLogger('App$');
 const CHANNEL_NAME = /^[a-zA-Z0-9-]{1,16}$/;
 const MAX_ACCESS_KEY_LENGTH = 64;
 
-export function parseAppId(value: string): number {
-  if (!/^\+?\d+$/.test(value) || !Number.isSafeInteger(Number(value)) || Number(value) > 2147483647) {
-    throw new InvalidArgumentError('App ID must be a positive integer (e.g. --id 7).');
-  }
-  return Number(value);
-}
-
 /** The whitelist as `app list`/`show` print it: sorted and comma-joined, or `(all)`. */
 export function formatAllowedEvents(events: readonly string[]): string {
   return events.length === 0 ? '(all)' : [...events].sort().join(',');
-}
-
-export function registerAppCommands(program: Command): void {
-  const app = program
-    .command('app')
-    .description('manage apps (event stores with access keys and channels)')
-    .addHelpText('after', '\nExample:\n  $ pio app new MyApp1\n  $ pio app list\n  $ pio app show MyApp1');
-
-  app
-    .command('new')
-    .description('create an app, its event store and an access key')
-    .argument('<name>', 'app name')
-    .option('--id <id>', 'use this app ID instead of the next free one', parseAppId)
-    .option('--description <text>', 'app description')
-    .option('--access-key <key>', 'use this access key instead of a generated one (at most 64 characters)')
-    .addHelpText('after', '\nExample:\n  $ pio app new --id 7 --description "Movie ratings" MyApp1')
-    .action((name: string, options: { id?: number; description?: string; accessKey?: string }) =>
-      withStorage((storage) => appNew(storage, name, options)),
-    );
-
-  app
-    .command('list')
-    .description('list apps with their access keys')
-    .addHelpText('after', '\nExample:\n  $ pio app list')
-    .action(() => withStorage(appList));
-
-  app
-    .command('show')
-    .description("show an app's ID, description, access keys and channels")
-    .argument('<name>', 'app name')
-    .addHelpText('after', '\nExample:\n  $ pio app show MyApp1')
-    .action((name: string) => withStorage((storage) => appShow(storage, name)));
-
-  app
-    .command('delete')
-    .description('delete an app with all its events, channels and access keys')
-    .argument('<name>', 'app name')
-    .option('-f, --force', 'do not ask for confirmation')
-    .addHelpText('after', '\nExample:\n  $ pio app delete MyApp1 --force')
-    .action((name: string, options: { force?: boolean }) =>
-      withStorage((storage) => appDelete(storage, name, Boolean(options.force))),
-    );
-
-  app
-    .command('data-delete')
-    .description("delete an app's events (default channel, one channel, or all)")
-    .argument('<name>', 'app name')
-    .option('--channel <name>', 'delete the events of this channel only')
-    .option('--all', 'delete the events of the default channel and of every channel')
-    .option('-f, --force', 'do not ask for confirmation')
-    .addHelpText('after', '\nExample:\n  $ pio app data-delete MyApp1 --all --force')
-    .action((name: string, options: { channel?: string; all?: boolean; force?: boolean }) =>
-      withStorage((storage) => appDataDelete(storage, name, options)),
-    );
-
-  app
-    .command('channel-new')
-    .description('create a channel (a separate event store) in an app')
-    .argument('<name>', 'app name')
-    .argument('<channel>', 'channel name: letters, digits and -, at most 16 characters')
-    .addHelpText('after', '\nExample:\n  $ pio app channel-new MyApp1 mobile')
-    .action((name: string, channel: string) => withStorage((storage) => channelNew(storage, name, channel)));
-
-  app
-    .command('channel-delete')
-    .description('delete a channel and its events')
-    .argument('<name>', 'app name')
-    .argument('<channel>', 'channel name')
-    .option('-f, --force', 'do not ask for confirmation')
-    .addHelpText('after', '\nExample:\n  $ pio app channel-delete MyApp1 mobile --force')
-    .action((name: string, channel: string, options: { force?: boolean }) =>
-      withStorage((storage) => channelDelete(storage, name, channel, Boolean(options.force))),
-    );
 }
 
 async function requireApp(storage: Storage, name: string): Promise<App> {
@@ -107,7 +25,7 @@ async function requireApp(storage: Storage, name: string): Promise<App> {
   return app;
 }
 
-async function appNew(
+export async function appNew(
   storage: Storage,
   name: string,
   options: { id?: number; description?: string; accessKey?: string },
@@ -141,7 +59,7 @@ async function appNew(
   pio.info(`Access Key: ${key}`);
 }
 
-async function appList(storage: Storage): Promise<void> {
+export async function appList(storage: Storage): Promise<void> {
   const [apps, keys] = await Promise.all([storage.apps.getAll(), storage.accessKeys.getAll()]);
   const keysByApp = groupKeys(keys);
   const sorted = [...apps].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -180,7 +98,7 @@ function logChannels(channels: readonly Channel[]): void {
   }
 }
 
-async function appShow(storage: Storage, name: string): Promise<void> {
+export async function appShow(storage: Storage, name: string): Promise<void> {
   const app = await requireApp(storage, name);
   const [keys, channels] = await Promise.all([storage.accessKeys.getByAppId(app.id), storage.channels.getByAppId(app.id)]);
   logAppBlock(app);
@@ -196,7 +114,7 @@ async function removeEventTable(storage: Storage, scope: { appId: number; channe
   if (await storage.events.exists(scope)) await storage.events.remove(scope);
 }
 
-async function appDelete(storage: Storage, name: string, force: boolean): Promise<void> {
+export async function appDelete(storage: Storage, name: string, force: boolean): Promise<void> {
   const app = await requireApp(storage, name);
   const channels = await storage.channels.getByAppId(app.id);
   pio.info('The following app (including all channels) will be deleted. Are you sure?');
@@ -223,7 +141,7 @@ async function appDelete(storage: Storage, name: string, force: boolean): Promis
   appLog.info('Done.');
 }
 
-async function appDataDelete(
+export async function appDataDelete(
   storage: Storage,
   name: string,
   options: { channel?: string; all?: boolean; force?: boolean },
@@ -270,7 +188,7 @@ async function appDataDelete(
   if (failed) throw new PioExit(1);
 }
 
-async function channelNew(storage: Storage, name: string, channelName: string): Promise<void> {
+export async function channelNew(storage: Storage, name: string, channelName: string): Promise<void> {
   const app = await requireApp(storage, name);
   if (!CHANNEL_NAME.test(channelName)) {
     abort(
@@ -299,7 +217,7 @@ async function channelNew(storage: Storage, name: string, channelName: string): 
   appLog.info(`          App ID: ${app.id}`);
 }
 
-async function channelDelete(storage: Storage, name: string, channelName: string, force: boolean): Promise<void> {
+export async function channelDelete(storage: Storage, name: string, channelName: string, force: boolean): Promise<void> {
   const app = await requireApp(storage, name);
   const channel = (await storage.channels.getByAppId(app.id)).find((candidate) => candidate.name === channelName);
   if (!channel) abort('Pio$', 'Unable to delete channel.', `Channel ${channelName} doesn't exist.`);

@@ -1,13 +1,12 @@
-import { type Command } from 'commander';
 import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import type { EventScope, Storage } from '../storage/index.js';
-import { abort, pioLogger } from './console.js';
+import { abort, pioLogger } from '../console/index.js';
 import { withStorage } from './with-storage.js';
-import { parseIntOption, resolveScope } from './import.js';
+import { resolveScope } from './import.js';
 
 /**
  * `pio export --appid <id> --output <dir> [--channel <name>] [--format json]` (spec §5.14): a directory
@@ -18,19 +17,7 @@ import { parseIntOption, resolveScope } from './import.js';
 const eventsToFile = pioLogger('EventsToFile$');
 const FLUSH_CHARS = 256 * 1024;
 
-export function registerExportCommand(program: Command): void {
-  program
-    .command('export')
-    .description('export events to a directory of part files, one event JSON object per line')
-    .requiredOption('--appid <id>', 'app ID to export', parseIntOption('--appid'))
-    .requiredOption('--output <dir>', 'output directory (must not exist)')
-    .option('--channel <name>', 'export this channel instead of the default one')
-    .option('--format <format>', 'json (parquet is not supported by the native runtime)', 'json')
-    .addHelpText('after', '\nExample:\n  $ pio export --appid 1 --output /tmp/app1-events\n  $ cat /tmp/app1-events/part-*')
-    .action((options: { appid: number; output: string; channel?: string; format: string }) => runExport(options));
-}
-
-async function runExport(options: { appid: number; output: string; channel?: string; format: string }): Promise<void> {
+export async function runExport(options: { appid: number; output: string; channel?: string; format: string }): Promise<void> {
   if (options.format === 'parquet') {
     abort('EventsToFile$', 'The parquet format is not supported by the native runtime. Use --format json.');
   }

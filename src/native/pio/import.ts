@@ -1,8 +1,6 @@
-import { InvalidArgumentError, type Command } from 'commander';
 import { stat } from 'node:fs/promises';
 import type { EventScope, Storage } from '../storage/index.js';
-import { abort, pioLogger } from './console.js';
-import { withStorage } from './with-storage.js';
+import { abort, pioLogger } from '../console/index.js';
 import type { ImportLineError, ImportProgress } from './import-lines.js';
 
 /**
@@ -12,31 +10,6 @@ import type { ImportLineError, ImportProgress } from './import-lines.js';
  */
 
 const fileToEvents = pioLogger('FileToEvents$');
-
-export function parseIntOption(name: string): (value: string) => number {
-  return (value) => {
-    if (!/^\d+$/.test(value) || Number(value) > 2147483647) {
-      throw new InvalidArgumentError(`${name} must be a non-negative integer.`);
-    }
-    return Number(value);
-  };
-}
-
-export function registerImportCommand(program: Command): void {
-  program
-    .command('import')
-    .description('import events from a file with one event JSON object per line (all or nothing)')
-    .requiredOption('--appid <id>', 'app ID to import into', parseIntOption('--appid'))
-    .requiredOption('--input <path>', 'file, or directory of part files (as written by pio export)')
-    .option('--channel <name>', 'import into this channel instead of the default one')
-    .addHelpText(
-      'after',
-      '\nExample:\n  $ pio import --appid 1 --input data/events.json\n  $ pio import --appid 1 --channel mobile --input exported/',
-    )
-    .action((options: { appid: number; input: string; channel?: string }) =>
-      withStorage((storage) => runImport(storage, options)),
-    );
-}
 
 /** The event table an `--appid`/`--channel` pair names; logs and aborts when it does not exist. */
 export async function resolveScope(
@@ -53,7 +26,7 @@ export async function resolveScope(
   return { appId, channelId: channel.id };
 }
 
-async function runImport(storage: Storage, options: { appid: number; input: string; channel?: string }): Promise<void> {
+export async function runImport(storage: Storage, options: { appid: number; input: string; channel?: string }): Promise<void> {
   const inputExists = await stat(options.input).then(
     () => true,
     () => false,

@@ -1,8 +1,9 @@
 import { Command, CommanderError } from 'commander';
+import { addCommand, helpText } from '../../lib/command-spec.js';
 import { isUserError } from '../../lib/errors.js';
 import { setPassThroughArgs, splitPioArgv } from './argv.js';
-import { registerPioCommands } from './commands.js';
-import { isPioVerbose, PioExit, pioLogger, setPioVerbose } from './console.js';
+import { PIO_COMMANDS } from './commands/index.js';
+import { isPioVerbose, PioExit, pioLogger, setPioVerbose } from '../console/index.js';
 
 /**
  * The native `pio` program: upstream's global options (accepted before or after the command), help on
@@ -30,43 +31,14 @@ export function createPioProgram(): Command {
     .helpCommand(false)
     .addHelpText(
       'after',
-      [
-        '',
-        'Example:',
-        '  $ pio status',
-        '  $ pio app new MyApp1',
-        '  $ pio import --appid 1 --input events.json',
-        '  $ pio <command> --help',
-      ].join('\n'),
+      helpText(['pio status', 'pio app new MyApp1', 'pio import --appid 1 --input events.json', 'pio <command> --help']),
     );
   program.hook('preAction', (thisCommand) => {
     setPioVerbose(Boolean(thisCommand.opts().verbose));
   });
 
-  program
-    .command('help [command...]')
-    .description('show help for a command (exits 1, as upstream)')
-    .action((words: string[]) => {
-      const target = findCommand(program, words);
-      if (words.length > 0 && !target) {
-        process.stderr.write(`Help is unavailable for ${words.join(' ')}.\n`);
-      } else {
-        (target ?? program).outputHelp({ error: true });
-      }
-      throw new PioExit(1);
-    });
-
-  registerPioCommands(program);
+  for (const definition of PIO_COMMANDS) addCommand(program, definition);
   return program;
-}
-
-function findCommand(program: Command, words: readonly string[]): Command | undefined {
-  let current: Command | undefined = program;
-  for (const word of words) {
-    current = current?.commands.find((command) => command.name() === word || command.aliases().includes(word));
-    if (!current) return undefined;
-  }
-  return current === program ? undefined : current;
 }
 
 /**

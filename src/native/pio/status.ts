@@ -1,10 +1,9 @@
-import type { Command } from 'commander';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isUserError } from '../../lib/errors.js';
 import type { SourceSettings, StorageSettings } from '../storage/index.js';
-import { PioExit, pioLogger } from './console.js';
-import { nativeRuntimeVersion, PREDICTIONIO_COMPAT_VERSION } from './version.js';
+import { PioExit, pioLogger } from '../console/index.js';
+import { nativeRuntimeVersion, PREDICTIONIO_COMPAT_VERSION } from '../version/index.js';
 
 /**
  * `pio status` (spec §5.3): the installation, the runtime (in place of upstream's Spark check) and a
@@ -17,14 +16,6 @@ const storageLog = pioLogger('Storage$');
 /** The directory `bin/pio` lives in, one level up: what upstream calls the PredictionIO home. */
 function installDir(): string {
   return dirname(dirname(dirname(dirname(fileURLToPath(import.meta.url)))));
-}
-
-export function registerStatusCommand(program: Command): void {
-  program
-    .command('status')
-    .description('check the installation and every storage backend (writes and drops a test event table)')
-    .addHelpText('after', '\nExample:\n  $ pio status')
-    .action(runStatus);
 }
 
 function describeSource(source: SourceSettings): string {
@@ -43,7 +34,7 @@ function logSettings(settings: StorageSettings, log: (line: string) => void): vo
   for (const source of Object.values(settings.sources)) log(`Source ${describeSource(source)}`);
 }
 
-async function runStatus(): Promise<void> {
+export async function runStatus(): Promise<void> {
   management.info('Inspecting PredictionIO...');
   management.info(`PredictionIO ${PREDICTIONIO_COMPAT_VERSION} is installed at ${installDir()}`);
   management.info('Inspecting the native runtime...');

@@ -1,5 +1,5 @@
 import type { Storage } from '../storage/index.js';
-import { formatLogLine } from './console.js';
+import { formatLogLine } from '../console/index.js';
 
 /**
  * Opens storage from the environment (PIO_STORAGE_* → DATABASE_URL → embedded PostgreSQL), runs `fn`

@@ -8,4 +8,4 @@ import { join } from 'node:path';
 export const runtimeRoot = fileURLToPath(new URL('../../../', import.meta.url));
 export const runtimeNodeModules = join(runtimeRoot, 'node_modules');
 export const engineApiEntry = join(runtimeRoot, 'dist', 'native', 'engine', 'index.js');
-export { nativeRuntimeVersion as runtimeVersion } from '../pio/version.js';
+export { nativeRuntimeVersion as runtimeVersion } from '../version/index.js';

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { ConsoleLines } from './context.js';
 import { EngineWorkflowError } from './errors.js';
 
-import { PREDICTIONIO_COMPAT_VERSION as PIO_COMPATIBLE_VERSION } from '../pio/version.js';
+import { PREDICTIONIO_COMPAT_VERSION as PIO_COMPATIBLE_VERSION } from '../version/index.js';
 
 function compareVersions(a: string, b: string): number {
   const parts = (version: string) => version.split(/[.-]/).slice(0, 3).map((part) => Number.parseInt(part, 10) || 0);

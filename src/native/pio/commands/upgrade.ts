@@ -1,0 +1,3 @@
+import { retired } from './retired.js';
+
+export const upgrade = retired('upgrade', 'Upgrade is no longer supported');
