@@ -1,6 +1,6 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, posix } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
@@ -57,8 +57,8 @@ const LAYER_RULES: readonly LayerRule[] = [
   },
   {
     files: 'native/eventserver/',
-    onlyFrom: ['lib/', 'config/', 'native/storage/index.ts', 'native/events/', 'native/http/'],
-    because: 'the Event Server serves stored events: no engine workflow, no engine server, no pio console',
+    onlyFrom: ['lib/', 'config/', 'native/storage/index.ts', 'native/events/', 'native/http/', 'native/console/'],
+    because: 'the Event Server serves stored events: no engine workflow, no engine server, no pio commands',
   },
   {
     files: 'native/http/',
@@ -77,50 +77,14 @@ const LAYER_RULES: readonly LayerRule[] = [
   },
 ];
 
-/**
- * Files that register commands are CLI wiring, whatever folder they sit in today: each belongs to the
- * program that registers it (`pio-deploy`'s cli/ or `pio`'s native/pio/). Another branch moves them
- * there; until it lands they are judged as if moved. The test fails once an entry names no file: then
- * delete the entry.
- */
-const COMMAND_WIRING: Readonly<Record<string, string>> = {
-  'platform/commands.ts': 'cli',
-  'lifecycle/commands.ts': 'cli',
-  'dyno/commands.ts': 'cli',
-  'buildpack/compile-command.ts': 'cli',
-  'distributions/pack-command.ts': 'cli',
-  'native/workflow/commands.ts': 'native/pio',
-  'native/eventserver/command.ts': 'native/pio',
-};
-
-/**
- * Imports into `native/pio/` from the areas below it, left to the branch that untangles `pio` (it owns
- * these files' targets). Ignored by the folder and layer checks, never by the file check. The test
- * fails once one of them is gone: then delete it here.
- */
-const PENDING_EDGES: ReadonlyArray<readonly [string, string]> = [
-  ['native/eventserver/run.ts', 'native/pio/console.ts'],
-  ['native/workflow/runtime-paths.ts', 'native/pio/version.ts'],
-  ['native/workflow/template-check.ts', 'native/pio/version.ts'],
-];
-
-function folder(file: string): string {
-  return COMMAND_WIRING[file] ?? folderOf(file);
-}
-
-/** The path a file is judged by in the layer rules: where it belongs. */
-function located(file: string): string {
-  return `${folder(file)}/${posix.basename(file)}`;
-}
-
 /** Top-level folders are areas, except `native/`, whose subfolders are each an area. */
 function area(file: string): string {
-  const [top = '', second] = folder(file).split('/');
+  const [top = '', second] = folderOf(file).split('/');
   return top === 'native' && second !== undefined ? `native/${second}` : top;
 }
 
 function topLevel(file: string): string {
-  return folder(file).split('/')[0] ?? '';
+  return folderOf(file).split('/')[0] ?? '';
 }
 
 /** A subfolder is part of its parent (routes/ of eventserver/): containment is not a dependency between peers. */
@@ -134,7 +98,6 @@ function cycleReport(graph: ImportGraph): string[] {
 
 describe('import graph of src/', () => {
   const { graph, unresolved } = readImportGraph(SRC);
-  const settled = withoutEdges(graph, PENDING_EDGES);
 
   it('resolves every relative import to a file', () => {
     expect(graph.size).toBeGreaterThan(100);
@@ -146,19 +109,19 @@ describe('import graph of src/', () => {
   });
 
   it('has no cycle between folders', () => {
-    expect(cycleReport(groupGraph(settled, folder, isNested))).toEqual([]);
+    expect(cycleReport(groupGraph(graph, folderOf, isNested))).toEqual([]);
   });
 
   it('has no cycle between areas (native subfolders are areas)', () => {
-    expect(cycleReport(groupGraph(settled, area))).toEqual([]);
+    expect(cycleReport(groupGraph(graph, area))).toEqual([]);
   });
 
   it('has no cycle between top-level folders', () => {
-    expect(cycleReport(groupGraph(settled, topLevel))).toEqual([]);
+    expect(cycleReport(groupGraph(graph, topLevel))).toEqual([]);
   });
 
   it('keeps the layer rules', () => {
-    expect(layerViolations(settled, LAYER_RULES, located)).toEqual([]);
+    expect(layerViolations(graph, LAYER_RULES)).toEqual([]);
   });
 
   it('has the storage barrel re-export only', () => {
@@ -168,10 +131,6 @@ describe('import graph of src/', () => {
     expect(others).toEqual([]);
   });
 
-  it('lists only exceptions that are still needed', () => {
-    expect(Object.keys(COMMAND_WIRING).filter((file) => !graph.has(file))).toEqual([]);
-    expect(PENDING_EDGES.filter(([from, to]) => !graph.get(from)?.has(to))).toEqual([]);
-  });
 });
 
 describe('import checks (synthetic graphs)', () => {
