@@ -20,6 +20,11 @@ export default tseslint.config(
         'error',
         { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrorsIgnorePattern: '^_', ignoreRestSiblings: true },
       ],
+      // `let x; … x = …` stays `let` where closures read x before its one assignment (a logger filled in
+      // once the server exists): as a `const` declared later they would hit the temporal dead zone.
+      'prefer-const': ['error', { ignoreReadBeforeAssign: true }],
+      // Passing on a caught error (`catch (error) { return Promise.reject(error) }`) keeps it unchanged.
+      '@typescript-eslint/prefer-promise-reject-errors': ['error', { allowThrowingUnknown: true }],
       // An async function that does not await still returns a promise, which is what the interfaces it
       // implements (storage fakes, loaders) ask for; the promise rules that catch real bugs
       // (no-floating-promises, no-misused-promises, await-thenable) stay on.
