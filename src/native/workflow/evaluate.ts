@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { writeFileAtomic } from '../../lib/atomic-write.js';
-import type { EngineParams, Evaluation, Metric } from '../engine/types.js';
+import type { EngineParams, Metric } from '../engine/types.js';
 import type { Storage } from '../storage/index.js';
 import { createEngineContext, engineLogger, pioEnvironment, type ConsoleLines } from './context.js';
 import { predictBatch, readAndPrepare, trainAlgorithms } from './dase-pipeline.js';
@@ -75,7 +75,7 @@ export async function runEval(
   if (!Array.isArray(paramsList) || paramsList.length === 0) {
     throw new EngineWorkflowError(`${generatorSpec} has no engineParamsList: export {engineParamsList: [engine params, …]}.`);
   }
-  const engine = await resolveEngineFactory((evaluation as Evaluation).engineFactory, options.evaluation);
+  const engine = await resolveEngineFactory(evaluation.engineFactory, options.evaluation);
   const metric = evaluation.metric;
   const otherMetrics = evaluation.otherMetrics ?? [];
   const compare = (a: unknown, b: unknown) => (metric.compare ? metric.compare(a as number, b as number) : defaultCompare(a, b));
@@ -127,6 +127,9 @@ export async function runEval(
       let otherScores: unknown[];
       try {
         score = await metric.calculate(dataSet);
+        // Each element is a number or a promise of one (MaybePromise): the rule's check of promise
+        // aggregators takes such a union for a plain value.
+        // eslint-disable-next-line @typescript-eslint/await-thenable
         otherScores = await Promise.all(otherMetrics.map((other) => other.calculate(dataSet)));
       } catch (error) {
         throw new EngineWorkflowError(`Metric calculation failed: ${errorMessage(error)}`, { logger: 'MetricEvaluator', cause: error });
