@@ -3,9 +3,10 @@
 // typescript-eslint's type-aware recommended rules; bench/ is JavaScript type-checked through
 // bench/tsconfig.json, so it gets the same rules less the ones about `any`.
 import js from '@eslint/js';
+import { defineConfig } from 'eslint/config';
 import tseslint from 'typescript-eslint';
 
-export default tseslint.config(
+export default defineConfig(
   { ignores: ['dist/', 'node_modules/'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
