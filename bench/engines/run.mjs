@@ -137,6 +137,7 @@ async function main() {
       startups.push({ readyMs: secondsSince(started) * 1000, instanceFoundMs: server.instanceFoundMs() ?? Number.NaN });
       if (run < config.startupRuns - 1) await stopChild(server);
     }
+    if (!server) throw new Error('No deploy was started: the startup runs must be at least 1.');
     const medianRun = [...startups].sort((a, b) => a.readyMs - b.readyMs)[Math.floor(startups.length / 2)];
     results.startupMs = medianRun.readyMs;
     results.instanceFoundMs = medianRun.instanceFoundMs;
@@ -163,7 +164,8 @@ async function main() {
     await load(ceilingUrl, config.warmup, isCeilingAnswer);
     results.rssIdle = await rssMb(server.child.pid);
 
-    let best = { engine: undefined, ceiling: undefined };
+    /** @type {{ engine: import('../lib/load.mjs').LoadSummary | undefined, ceiling: import('../lib/load.mjs').LoadSummary | undefined }} */
+    const best = { engine: undefined, ceiling: undefined };
     let invalid = 0;
     let rssLoad = 0;
     for (let round = 0; round < config.rounds; round++) {

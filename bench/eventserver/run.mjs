@@ -18,7 +18,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { measureCpu, treeCpuMs } from './lib/cpu.mjs';
 import { convertToCopyText, EVENT_COLUMNS as COLUMNS, importVsCopyRounds, writeImportFile } from '../lib/import-vs-copy.mjs';
@@ -43,7 +43,7 @@ if (!existsSync(join(ROOT, 'dist/native/pio/main.js'))) {
   console.error('dist/ is missing: run `npm run build` first.');
   process.exit(1);
 }
-const { openStorage, resolveStorageSettings } = await import(pathToFileURL(join(ROOT, 'dist/native/storage/index.js')).href);
+const { openStorage, resolveStorageSettings } = await import('../../dist/native/storage/index.js');
 
 const log = (line) => process.stderr.write(`bench: ${line}\n`);
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
@@ -86,6 +86,7 @@ async function main() {
   log(`starting PostgreSQL (${quick ? 'quick' : 'full'} run)`);
   const postgres = await startBenchPostgres();
   const pioHome = await mkdtemp(join(tmpdir(), 'pio-bench-home-'));
+  /** @type {NodeJS.ProcessEnv} */
   const env = {
     ...process.env,
     DATABASE_URL: postgres.url,
@@ -298,7 +299,7 @@ async function main() {
       results.import = { seconds: median(imports.map((r) => r.wall)), inProcess: median(imports.map((r) => r.inProcess)) };
       results.copy = { seconds: median(copies.map((r) => r.wall)) };
     } catch (error) {
-      results.import = { error: String(error.message ?? error).slice(-300) };
+      results.import = { error: String(error instanceof Error ? error.message : error).slice(-300) };
       results.copy = { seconds: Number.NaN };
     } finally {
       await client.end();

@@ -93,6 +93,9 @@ export async function timedPioImport(pio, { appId, input, env }) {
  * `client` is a connected `pg` client; `postgresPid` (optional) the postmaster's pid for CPU accounting;
  * `log` gets a line before each timed step, `afterRound` the round number after each round.
  * Fails when either side stores a different number of rows than `count`.
+ * @param {{ pio: string, env: NodeJS.ProcessEnv, client: import('pg').Client, input: string, copyFile: string,
+ *   count: number, rounds: number, postgresPid?: number, namePrefix?: string, log?: (line: string) => void,
+ *   afterRound?: (round: number) => void }} options
  */
 export async function importVsCopyRounds({
   pio,

@@ -4,7 +4,18 @@
 import { Agent, request } from 'node:http';
 import { connect } from 'node:net';
 
-/** Latency percentiles in milliseconds from a list of nanosecond durations. */
+/**
+ * @typedef {{ count: number, seconds: number, perSecond: number, p50: number, p99: number, [measure: string]: number }} LoadSummary
+ * The latencies of one load run, plus the measurements its caller adds (failures, CPU per request).
+ */
+
+/**
+ * Latency percentiles in milliseconds from a list of nanosecond durations.
+ * @param {number[]} durationsNs
+ * @param {number} seconds
+ * @param {Record<string, number>} [extra] more measurements, kept as given
+ * @returns {LoadSummary}
+ */
 export function summarize(durationsNs, seconds, extra = {}) {
   const sorted = Float64Array.from(durationsNs).sort();
   const pick = (q) => (sorted.length === 0 ? Number.NaN : sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] / 1e6);
@@ -99,6 +110,9 @@ export async function operationLoad({ concurrency, total, operation }) {
  * machine the load generator takes less CPU away from the server it measures.
  */
 class RawConnection {
+  /** @type {import('node:net').Socket} opened by open(), before any post() */
+  socket;
+
   constructor(host, port) {
     this.host = host;
     this.port = port;
@@ -106,6 +120,7 @@ class RawConnection {
     this.buffer = Buffer.alloc(0);
   }
 
+  /** @returns {Promise<void>} */
   open() {
     return new Promise((resolve, reject) => {
       this.socket = connect({ host: this.host, port: this.port }, resolve);

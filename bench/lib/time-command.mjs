@@ -9,6 +9,6 @@ export async function timeCommand(command, args, env) {
   const start = process.hrtime.bigint();
   const { stdout, stderr } = await run('/usr/bin/time', ['-f', 'TIME %U %S %M', command, ...args], { env, maxBuffer: 1 << 26 });
   const wall = Number(process.hrtime.bigint() - start) / 1e9;
-  const [, user, sys, rssKb] = /TIME (\S+) (\S+) (\d+)/.exec(stderr);
+  const [, user, sys, rssKb] = /** @type {RegExpExecArray} */ (/TIME (\S+) (\S+) (\d+)/.exec(stderr));
   return { wall, cpu: Number(user) + Number(sys), rssMb: Number(rssKb) / 1024, stdout };
 }

@@ -11,7 +11,7 @@ import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { parseArgs, promisify } from 'node:util';
 import pg from 'pg';
 import { startBenchPostgres } from '../eventserver/lib/postgres.mjs';
@@ -29,7 +29,7 @@ const seconds = (start) => Number(process.hrtime.bigint() - start) / 1e9;
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const load = () => loadavg().map((x) => x.toFixed(1)).join(' ');
 
-const { decodeEventJson } = await import(pathToFileURL(join(ROOT, 'dist/native/events/index.js')).href);
+const { decodeEventJson } = await import('../../dist/native/events/index.js');
 
 const external = process.env.BENCH_DATABASE_URL;
 const postgres = external ? { url: external, stop: async () => {} } : await startBenchPostgres();

@@ -42,6 +42,7 @@ function quickstart(cwd, env, dir) {
 const results = [];
 for (let run = 0; run < RUNS; run++) {
   const home = await mkdtemp(join(tmpdir(), 'pio-bench-quickstart-'));
+  /** @type {NodeJS.ProcessEnv} */
   const env = { ...process.env, HOME: home, PIO_HOME: join(home, '.pio'), PIO_DEPLOY_HOME: join(home, '.pio-deploy') };
   delete env.DATABASE_URL;
   try {

@@ -10,7 +10,7 @@ import { parseArgs } from 'node:util';
 
 const root = resolve(import.meta.dirname, '../..');
 const storageModule = join(root, 'dist/native/storage/index.js');
-const { ensureEmbeddedPostgres, stopEmbeddedPostgres, openStorage, resolveStorageSettings } = await import(storageModule);
+const { ensureEmbeddedPostgres, stopEmbeddedPostgres, openStorage, resolveStorageSettings } = await import('../../dist/native/storage/index.js');
 const { values } = parseArgs({ options: { events: { type: 'string', default: '100000' }, seconds: { type: 'string', default: '3' } } });
 const EVENTS = Number(values.events);
 const SECONDS = Number(values.seconds);

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Finds a Node.js fit to run pio-deploy, or installs the pinned one into the build cache (sourced).
 # Sets NODE_BIN (the node to run) and NODE_HOME_DOWNLOADED (set only when it was downloaded: compile then
 # vendors it into the slug, because the runtime stack has no Node).
@@ -92,6 +93,7 @@ Retry the build; if NODE_DIST_URL points at another build, set NODE_DIST_SHA256 
   major=$(node_major "$dir/bin/node") || fail "The downloaded Node.js does not run on this machine."
   ((major >= NODE_MIN_MAJOR)) || fail "The downloaded Node.js is version $major; pio-deploy needs $NODE_MIN_MAJOR or newer."
   NODE_BIN="$dir/bin/node"
+  # shellcheck disable=SC2034 # read by bin/compile and bin/build, which source this file
   NODE_HOME_DOWNLOADED="$dir"
   detail "Using Node $("$NODE_BIN" --version) (downloaded, verified)"
 }

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Heroku-style build output for the buildpack's bash scripts (sourced; defines functions only).
 
 topic() { printf -- '-----> %s\n' "$*"; }

@@ -265,7 +265,9 @@ async function removeLayer(layersDir: string, name: string): Promise<void> {
 
 function artifactDigests(metadata: Metadata): string[] {
   const artifacts = Array.isArray(metadata.artifacts) ? metadata.artifacts : [];
-  return artifacts.map((artifact) => String((artifact as { sha512?: unknown }).sha512 ?? '')).filter(Boolean);
+  return artifacts
+    .map((artifact) => (artifact as { sha512?: unknown }).sha512)
+    .filter((digest): digest is string => typeof digest === 'string' && digest !== '');
 }
 
 async function replaceWithSymlink(path: string, target: string): Promise<void> {

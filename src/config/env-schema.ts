@@ -177,7 +177,7 @@ function artifactOverride<N extends string>(name: N, title: string) {
       example: '<128 hex characters>',
       schema: sha512(),
     }),
-  } as Record<`${N}_URL` | `${N}_SHA512`, VariableDeclaration<ReturnType<typeof url> | ReturnType<typeof sha512>>>;
+  } as Record<`${N}_URL` | `${N}_SHA512`, VariableDeclaration<ReturnType<typeof url>>>;
 }
 
 export const ENV_VARIABLES = {
@@ -190,8 +190,8 @@ export const ENV_VARIABLES = {
     schema: parsed((raw) => {
       const value = raw.trim().toLowerCase();
       if (value !== 'native' && value !== 'apache') throw new InvalidValue('must be native or apache');
-      return value as 'native' | 'apache';
-    }, 'native' as 'native' | 'apache'),
+      return value;
+    }, 'native'),
   }),
   PIO_VERSION: declare({
     phases: ['build'],

@@ -114,7 +114,7 @@ function partialValues(raw: Record<string, string | undefined>): Partial<EnvValu
     const single = ENV_VARIABLES[name].schema.safeParse(raw[name]);
     if (single.success) values[name] = single.data;
   }
-  return values as Partial<EnvValues>;
+  return values;
 }
 
 function secretsOf(

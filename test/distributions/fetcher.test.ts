@@ -154,7 +154,7 @@ describe('downloads', () => {
     const result = await downloadToFile(pathToFileURL(file).toString(), join(work, 'copy'), ['sha512'], FAST);
     expect(result.digests.sha512).toBe(sha512Hex(jarFixture('local')));
     const secretUrl = server.url('/missing.jar').replace('http://', 'http://admin:hunter22@');
-    const error = await downloadToFile(secretUrl, join(work, 'x'), ['sha512'], FAST).catch((e: Error) => e);
+    const error = await downloadToFile(secretUrl, join(work, 'x'), ['sha512'], FAST).then(() => undefined, (e: Error) => e);
     expect(String(error)).toContain('404');
     expect(String(error)).not.toContain('hunter22');
   });
@@ -187,7 +187,7 @@ describe('installing a distribution', () => {
     expect(await readFile(join(dist, 'RELEASE'), 'utf8')).toBe('PredictionIO 0.13.0\n');
     expect(await readFile(join(dist, 'vendors', 'spark-hadoop', 'bin', 'spark-submit'), 'utf8')).toContain('spark-submit');
     expect(await readFile(join(dist, 'lib', 'postgresql_jdbc.jar'))).toEqual(jarFixture('pg'));
-    const manifest = JSON.parse(await readFile(join(dist, '.pio-deploy-distribution.json'), 'utf8'));
+    const manifest = JSON.parse(await readFile(join(dist, '.pio-deploy-distribution.json'), 'utf8')) as { kind: string };
     expect(manifest.kind).toBe('apache');
     expect((await readdir(app)).sort()).toEqual(['PredictionIO-dist']);
   });

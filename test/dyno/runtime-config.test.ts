@@ -86,8 +86,8 @@ describe('pio-deploy runtime-config', () => {
     await app.write('other.json', JSON.stringify({ datasource: { params: { evalK: 5 } } }));
     const result = await app.run(['runtime-config'], { PIO_EVENTSERVER_APP_NAME: 'live-app', PIO_OPTS: '--variant best.json' });
     expect(result.exitCode, result.stderr).toBe(0);
-    expect(JSON.parse(await readFile(join(app.dir, 'engine.json'), 'utf8')).datasource.params).toEqual({ appName: 'live-app', evalK: 5 });
-    expect(JSON.parse(await readFile(join(app.dir, 'best.json'), 'utf8')).datasource.params.appName).toBe('live-app');
+    expect((JSON.parse(await readFile(join(app.dir, 'engine.json'), 'utf8')) as typeof variant).datasource.params).toEqual({ appName: 'live-app', evalK: 5 });
+    expect((JSON.parse(await readFile(join(app.dir, 'best.json'), 'utf8')) as typeof variant).datasource.params.appName).toBe('live-app');
     expect(result.stdout).toContain('engine.json: datasource.params.appName set from PIO_EVENTSERVER_APP_NAME');
 
     await app.write('engine.json', JSON.stringify({ datasource: { params: { evalK: 5 } } }));

@@ -131,7 +131,7 @@ describe('pio-deploy web', () => {
       expect(result.stderr).toContain(
         ' !     The release phase skipped training because PIO_EVENTSERVER_APP_NAME is required to load data.',
       );
-      expect(result.stderr).toMatch(/ !     Run pio-deploy train .* or set the missing config vars/);
+      expect(result.stderr).toMatch(/ ! {5}Run pio-deploy train .* or set the missing config vars/);
       expect(result.stderr).not.toContain('embedded PostgreSQL');
       expectNoSecrets(result, [DB_PASSWORD]);
     });

@@ -7,6 +7,16 @@ import type { EngineRow } from '../../src/native/storage/instances.js';
 import { createEngineTestContext, type EngineTestContext } from './helpers.js';
 
 type InstanceRow = EngineRow;
+/** The parts of engine.json (and best.json) these tests read or edit. */
+type EngineJson = {
+  id?: string;
+  engineFactory?: string;
+  datasource: { params: Record<string, unknown> };
+  algorithms: Array<{ name: string; params: Record<string, unknown> }>;
+  serving?: unknown;
+};
+/** The stored models envelope (pio_model_models.models). */
+type ModelsEnvelope = { format: string; models: Array<{ kind: string; value?: { mean: number } }> };
 
 describe('engine workflow through bin/pio', () => {
   let ctx: EngineTestContext;
@@ -34,9 +44,9 @@ describe('engine workflow through bin/pio', () => {
     const bundle = await readFile(join(ctx.engineDir, 'target', 'engine.mjs'), 'utf8');
     expect(bundle).not.toContain(ctx.engineDir);
     expect(bundle).not.toMatch(/["'(]\/(?:work|tmp|home|root)\//);
-    const manifest = JSON.parse(await readFile(join(ctx.engineDir, 'target', 'manifest.json'), 'utf8'));
+    const manifest = JSON.parse(await readFile(join(ctx.engineDir, 'target', 'manifest.json'), 'utf8')) as { bundles: Array<{ inputs: object }> };
     expect(manifest).toMatchObject({ engineId: 'src/engine.ts#createEngine', engineVariant: 'default' });
-    expect(manifest.bundles[0].inputs).toHaveProperty(['src/engine.ts']);
+    expect(manifest.bundles[0]!.inputs).toHaveProperty(['src/engine.ts']);
 
     // The bundle loads on its own from another directory (the app moves from BUILD_DIR to /app).
     const moved = join(scratch, 'relocated-app');
@@ -65,14 +75,15 @@ describe('engine workflow through bin/pio', () => {
     const models = await ctx.query<{ batch: string; models: Buffer }>(
       "SELECT i.batch, m.models FROM pio_meta_engineinstances i JOIN pio_model_models m ON m.id = i.id WHERE i.batch IN ('fresh-bundle', 'edited-bundle')",
     );
-    const mean = (batch: string) => JSON.parse(models.find((row) => row.batch === batch)!.models.toString('utf8')).models[0].value.mean;
+    const mean = (batch: string) =>
+      (JSON.parse(models.find((row) => row.batch === batch)!.models.toString('utf8')) as ModelsEnvelope).models[0]!.value!.mean;
     expect(mean('edited-bundle')).toBeCloseTo(mean('fresh-bundle') * 10);
   });
 
   it('rejects params that do not validate, naming engine.json and the field', async () => {
     const variant = join(scratch, 'bad-params.json');
-    const engineJson = JSON.parse(await readFile(join(ctx.engineDir, 'engine.json'), 'utf8'));
-    engineJson.algorithms[0].params.scale = 'big';
+    const engineJson = JSON.parse(await readFile(join(ctx.engineDir, 'engine.json'), 'utf8')) as EngineJson;
+    engineJson.algorithms[0]!.params.scale = 'big';
     await writeFile(variant, JSON.stringify(engineJson));
     const result = await ctx.run(['build', '--variant', variant]);
     expect(result.exitCode).toBe(1);
@@ -112,10 +123,10 @@ describe('engine workflow through bin/pio', () => {
     expect(row.endtime.getTime()).toBeGreaterThanOrEqual(row.starttime.getTime());
 
     const models = await ctx.query<{ models: Buffer }>('SELECT models FROM pio_model_models WHERE id = $1', [row.id]);
-    const envelope = JSON.parse(models[0]!.models.toString('utf8'));
+    const envelope = JSON.parse(models[0]!.models.toString('utf8')) as ModelsEnvelope;
     expect(envelope.format).toBe('pio-ts-models/1');
     expect(envelope.models[0]).toEqual({ kind: 'json', value: { mean: 14 / 6 } });
-    expect(envelope.models[1].kind).toBe('binary');
+    expect(envelope.models[1]!.kind).toBe('binary');
   });
 
   it('takes params from the engine factory with --engine-params-key', async () => {
@@ -164,7 +175,7 @@ describe('engine workflow through bin/pio', () => {
 
   it('fails training when the app has no data, exit code non-zero and no COMPLETED instance', async () => {
     const variant = join(scratch, 'empty-app.json');
-    const engineJson = JSON.parse(await readFile(join(ctx.engineDir, 'engine.json'), 'utf8'));
+    const engineJson = JSON.parse(await readFile(join(ctx.engineDir, 'engine.json'), 'utf8')) as EngineJson;
     engineJson.id = 'empty';
     const emptyApp = await ctx.pio(['app', 'new', `Empty${process.pid}`]);
     expect(emptyApp.exitCode).toBe(0);
@@ -185,7 +196,7 @@ describe('engine workflow through bin/pio', () => {
     expect(result.stdout).toContain('  # engine params evaluated: 3');
     expect(result.stdout).toContain('The best variant params can be found in best.json');
 
-    const best = JSON.parse(await readFile(join(scratch, 'best.json'), 'utf8'));
+    const best = JSON.parse(await readFile(join(scratch, 'best.json'), 'utf8')) as EngineJson;
     expect(best.engineFactory).toBe('src/evaluation.ts#accuracy');
     expect(best.id).toMatch(/^src\/evaluation\.ts#accuracy \d{4}-\d{2}-\d{2}T/);
     // Scale 1 (the plain mean minimises squared error) beats 0.5 and 2 on held-out values.
@@ -224,7 +235,7 @@ describe('engine workflow through bin/pio', () => {
       .join('')
       .trim()
       .split('\n')
-      .map((line) => JSON.parse(line));
+      .map((line): unknown => JSON.parse(line));
     const mean = 14 / 6;
     expect(lines).toEqual([
       { query: { offset: 1 }, prediction: { value: (mean + 1 + 2) / 2, mean: mean + 1, majority: 2 } },

@@ -153,7 +153,7 @@ describe('decodeEvent (already parsed values)', () => {
   });
 
   it('accepts plain JSON.parse values', () => {
-    const event = decodeEvent(JSON.parse('{"event":"e","entityType":"t","entityId":2,"properties":{"x":1.5}}'), { now });
+    const event = decodeEvent(JSON.parse('{"event":"e","entityType":"t","entityId":2,"properties":{"x":1.5}}') as Parameters<typeof decodeEvent>[0], { now });
     expect(event.entityId).toBe('2');
     expect(event.propertiesText).toBe('{"x":1.5}');
   });

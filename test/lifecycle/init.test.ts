@@ -12,6 +12,15 @@ import { cleanupAfterEachTest, readJson, recordingOutput, runCli } from './helpe
 
 const { sandbox } = cleanupAfterEachTest();
 
+/** The parts of a generated app.json these tests read. */
+type AppJson = {
+  name: string;
+  env: { [name in 'PIO_EVENTSERVER_APP_NAME' | 'PIO_EVENTSERVER_ACCESS_KEY']: { value?: string; generator?: string; required: boolean } };
+  addons: string[];
+  formation: { web: { quantity: number; size: string } };
+  buildpacks: [{ url: string }, ...Array<{ url: string }>];
+};
+
 async function exists(path: string): Promise<boolean> {
   return access(path).then(
     () => true,
@@ -45,7 +54,7 @@ describe('pio-deploy init --template', () => {
     const files = await git(dir, ['ls-files']);
     expect(files).not.toMatch(/\.test\.ts|\.fixture\.ts/);
 
-    const appJson = (await readJson(join(dir, 'app.json'))) as Record<string, any>;
+    const appJson = (await readJson(join(dir, 'app.json'))) as AppJson;
     const appName = `my-${template}-app`;
     expect(appJson.name).toBe(appName);
     expect(appJson.env.PIO_EVENTSERVER_APP_NAME).toMatchObject({ value: appName, required: true });
@@ -205,7 +214,7 @@ describe('pio-deploy init in an existing Scala engine', () => {
     expect(buildSbt).toContain('"scalatest"                % "3.0.1"');
     expect(await readJson(join(dir, 'template.json'))).toEqual({ pio: { version: { min: '0.14.0' } }, keep: true });
     expect(await readFile(join(dir, 'Procfile'), 'utf8')).toBe(PROCFILES.engine);
-    const appJson = (await readJson(join(dir, 'app.json'))) as Record<string, any>;
+    const appJson = (await readJson(join(dir, 'app.json'))) as AppJson;
     expect(appJson.formation.web.size).toBe('standard-2x');
     expect(appJson.env.PIO_EVENTSERVER_ACCESS_KEY.generator).toBe('secret');
     expect(await readFile(join(dir, '.gitignore'), 'utf8')).toBe(
@@ -259,7 +268,7 @@ describe('pio-deploy init in an existing Scala engine', () => {
     if (result.mode !== 'existing') throw new Error('expected existing-engine mode');
     expect(result.kind).toBe('typescript');
     expect(result.changes.map((change) => change.file)).toEqual(['Procfile', 'app.json', '.gitignore', '.env']);
-    const appJson = (await readJson(join(dir, 'app.json'))) as Record<string, any>;
+    const appJson = (await readJson(join(dir, 'app.json'))) as AppJson;
     expect(appJson).toMatchObject({ name: 'ts-engine', description: 'My engine', formation: { web: { size: 'basic' } } });
     expect(await exists(join(dir, 'template.json'))).toBe(false);
   });

@@ -48,8 +48,8 @@ export async function createPioTestContext(): Promise<PioTestContext> {
     async pio(args, options = {}) {
       return runPio(args, { env: { ...env, ...options.env }, input: options.input });
     },
-    async query(sql, params) {
-      return (await client.query(sql, params)).rows;
+    async query<T extends pg.QueryResultRow>(sql: string, params?: unknown[]) {
+      return (await client.query<T>(sql, params)).rows;
     },
     async close() {
       await client.end();
@@ -90,7 +90,7 @@ export function pioResultOf(result: { stdout?: unknown; stderr?: unknown; exitCo
 export async function createApp(ctx: PioTestContext, name: string, extra: string[] = []): Promise<{ id: number; key: string }> {
   const result = await ctx.pio(['app', 'new', ...extra, name]);
   if (result.exitCode !== 0) throw new Error(`pio app new ${name} failed: ${result.stdout}${result.stderr}`);
-  const id = Number(/\[INFO\] \[Pio\$\]         ID: (\d+)/.exec(result.stdout)?.[1]);
+  const id = Number(/\[INFO\] \[Pio\$\] {9}ID: (\d+)/.exec(result.stdout)?.[1]);
   const key = /\[INFO\] \[Pio\$\] Access Key: (\S+)/.exec(result.stdout)?.[1] ?? '';
   return { id, key };
 }

@@ -56,7 +56,7 @@ describe('pio import rows in PostgreSQL', () => {
       for await (const chunk of decodeImportFiles([file], 256)) yield* chunk.rows;
     }
     await storage.events.importRows(scope, rows());
-    const stored = await sql.query(
+    const stored = await sql.query<Record<string, unknown>>(
       `SELECT id, event, entitytype, entityid, targetentitytype, targetentityid, properties, eventtime::text AS eventtime,
               eventtimezone, tags, prid, creationtime::text AS creationtime, creationtimezone FROM pio_event_1`,
     );

@@ -183,7 +183,7 @@ describe('import fast path', () => {
       expected = error;
     }
     expect(expected).toBeInstanceOf(InvalidEventError);
-    expect(() => fastRow(line)).toThrow(expected as Error);
+    expect(() => fastRow(line)).toThrow(expected);
   });
 
   it('agrees with the complete decoder on thousands of random events', () => {

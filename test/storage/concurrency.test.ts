@@ -52,7 +52,7 @@ describe('16 concurrent clients', () => {
     const storedIds = new Set(stored.map((e) => e.eventId));
     expect(all.every((id) => storedIds.has(id))).toBe(true);
     // every (client, n) pair exactly once
-    const pairs = new Set(stored.map((e) => `${e.entityId}:${String(e.properties.n)}`));
+    const pairs = new Set(stored.map((e) => `${e.entityId}:${JSON.stringify(e.properties.n)}`));
     expect(pairs.size).toBe(16 * perClient);
   });
 

@@ -132,7 +132,7 @@ describe('event encoding (spec §4.4, §4.5)', () => {
       event: 'e',
       entityType: 't',
       entityId: '1',
-      properties: { x: 5, big: 12345678901234567890 },
+      properties: { x: 5, big: Number('12345678901234567890') },
       propertiesText: '{"x":5.0,"big":12345678901234567890}',
     });
     expect((await fixture.storage.events.get(scope, id))!.propertiesText).toBe('{"x":5.0,"big":12345678901234567890}');

@@ -36,8 +36,8 @@ export async function openTestStorage(extraEnv: Record<string, string> = {}): Pr
   return {
     storage,
     database,
-    async sql(text, params) {
-      const result = await raw.query(text, params);
+    async sql<R extends pg.QueryResultRow>(text: string, params?: unknown[]) {
+      const result = await raw.query<R>(text, params);
       return result.rows;
     },
     async close() {

@@ -144,7 +144,7 @@ describe('engine instances (spec §4.7)', () => {
     await repo.update({ ...instance, status: 'COMPLETED', endTime });
     expect(await repo.get(id)).toMatchObject({ status: 'COMPLETED', endTime, env: {} });
     expect((await repo.getLatestCompleted('upd', 'a'.repeat(40), 'default'))?.id).toBe(id);
-    expect(await repo.insert(engineInstance({ id: 'given-id' } as Partial<EngineInstance>))).toBe('given-id');
+    expect(await repo.insert(engineInstance({ id: 'given-id' }))).toBe('given-id');
     await repo.delete(id);
     expect(await repo.get(id)).toBeUndefined();
   });

@@ -5,7 +5,7 @@
 // DATABASE_URL, PIO_HOME and FLOOR_APP_ID; prints its port.
 import { createServer } from 'node:http';
 
-const { openStorage, resolveStorageSettings } = await import(new URL('../../../dist/native/storage/index.js', import.meta.url).href);
+const { openStorage, resolveStorageSettings } = await import('../../../dist/native/storage/index.js');
 
 const storage = await openStorage(resolveStorageSettings(process.env));
 const writer = storage.events.createGroupCommitWriter();
@@ -30,5 +30,5 @@ const server = createServer((req, res) => {
   });
 });
 server.keepAliveTimeout = 72_000;
-server.listen(0, '127.0.0.1', () => process.stdout.write(`${server.address().port}\n`));
-process.on('SIGTERM', () => server.close(() => writer.close().then(() => storage.close()).then(() => process.exit(0))));
+server.listen(0, '127.0.0.1', () => process.stdout.write(`${/** @type {import('node:net').AddressInfo} */ (server.address()).port}\n`));
+process.on('SIGTERM', () => server.close(() => void writer.close().then(() => storage.close()).then(() => process.exit(0))));

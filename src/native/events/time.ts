@@ -73,7 +73,7 @@ export function parseEventTime(text: string): ZonedTime | undefined {
   } else if (zone === '+' || zone === '-') {
     const rest = text.length - pos - 1;
     const offsetHours = digitsAt(text, pos + 1, 2);
-    let offsetMinutes = 0;
+    let offsetMinutes: number;
     if (rest === 2) offsetMinutes = 0;
     else if (rest === 4) offsetMinutes = digitsAt(text, pos + 3, 2);
     else if (rest === 5 && text[pos + 3] === ':') offsetMinutes = digitsAt(text, pos + 4, 2);

@@ -57,7 +57,7 @@ export async function buildEventServer(options: EventServerOptions): Promise<Fas
   const loggerOption = options.logger ?? false;
   const isLoggerInstance = typeof loggerOption === 'object' && loggerOption !== null && 'child' in loggerOption;
   const app = Fastify({
-    ...(isLoggerInstance ? { loggerInstance: loggerOption as FastifyBaseLogger } : { logger: loggerOption as FastifyServerOptions['logger'] }),
+    ...(isLoggerInstance ? { loggerInstance: loggerOption } : { logger: loggerOption as FastifyServerOptions['logger'] }),
     bodyLimit,
     logController: new LogController({ disableRequestLogging: true }),
     // Requests log through the server's logger: a pino child per request costs more than the insert path

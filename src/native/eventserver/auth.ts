@@ -59,7 +59,7 @@ export class AccessKeyResolver {
    * The answer `resolve` would give, when it needs no database look-up (a cached key without a channel, the
    * common case for every event a client sends); undefined otherwise. Saves the hot path its promises.
    */
-  resolveNow(query: QueryParams, authorization: string | undefined): AuthResult | undefined {
+  resolveNow(query: QueryParams, _authorization: string | undefined): AuthResult | undefined {
     const keyParam = query.accessKey;
     if (keyParam === undefined || keyParam === '' || query.channel !== undefined) return undefined;
     const entry = this.keys.get(keyParam);

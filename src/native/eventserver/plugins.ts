@@ -124,8 +124,8 @@ export async function loadPlugins(list: string | undefined, baseDir: string = pr
     if (!Array.isArray(blockers) || !Array.isArray(sniffers) || blockers.length + sniffers.length === 0) {
       throw new UserError(`Event Server plugin module ${specifier} exports no inputBlockers or inputSniffers array.`);
     }
-    inputBlockers.push(...blockers);
-    inputSniffers.push(...sniffers);
+    inputBlockers.push(...(blockers as readonly InputBlocker[]));
+    inputSniffers.push(...(sniffers as readonly InputSniffer[]));
   }
   return { inputBlockers, inputSniffers };
 }

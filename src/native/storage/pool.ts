@@ -11,7 +11,7 @@ const INT8_OID = 20;
  * process time zone; counts (bigint) fit in a double.
  */
 const types: pg.CustomTypesConfig = {
-  getTypeParser: ((oid: number, format?: 'text' | 'binary') => {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary'): unknown => {
     if (oid === TIMESTAMP_OID) return parseUtcWallClock;
     if (oid === INT8_OID) return (value: string) => Number(value);
     return format === 'binary' ? pg.types.getTypeParser(oid, 'binary') : pg.types.getTypeParser(oid, 'text');

@@ -116,7 +116,7 @@ function build<T>(
 ): Constructed<T> {
   const component = pickComponent(components, settings.name) ?? (components === undefined && settings.name === '' ? fallback : undefined);
   if (!component) throw new EngineWorkflowError(`Unable to find ${field} class with name '${settings.name}' defined in Engine.`);
-  const params = validateParams(component.params, settings.params, field, settings.name, origin);
+  const params: unknown = validateParams(component.params, settings.params, field, settings.name, origin);
   try {
     return { name: settings.name, instance: construct(component, params), params };
   } catch (error) {
@@ -162,7 +162,7 @@ export function instantiateEngine(definition: EngineDefinition, settings: Engine
   const first = algorithms[0]!.instance;
   const querySchema = definition.query;
   const parseQuery = first.queryFromJson
-    ? (json: unknown) => first.queryFromJson!(json as never)
+    ? (json: unknown): unknown => first.queryFromJson!(json as never)
     : querySchema
       ? (json: unknown) => {
           const result = querySchema.safeParse(json);

@@ -185,7 +185,7 @@ export async function buildEngineModules(options: BuildOptions): Promise<BuildRe
           },
         },
       ],
-    }).catch(async (error: { errors?: Parameters<typeof formatMessages>[0] }) => {
+    }).catch(async (error: Error & { errors?: Parameters<typeof formatMessages>[0] }) => {
       const messages = error.errors ? await formatMessages(error.errors, { kind: 'error', color: false }) : [String(error)];
       throw new EngineWorkflowError(`Compilation of ${modulePath} failed:\n${messages.join('').trimEnd()}`);
     });

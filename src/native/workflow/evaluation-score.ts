@@ -30,6 +30,9 @@ export async function scoreEngineParams(plan: EvaluationPlan, index: number, ctx
   let otherScores: unknown[];
   try {
     score = await metric.calculate(dataSet);
+    // Each element is a number or a promise of one (MaybePromise): the rule's check of promise
+    // aggregators takes such a union for a plain value.
+    // eslint-disable-next-line @typescript-eslint/await-thenable
     otherScores = await Promise.all(otherMetrics.map((other) => other.calculate(dataSet)));
   } catch (error) {
     throw new EngineWorkflowError(`Metric calculation failed: ${errorMessage(error)}`, { logger: 'MetricEvaluator', cause: error });

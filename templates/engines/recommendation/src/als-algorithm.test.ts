@@ -16,7 +16,7 @@ describe('AlsAlgorithm', () => {
   const model = algorithm.train(ctx, { ratings });
 
   it('answers the same after a round trip through its stored form', () => {
-    const stored = JSON.parse(JSON.stringify(algorithm.serializeModel(model)));
+    const stored: unknown = JSON.parse(JSON.stringify(algorithm.serializeModel(model)));
     const restored = algorithm.deserializeModel(stored);
     expect(Array.from(restored.userFactors)).toEqual(Array.from(model.userFactors));
     expect(Array.from(restored.itemFactors)).toEqual(Array.from(model.itemFactors));
