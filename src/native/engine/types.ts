@@ -1,4 +1,4 @@
-import type { EventQuery } from '../storage/index.js';
+import type { EventQuery, EventSubject } from '../storage/index.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- the engine definition and metric defaults take
    `any` on purpose: an engine's concrete components and metrics must be assignable to them without casts,
@@ -59,13 +59,8 @@ export interface EngineContext {
 // ---------------------------------------------------------------------------------------------------
 
 /** An event as engines read it (spec §1.1). Absent optional fields are `undefined`. */
-export interface EngineEvent {
+export interface EngineEvent extends EventSubject {
   eventId: string;
-  event: string;
-  entityType: string;
-  entityId: string;
-  targetEntityType?: string | undefined;
-  targetEntityId?: string | undefined;
   properties: JsonObject;
   eventTime: Date;
   /** Zone the event time was given in (`UTC`, `-08:00`, `America/Los_Angeles`). */

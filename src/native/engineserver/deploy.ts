@@ -3,7 +3,7 @@ import { connect } from 'node:net';
 import type { Logger } from '../engine/types.js';
 import type { EngineInstance, Storage } from '../storage/index.js';
 import type { ConsoleLines } from '../workflow/context.js';
-import { engineVersionOf, locateEngine, readEngineVariant } from '../workflow/engine-variant.js';
+import { engineIdentityOf, locateEngine, readEngineVariant } from '../workflow/engine-variant.js';
 import { EngineWorkflowError, errorMessage } from '../workflow/errors.js';
 import { loadEngine } from '../workflow/load-engine.js';
 import { selectEngineInstance } from '../workflow/select-instance.js';
@@ -92,7 +92,7 @@ export async function runDeploy(
   try {
     const instance = await selectEngineInstance(
       storage,
-      { engineId: variant.engineFactory, engineVersion: engineVersionOf(variant.engineDir), engineVariant: variant.id },
+      engineIdentityOf(variant),
       options.engineInstanceId,
       'deploy',
     );

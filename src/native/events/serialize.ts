@@ -1,14 +1,9 @@
-import type { JsonObject } from '../storage/index.js';
+import type { EventSubject, JsonObject } from '../storage/index.js';
 import { formatEventTime, UTC_ZONE } from './time.js';
 
 /** What rendering needs: a storage `StoredEvent` qualifies. */
-export interface RenderableEvent {
+export interface RenderableEvent extends EventSubject {
   eventId?: string | undefined;
-  event: string;
-  entityType: string;
-  entityId: string;
-  targetEntityType?: string | undefined;
-  targetEntityId?: string | undefined;
   properties: JsonObject;
   /** When present, emitted verbatim instead of `JSON.stringify(properties)` (keeps `5.0` as stored). */
   propertiesText?: string | undefined;

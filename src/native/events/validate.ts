@@ -1,13 +1,8 @@
-import type { JsonObject } from '../storage/index.js';
+import type { EventSubject, JsonObject } from '../storage/index.js';
 import { InvalidEventError } from './errors.js';
 
 /** The fields validation looks at (spec §1.3). */
-export interface ValidatableEvent {
-  event: string;
-  entityType: string;
-  entityId: string;
-  targetEntityType?: string | undefined;
-  targetEntityId?: string | undefined;
+export interface ValidatableEvent extends EventSubject {
   properties: JsonObject;
 }
 

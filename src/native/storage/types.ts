@@ -14,18 +14,22 @@ export interface EventScope {
   channelId?: number | undefined;
 }
 
-/**
- * An event to write. Times are instants (`Date`, millisecond precision) plus the zone id to emit them in
- * (`UTC`, a fixed offset like `-08:00`, or a named zone): the zone is stored in the `*timezone` column.
- */
-export interface EventInput {
-  /** Client-supplied id (≤ 32 chars, stored verbatim); absent → 32 lowercase hex chars (random UUID). */
-  eventId?: string | undefined;
+/** Who did what to whom: the fields every representation of an event shares (stored, validated, rendered, read by engines). */
+export interface EventSubject {
   event: string;
   entityType: string;
   entityId: string;
   targetEntityType?: string | undefined;
   targetEntityId?: string | undefined;
+}
+
+/**
+ * An event to write. Times are instants (`Date`, millisecond precision) plus the zone id to emit them in
+ * (`UTC`, a fixed offset like `-08:00`, or a named zone): the zone is stored in the `*timezone` column.
+ */
+export interface EventInput extends EventSubject {
+  /** Client-supplied id (≤ 32 chars, stored verbatim); absent → 32 lowercase hex chars (random UUID). */
+  eventId?: string | undefined;
   /** Default `{}`. */
   properties?: JsonObject | undefined;
   /**
@@ -45,13 +49,8 @@ export interface EventInput {
 }
 
 /** An event as stored and returned (spec §1.1); absent optional fields are `undefined`, never null. */
-export interface StoredEvent {
+export interface StoredEvent extends EventSubject {
   eventId: string;
-  event: string;
-  entityType: string;
-  entityId: string;
-  targetEntityType?: string | undefined;
-  targetEntityId?: string | undefined;
   /** Parsed `properties` column (NULL reads as `{}`). */
   properties: JsonObject;
   /** The column's raw text (`{}` when NULL), for byte-exact re-emission. */

@@ -4,7 +4,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import type { Storage } from '../storage/index.js';
 import type { ConsoleLines } from './context.js';
 import { predictBatch } from './dase-pipeline.js';
-import { engineVersionOf, locateEngine, readEngineVariant } from './engine-variant.js';
+import { engineIdentityOf, locateEngine, readEngineVariant } from './engine-variant.js';
 import { EngineWorkflowError, errorMessage } from './errors.js';
 import { selectEngineInstance } from './select-instance.js';
 import { loadServingState } from './serving-state.js';
@@ -61,7 +61,7 @@ export async function runBatchPredict(
   try {
     const instance = await selectEngineInstance(
       storage,
-      { engineId: variant.engineFactory, engineVersion: engineVersionOf(variant.engineDir), engineVariant: variant.id },
+      engineIdentityOf(variant),
       options.engineInstanceId,
       'batchpredict',
     );

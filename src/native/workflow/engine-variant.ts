@@ -53,6 +53,17 @@ export function engineVersionOf(engineDir: string): string {
   return createHash('sha1').update(engineDir, 'utf8').digest('hex');
 }
 
+/** The engine identity an instance is stored and looked up under (spec §7.3). */
+export interface EngineIdentity {
+  engineId: string;
+  engineVersion: string;
+  engineVariant: string;
+}
+
+export function engineIdentityOf(variant: Pick<EngineVariant, 'engineFactory' | 'engineDir' | 'id'>): EngineIdentity {
+  return { engineId: variant.engineFactory, engineVersion: engineVersionOf(variant.engineDir), engineVariant: variant.id };
+}
+
 function isObject(value: unknown): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

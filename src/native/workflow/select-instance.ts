@@ -1,10 +1,11 @@
 import type { EngineInstance, Storage } from '../storage/index.js';
+import type { EngineIdentity } from './engine-variant.js';
 import { EngineWorkflowError } from './errors.js';
 
 /** Upstream's instance selection for deploy and batch predict (spec §5.10 steps 2–3). */
 export async function selectEngineInstance(
   storage: Storage,
-  identity: { engineId: string; engineVersion: string; engineVariant: string },
+  identity: EngineIdentity,
   engineInstanceId: string | undefined,
   command: 'deploy' | 'batchpredict',
 ): Promise<EngineInstance> {

@@ -2,7 +2,7 @@ import type { Storage } from '../storage/index.js';
 import { createEngineContext, engineLogger, pioEnvironment, type ConsoleLines } from './context.js';
 import { persistModels, trainEngine } from './dase-pipeline.js';
 import { instantiateEngine, paramsColumns, settingsFromEngineParams, type EngineSettings } from './engine-definition.js';
-import { engineVersionOf, locateEngine, readEngineVariant } from './engine-variant.js';
+import { engineIdentityOf, locateEngine, readEngineVariant } from './engine-variant.js';
 import { EngineWorkflowError, errorMessage } from './errors.js';
 import { createEventStore } from './event-store.js';
 import { loadEngine } from './load-engine.js';
@@ -68,9 +68,7 @@ export async function runTrain(
       status: 'INIT',
       startTime: now,
       endTime: now,
-      engineId: variant.engineFactory,
-      engineVersion: engineVersionOf(variant.engineDir),
-      engineVariant: variant.id,
+      ...engineIdentityOf(variant),
       engineFactory: engine.reference.spec,
       batch: workflow.batch,
       env: pioEnvironment(io.env ?? process.env),
