@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach } from 'vitest';
+import { cleanupAfterEach } from '../helpers/cleanup.js';
 import type { Output } from '../../src/lib/output.js';
 import { isRunning } from '../../src/lib/process-tree.js';
 
@@ -34,11 +34,7 @@ export interface Sandbox {
  * registered first); `sandbox()` is a sandbox removed that way.
  */
 export function cleanupAfterEachTest(): { defer(cleanup: () => Promise<void>): void; sandbox(): Promise<Sandbox> } {
-  const cleanups: Array<() => Promise<void>> = [];
-  afterEach(async () => {
-    while (cleanups.length > 0) await cleanups.pop()!();
-  });
-  const defer = (cleanup: () => Promise<void>) => void cleanups.push(cleanup);
+  const defer = cleanupAfterEach();
   return {
     defer,
     async sandbox() {

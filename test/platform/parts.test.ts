@@ -3,7 +3,8 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { cleanupAfterEach } from '../helpers/cleanup.js';
 import { formatConfigVars, parseAssignments, parseConfigVars, writeEnvDir } from '../../src/platform/config-vars.js';
 import { parseProcfile } from '../../src/platform/procfile.js';
 import { defaultProcessTypesOf } from '../../src/platform/buildpack.js';
@@ -13,10 +14,7 @@ import { exportCommit } from '../../src/lib/git.js';
 import { applySlugignore, resolveCommit } from '../../src/platform/source.js';
 import { commitFiles, createSandbox } from './helpers.js';
 
-const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  while (cleanups.length > 0) await cleanups.pop()!();
-});
+const defer = cleanupAfterEach();
 
 describe('config vars from .env', () => {
   it('handles quotes, comments, export prefixes and escapes without evaluating anything', () => {
@@ -53,7 +51,7 @@ describe('config vars from .env', () => {
 
   it('writes one byte-exact file per variable into ENV_DIR', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'pio-envdir-test-'));
-    cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    defer(() => rm(dir, { recursive: true, force: true }));
     await writeEnvDir(dir, { GREETING: 'hi\n', PASSWORD: 'p@ss' });
     expect((await readdir(dir)).sort()).toEqual(['GREETING', 'PASSWORD']);
     expect(await readFile(join(dir, 'GREETING'), 'utf8')).toBe('hi\n');
@@ -93,7 +91,7 @@ describe('slug source', () => {
       'sub/table.csv': 'a,b\n',
       'sub/keep.csv': 'a,b\n',
     });
-    cleanups.push(() => sandbox.cleanup());
+    defer(() => sandbox.cleanup());
     await commitFiles(sandbox, { 'later.txt': 'second commit\n' }, 'second');
     await import('node:fs/promises').then((fs) => fs.writeFile(join(sandbox.appDir, 'untracked.txt'), 'x'));
     const commit = await resolveCommit(sandbox.appDir, 'HEAD');
@@ -112,7 +110,7 @@ describe('slug source', () => {
 
   it('names the fix when there is nothing committed', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'pio-nocommit-test-'));
-    cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    defer(() => rm(dir, { recursive: true, force: true }));
     await execa('git', ['init', '--quiet', dir]);
     await expect(resolveCommit(dir, 'HEAD')).rejects.toThrow('has no commit HEAD to build');
   });

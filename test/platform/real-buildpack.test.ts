@@ -4,7 +4,8 @@ import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promis
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { cleanupAfterEach } from '../helpers/cleanup.js';
 import { embeddedPostgresStatus, stopEmbeddedPostgres } from '../../src/native/storage/embedded.js';
 import { appLayout, readJson, routerStateSchema, webStateSchema } from '../../src/platform/app-state.js';
 import { freePort } from '../../src/lib/net.js';
@@ -22,10 +23,7 @@ import { CLI } from './helpers.js';
 const PUSH_TIMEOUT_MS = 240_000;
 const QUERY = { voice_usage: 12, data_usage: 0, text_usage: 4 };
 
-const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  while (cleanups.length > 0) await cleanups.pop()!();
-});
+const defer = cleanupAfterEach();
 
 interface Sandbox {
   dir: string;
@@ -201,15 +199,15 @@ describe('git push with the real buildpack', () => {
     'deploys an init app (compile, import, train, serve), redeploys a change with zero failed queries, and stops cleanly',
     async () => {
       const sandbox = await createSandbox();
-      cleanups.push(() => rm(sandbox.dir, { recursive: true, force: true }));
-      cleanups.push(async () => void (await stopEmbeddedPostgres(sandbox.pioHome)));
+      defer(() => rm(sandbox.dir, { recursive: true, force: true }));
+      defer(async () => void (await stopEmbeddedPostgres(sandbox.pioHome)));
       // Also where a platform that ignored PIO_HOME would have put it.
-      cleanups.push(async () => void (await stopEmbeddedPostgres(join(sandbox.env.HOME!, '.pio'))));
+      defer(async () => void (await stopEmbeddedPostgres(join(sandbox.env.HOME!, '.pio'))));
       const appDir = join(sandbox.dir, 'app');
       const platformDir = join(sandbox.dir, 'platform');
       const layout = appLayout(platformDir);
       // Stop whatever a failing run left behind, by pid.
-      cleanups.push(async () => void (await stopApp(layout)));
+      defer(async () => void (await stopApp(layout)));
 
       // 1. init, remote add, first push.
       const init = await run(sandbox, CLI, ['init', appDir, '--template', 'classification'], sandbox.dir);

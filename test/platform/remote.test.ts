@@ -2,7 +2,8 @@ import { execa } from 'execa';
 import { existsSync } from 'node:fs';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { cleanupAfterEach } from '../helpers/cleanup.js';
 import { appLayout, readJson, routerStateSchema, webStateSchema } from '../../src/platform/app-state.js';
 import { freePort } from '../../src/lib/net.js';
 import { groupMembers, isRunning, waitFor } from '../../src/lib/process-tree.js';
@@ -10,10 +11,7 @@ import { stopApp } from '../../src/platform/router-client.js';
 import { createTestDatabase } from '../helpers/postgres.js';
 import { FIXTURE_BUILDPACK, commitFiles, createSandbox, getFixture, httpGet, runCli, type Sandbox } from './helpers.js';
 
-const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  while (cleanups.length > 0) await cleanups.pop()!();
-});
+const defer = cleanupAfterEach();
 
 interface PlatformApp {
   sandbox: Sandbox;
@@ -23,9 +21,9 @@ interface PlatformApp {
 
 async function createPlatformApp(): Promise<PlatformApp> {
   const db = await createTestDatabase('pio_platform');
-  cleanups.push(() => db.drop());
+  defer(() => db.drop());
   const sandbox = await createSandbox({ 'version.txt': 'v1\n', '.gitignore': '.env\n' });
-  cleanups.push(() => sandbox.cleanup());
+  defer(() => sandbox.cleanup());
   await writeFile(join(sandbox.appDir, '.env'), `GREETING='pushed'\nSTARTUP_DELAY_MS=400\nDATABASE_URL=${db.url}\n`);
   const port = await freePort();
   const appDir = join(sandbox.dir, 'platform', 'staging');
@@ -33,7 +31,7 @@ async function createPlatformApp(): Promise<PlatformApp> {
   expect(added.exitCode, added.all).toBe(0);
   expect(added.all).toContain('3 copied from .env');
   // Stop whatever a failing test left running, by pid.
-  cleanups.push(async () => void (await stopApp(appLayout(appDir))));
+  defer(async () => void (await stopApp(appLayout(appDir))));
   return { sandbox, port, appDir };
 }
 
@@ -196,7 +194,7 @@ describe('git push to a local platform remote', () => {
 
   it('validates names and refuses a remote name that exists', async () => {
     const sandbox = await createSandbox({ 'version.txt': 'v1\n' });
-    cleanups.push(() => sandbox.cleanup());
+    defer(() => sandbox.cleanup());
     const bad = await runCli(sandbox, ['remote', 'add', 'Bad_Name']);
     expect(bad.exitCode).toBe(1);
     expect(bad.stderr).toContain('"Bad_Name" is not a valid app name');

@@ -3,21 +3,19 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import pg from 'pg';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { cleanupAfterEach } from '../helpers/cleanup.js';
 import { stopEmbeddedPostgres } from '../../src/native/storage/embedded.js';
 import { freePort } from '../../src/lib/net.js';
 import { isRunning, waitFor } from '../../src/lib/process-tree.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres.js';
 import { CLI, FIXTURE_BUILDPACK, commitFiles, createSandbox, getFixture, waitForOutput, type Sandbox } from './helpers.js';
 
-const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  while (cleanups.length > 0) await cleanups.pop()!();
-});
+const defer = cleanupAfterEach();
 
 async function sandboxWithDatabase(extraEnv = ''): Promise<{ sandbox: Sandbox; db: TestDatabase }> {
   const db = await createTestDatabase('pio_platform');
-  cleanups.push(() => db.drop());
+  defer(() => db.drop());
   const sandbox = await createSandbox({
     'version.txt': 'v1\n',
     '.gitignore': '.env\n',
@@ -25,7 +23,7 @@ async function sandboxWithDatabase(extraEnv = ''): Promise<{ sandbox: Sandbox; d
     'docs/guide.md': 'not in the slug\n',
     'debug.log': 'not in the slug\n',
   });
-  cleanups.push(() => sandbox.cleanup());
+  defer(() => sandbox.cleanup());
   await import('node:fs/promises').then((fs) =>
     fs.writeFile(
       join(sandbox.appDir, '.env'),
@@ -42,7 +40,7 @@ function startUp(sandbox: Sandbox, port: number) {
     reject: false,
     all: true,
   });
-  cleanups.push(async () => {
+  defer(async () => {
     if (subprocess.exitCode === null && subprocess.pid) subprocess.kill('SIGKILL');
     await subprocess;
   });
@@ -138,8 +136,8 @@ describe('pio-deploy up', () => {
 
   it('starts the embedded PostgreSQL and hands its URL to the release and web processes when DATABASE_URL is unset', async () => {
     const sandbox = await createSandbox({ 'version.txt': 'v1\n' });
-    cleanups.push(() => sandbox.cleanup());
-    cleanups.push(async () => void (await stopEmbeddedPostgres(sandbox.env.PIO_HOME!)));
+    defer(() => sandbox.cleanup());
+    defer(async () => void (await stopEmbeddedPostgres(sandbox.env.PIO_HOME!)));
     const port = await freePort();
     const up = startUp(sandbox, port);
     await waitForOutput(up, 'web.1 is up', 120_000);
