@@ -5,10 +5,11 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../../src/lib/net.js';
+import { renderPredictionJson } from '../../../src/native/engine/java-double.js';
 import { templateInfo } from '../../../src/lifecycle/templates.js';
 import { createEngineWorkspace, templateEventLines, type DeployedEngine, type EngineWorkspace } from '../engine-e2e.js';
 import { handmadeEvents, pythonIso, type ImportEvent } from './test/handmade-import.js';
-import { memoryEventStore } from './test/memory-event-store.js';
+import { memoryEventStore, testContext } from './test/memory-event-store.js';
 import { expectedAnswers, fixture, handmadeQueries, handmadeStore, trainHandmade } from './test/handmade-engine.js';
 
 const projectRoot = fileURLToPath(new URL('../../../', import.meta.url));
@@ -69,6 +70,20 @@ describe('UR integration test, in process', () => {
   it('returns ranks with withRanks', async () => {
     const answer = await ask({ withRanks: true, num: 1 });
     expect(answer.itemScores[0]).toEqual({ item: 'Galaxy', score: 0, ranks: { popRank: 8 } });
+  });
+
+  it("answers without the user's history, and logs why, when reading it fails or stalls", async () => {
+    const withoutHistory = await engine.answer('{"user": "nobody-at-all"}');
+    expect(await engine.answer('{"user": "u1"}')).not.toBe(withoutHistory);
+    const failing = () => Promise.reject(new Error('connection reset'));
+    const stalling = () => new Promise<never>(() => undefined);
+    for (const findByEntity of [failing, stalling]) {
+      const lines: string[] = [];
+      const ctx = { ...testContext({ ...memoryEventStore([]), findByEntity }, lines), mode: 'deploy' as const };
+      const prediction = await engine.algorithm.predict(engine.served, engine.algorithm.queryFromJson({ user: 'u1' }), ctx);
+      expect(renderPredictionJson(engine.algorithm.predictionToJson(prediction))).toBe(withoutHistory);
+      expect(lines).toEqual([expect.stringMatching(/^(Error|Timeout) when reading recent events of user u1/)]);
+    }
   });
 
   it('a user bias boosts the user history clauses', async () => {
@@ -169,7 +184,7 @@ describe('UR integration test on PostgreSQL via pio', () => {
     const eventsUrl = await startEventServer();
     const before = await ask('{"user": "newcomer"}');
     expect(before.status).toBe(200);
-    expect(scores(before.text).every((score) => score === 0)).toBe(true);
+    expect(scoresOf(before.text).every((score) => score === 0)).toBe(true);
 
     const posted = await fetch(`${eventsUrl}/events.json?accessKey=${accessKey}`, {
       method: 'POST',
@@ -179,9 +194,9 @@ describe('UR integration test on PostgreSQL via pio', () => {
     expect(posted.status, await posted.text()).toBe(201);
     const after = await ask('{"user": "newcomer"}');
     expect(after.status).toBe(200);
-    expect(scores(after.text)[0]).toBeGreaterThan(0);
+    expect(scoresOf(after.text)[0]).toBeGreaterThan(0);
     // UR's default blacklist: the primary event's items are not recommended back.
-    expect(items(after.text)).not.toContain('Iphone 4');
+    expect(itemsOf(after.text)).not.toContain('Iphone 4');
   });
 
   it("answers without the user's history when reading it stalls past 200 ms, never with a 500", async () => {
@@ -233,8 +248,8 @@ function isStrictJson(text: string): boolean {
   }
 }
 
-const scores = (text: string) => (JSON.parse(text) as Answer).itemScores.map((s) => s.score);
-const items = (text: string) => (JSON.parse(text) as Answer).itemScores.map((s) => s.item);
+const scoresOf = (text: string) => (JSON.parse(text) as Answer).itemScores.map((s) => s.score);
+const itemsOf = (text: string) => (JSON.parse(text) as Answer).itemScores.map((s) => s.item);
 
 /** node-postgres settings from the storage settings `pio` runs with (a JDBC URL plus user and password). */
 function databaseConfig(env: NodeJS.ProcessEnv): pg.ClientConfig {
