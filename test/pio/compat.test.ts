@@ -81,7 +81,7 @@ describe('pio export / import compatibility', () => {
     const result = await ctx.pio(['import', '--appid', String(app.id), '--input', input]);
     expect(result.exitCode, result.stderr).toBe(0);
     const rows = await ctx.query(`SELECT entityid FROM pio_event_${app.id} ORDER BY entityid`);
-    expect(rows.map((row: { entityid: string }) => row.entityid)).toEqual(['u1', 'u2', 'u3']);
+    expect(rows.map((row) => row.entityid as string)).toEqual(['u1', 'u2', 'u3']);
 
     await writeFile(input, ['{"event":"view","entityType":"user","entityId":"u4"}', '{event:"view"}'].join('\n'));
     const refused = await ctx.pio(['import', '--appid', String(app.id), '--input', input]);
