@@ -3,7 +3,7 @@ import { UserError } from '../lib/errors.js';
 import { packageRoot } from '../platform/paths.js';
 import type { QuerySpec } from './queries.js';
 
-export const TEMPLATE_NAMES = ['classification', 'regression', 'recommendation'] as const;
+export const TEMPLATE_NAMES = ['classification', 'regression', 'recommendation', 'universal-recommender'] as const;
 export type TemplateName = (typeof TEMPLATE_NAMES)[number];
 
 export interface TemplateInfo {
@@ -53,6 +53,28 @@ const TEMPLATES: Record<TemplateName, TemplateInfo> = {
       { name: 'top 4 for user 1', query: { user: '1', num: 4 }, match: [{ path: 'itemScores.length', equals: 4 }] },
       { name: 'scores are numbers', query: { user: '2', num: 1 }, match: [{ path: 'itemScores.0.score', type: 'number' }] },
       { name: 'unknown user', query: { user: 'nobody', num: 4 }, expect: { itemScores: [] } },
+    ],
+  },
+  'universal-recommender': {
+    name: 'universal-recommender',
+    defaultAppName: 'urapp',
+    queries: [
+      {
+        name: 'user recommendations',
+        query: { user: '100' },
+        match: [
+          { path: 'itemScores.length', gte: 1 },
+          { path: 'itemScores.0.score', type: 'number' },
+        ],
+      },
+      { name: 'similar items', query: { item: '100' }, match: [{ path: 'itemScores.length', gte: 1 }] },
+      { name: 'popular items for an unknown user', query: { user: 'nobody' }, match: [{ path: 'itemScores.length', equals: 4 }] },
+      {
+        name: 'category filter',
+        query: { fields: [{ name: 'category', values: ['case'], bias: -1 }] },
+        match: [{ path: 'itemScores.length', gte: 1 }],
+      },
+      { name: 'a bad num is refused', query: { num: 'four' }, expectStatus: 400 },
     ],
   },
 };

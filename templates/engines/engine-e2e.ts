@@ -22,6 +22,8 @@ export interface PioResult {
 export interface EngineWorkspace {
   engineDir: string;
   appName: string;
+  /** The environment `pio` runs with (storage settings), for processes a test starts itself. */
+  env: NodeJS.ProcessEnv;
   /** Runs `bin/pio` in the engine directory; throws with the output when it fails. */
   pio(args: string[], options?: { allowFailure?: boolean }): Promise<PioResult>;
   /** `pio app new`, returning the app ID. */
@@ -110,6 +112,7 @@ export async function createEngineWorkspace(template: string): Promise<EngineWor
   return {
     engineDir,
     appName,
+    env,
     pio,
     async createApp() {
       const { output } = await pio(['app', 'new', appName]);

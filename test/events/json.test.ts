@@ -63,7 +63,7 @@ describe('parseJson / renderJson', () => {
   });
 
   it('rejects text that is not JSON, and doubles out of range', () => {
-    expect(() => parseJson('{"a":1,}')).toThrow(JsonSyntaxError);
+    expect(() => parseJson('{"a":1,,')).toThrow(JsonSyntaxError);
     expect(() => parseJson('{"a":')).toThrow(JsonSyntaxError);
     expect(() => parseJson('')).toThrow(JsonSyntaxError);
     expect(() => parseJson('{"a":1e400}')).toThrow(/out of range/);

@@ -31,22 +31,26 @@ describe('Event Server compatibility', () => {
     for (const response of [created, badBody, unauthorized, notFound]) expect(response.contentType).toBe(UPSTREAM_JSON_TYPE);
   });
 
-  it('rejects json4s-lenient bodies (missing or trailing commas) with 400 and stores nothing', async () => {
+  it("reads bodies in json4s-native's dialect (missing or trailing commas), and answers 400 to what json4s rejects", async () => {
     const missingComma = await http('POST', url('/events.json'), {
-      raw: '{"event":"rate" "entityType":"lenient","entityId":"u1"}',
+      raw: '{"event":"rate" "entityType":"lenient","entityId":"u1" "properties":{"rating":4.0}}',
     });
     const trailingComma = await http('POST', url('/events.json'), {
-      raw: '{"event":"rate","entityType":"lenient","entityId":"u1",}',
+      raw: '{"event":"rate","entityType":"lenient","entityId":"u2",}',
     });
     const batchTrailingComma = await http('POST', url('/batch/events.json'), {
-      raw: '[{"event":"rate","entityType":"lenient","entityId":"u1"},]',
+      raw: '[{"event":"rate","entityType":"lenient","entityId":"u3"},]',
     });
-    for (const response of [missingComma, trailingComma, batchTrailingComma]) {
-      expect(response.status).toBe(400);
+    expect([missingComma.status, trailingComma.status, batchTrailingComma.status]).toEqual([201, 201, 200]);
+    const stored = await http('GET', url(`/events/${(missingComma.json as { eventId: string }).eventId}.json`));
+    expect(stored.text).toContain('"properties":{"rating":4.0}');
+    for (const raw of ['{event:"rate"}', '{"event" "rate"}', '[{"event":"rate":1}]']) {
+      const response = await http('POST', url('/events.json'), { raw });
+      expect(response.status, raw).toBe(400);
       expect(response.contentType).toBe(UPSTREAM_JSON_TYPE);
       expect(Object.keys(response.json as object)).toEqual(['message']);
     }
-    expect(await server.storage.events.count({ appId: server.main.appId }, { entityType: 'lenient' })).toBe(0);
+    expect(await server.storage.events.count({ appId: server.main.appId }, { entityType: 'lenient' })).toBe(3);
   });
 
   it('answers 404 Not Found when deleting an id that never existed (upstream JDBC: 200 Found)', async () => {

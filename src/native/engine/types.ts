@@ -1,4 +1,7 @@
 import type { EventQuery, EventSubject } from '../storage/index.js';
+import type { JavaDouble } from './java-double.js';
+
+export type { JavaDouble };
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- the engine definition and metric defaults take
    `any` on purpose: an engine's concrete components and metrics must be assignable to them without casts,
@@ -15,6 +18,9 @@ import type { EventQuery, EventSubject } from '../storage/index.js';
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 export type JsonObject = { [key: string]: Json };
+
+/** A response body: JSON in which a number may be a `javaDouble(x)` marker (printed `0.0`, `1.0E-4`). */
+export type PredictionJson = null | boolean | number | string | JavaDouble | PredictionJson[] | { [key: string]: PredictionJson };
 
 export type MaybePromise<T> = T | Promise<T>;
 
@@ -157,8 +163,11 @@ export interface Algorithm<PD = unknown, M = unknown, Q = unknown, P = unknown> 
   loadModel?(modelId: string, ctx: EngineContext): MaybePromise<M>;
   /** JSON body of `/queries.json` → query (first algorithm's wins); throwing answers 400. */
   queryFromJson?(json: Json): Q;
-  /** Prediction → response JSON (first algorithm's wins; default: the prediction as is). */
-  predictionToJson?(prediction: P): Json;
+  /**
+   * Prediction → response JSON (first algorithm's wins; default: the prediction as is). Wrap a number in
+   * `javaDouble(x)` to print it as a JVM engine's `Double` (`0.0` where `JSON.stringify` prints `0`).
+   */
+  predictionToJson?(prediction: P): PredictionJson;
 }
 
 export interface Serving<Q = unknown, P = unknown> {

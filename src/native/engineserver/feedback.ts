@@ -1,6 +1,7 @@
 import { randomInt } from 'node:crypto';
 import { Agent, request } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { renderPredictionJson } from '../engine/java-double.js';
 
 export interface FeedbackSettings {
   eventServerIp: string;
@@ -65,7 +66,8 @@ export function createFeedbackSender(settings: FeedbackSettings, log: FeedbackLo
         properties: { engineInstanceId: options.engineInstanceId, query: queryJson, prediction: predictionJson },
       };
       if (isObject(queryJson) && typeof queryJson.prId === 'string') event.prId = queryJson.prId;
-      const body = JSON.stringify(event);
+      // The prediction as the response prints it (Java doubles included), so the stored event matches.
+      const body = renderPredictionJson(event);
       const req = post(
         { agent, host, port: settings.eventServerPort, method: 'POST', path, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
         (res) => {

@@ -1,4 +1,6 @@
 import Fastify, { LogController, type FastifyInstance, type FastifyReply } from 'fastify';
+import { renderPredictionJson } from '../engine/java-double.js';
+import { parseJsonValue } from '../events/json.js';
 import { HTML_CONTENT_TYPE, sendJson, sendMessage, sendText } from '../http/answer.js';
 import { NO_SCHEMAS } from '../http/no-schemas.js';
 import { predictQuery } from '../workflow/dase-pipeline.js';
@@ -70,7 +72,8 @@ export function createEngineServer(options: EngineServerOptions): EngineServer {
     const raw = typeof request.body === 'string' ? request.body : '';
     let queryJson: unknown;
     try {
-      queryJson = JSON.parse(raw);
+      // json4s-native's dialect, as upstream reads query bodies (`{"user": "u5" "from": 0}` is answered).
+      queryJson = parseJsonValue(raw);
     } catch (error) {
       return sendMessage(reply, 400, `Invalid JSON in query: ${errorMessage(error)}`);
     }
@@ -98,7 +101,7 @@ export function createEngineServer(options: EngineServerOptions): EngineServer {
     stats.requestCount += 1;
     stats.averageServingTime += (seconds - stats.averageServingTime) / stats.requestCount;
     stats.lastServingTime = seconds;
-    return sendJson(reply, 200, JSON.stringify(body ?? null));
+    return sendJson(reply, 200, renderPredictionJson(body));
   });
   app.route({ method: ['GET', 'PUT', 'DELETE', 'PATCH'], url: '/queries.json', handler: (_request, reply) => methodNotAllowed(reply) });
 

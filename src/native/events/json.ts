@@ -7,7 +7,9 @@ import type { JsonObject, JsonValue } from '../storage/index.js';
  * loses both distinctions, so numbers it cannot represent faithfully are kept as `JsonNumber` tokens.
  *
  * `parseJson` is fast in the common case: the text goes through `JSON.parse`, and only when a cheap scan
- * finds a number token with a fraction, an exponent or 16+ digits is it re-parsed losslessly.
+ * finds a number token with a fraction, an exponent or 16+ digits is it re-parsed losslessly. Text that
+ * `JSON.parse` refuses is read as json4s-native reads it (`Json4sDialectParser`): upstream's parser
+ * takes commas for whitespace, so `{"user": "u5" "from": 0}` is a query PredictionIO answers.
  */
 
 /** A number token kept as written, for values `JSON.parse` would render differently than json4s. */
@@ -56,6 +58,12 @@ export function mayHoldUnfaithfulNumber(text: string): boolean {
   return UNFAITHFUL_NUMBER.test(text);
 }
 
+/**
+ * Containers nested deeper than this are refused in json4s' dialect (json4s itself has no limit, but
+ * overflows its stack far below what `JSON.parse` takes), so no walk over a parsed tree can overflow.
+ */
+export const MAX_JSON_DEPTH = 1000;
+
 export function parseJson(text: string): JsonNode {
   return parseJsonTracked(text).node;
 }
@@ -66,11 +74,24 @@ export function parseJsonTracked(text: string): { node: JsonNode; plain: boolean
   try {
     node = JSON.parse(text) as JsonNode;
   } catch (error) {
-    throw new JsonSyntaxError((error as Error).message);
+    return new Json4sDialectParser(text, (error as Error).message).parseDocument();
   }
   if (!mayHoldUnfaithfulNumber(text)) return { node, plain: true };
   node = new LosslessParser(text).parseDocument();
   return { node, plain: isPlain(node) };
+}
+
+/**
+ * Plain JSON values (numbers as JS numbers) from text, in the same dialect as `parseJson`: for engine
+ * queries, whose schemas read JS numbers (so `1.0` and `1` are the same value there).
+ */
+export function parseJsonValue(text: string): JsonValue {
+  try {
+    return JSON.parse(text) as JsonValue;
+  } catch (error) {
+    const { node, plain } = new Json4sDialectParser(text, (error as Error).message).parseDocument();
+    return plain ? (node as JsonValue) : toPlainJson(node);
+  }
 }
 
 /** True for a JSON object (not null, not an array, not a number token). */
@@ -259,5 +280,230 @@ class LosslessParser {
     if (isInteger && Number.isSafeInteger(value)) return value === 0 ? 0 : value;
     if (!isInteger && !Number.isFinite(value)) this.fail(`Number out of range (${source})`);
     return new JsonNumber(source);
+  }
+}
+
+/** An open container, or a member name waiting for its value (json4s' value stack). */
+type OpenFrame =
+  | { kind: 'object'; value: { [key: string]: JsonNode } }
+  | { kind: 'array'; value: JsonNode[] }
+  | { kind: 'member'; name: string };
+
+/** Number token characters json4s collects once a value starts with a digit, `-` or `+`. */
+const NUMBER_TOKEN = /[0-9.eE+-]*/y;
+/** `java.math.BigInteger` / `java.math.BigDecimal` syntax, which decides whether json4s accepts the token. */
+const INTEGER_SYNTAX = /^[+-]?\d+$/;
+const DECIMAL_SYNTAX = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+/** ParserUtil refuses this one value (the JDK's old parseDouble hang). */
+const BROKEN_DOUBLE = 2.2250738585072012e-308;
+
+/**
+ * json4s-native's JSON parser (`org.json4s.native.JsonParser` with `ParserUtil`, 3.2.11 to 3.6), for
+ * text `JSON.parse` refused. It is a pull tokenizer feeding a value stack, ported as such, so it is
+ * iterative and accepts exactly what upstream accepts:
+ *
+ * - `,` is whitespace (missing, repeated and trailing commas pass); so is a `:` outside arrays, which
+ *   only switches the next string from member name to value: `{"a" 1}` passes, `{"a" "b"}` does not.
+ * - Numbers: a run of `0-9 . e E + -` after a digit, `-` or `+`, read by `BigInteger`/`BigDecimal`
+ *   (`+5`, `007`, `1.`, `-.5` pass; `.5` does not).
+ * - Strings may hold raw control characters; an unknown escape `\q` reads as `\`.
+ * - A closing bracket closes whichever container is open; after the top-level value only further
+ *   top-level containers, commas and colons may follow, and the last complete one is the result.
+ *
+ * Differences: digits are ASCII only (Java's `Character.isDigit` takes any Unicode digit), doubles out
+ * of range are refused (json4s keeps Infinity), and nesting is limited to `MAX_JSON_DEPTH`. Text without
+ * a complete value (json4s' `JNothing`) is a syntax error. Errors carry `JSON.parse`'s message, except
+ * the depth limit, which names itself.
+ */
+class Json4sDialectParser {
+  private pos = 0;
+  /** The tokenizer's open blocks (it decides member names and colons); closing pops either kind. */
+  private readonly blocks: Array<'object' | 'array'> = [];
+  private fieldNameMode = true;
+  private readonly stack: OpenFrame[] = [];
+  private depth = 0;
+  private root: JsonNode | undefined;
+  private plain = true;
+
+  constructor(
+    private readonly text: string,
+    private readonly strictMessage: string,
+  ) {}
+
+  parseDocument(): { node: JsonNode; plain: boolean } {
+    const text = this.text;
+    while (this.pos < text.length) {
+      const char = text[this.pos++]!;
+      switch (char) {
+        case ' ':
+        case '\n':
+        case '\r':
+        case '\t':
+        case ',':
+          break;
+        case '{':
+          this.blocks.push('object');
+          this.fieldNameMode = true;
+          this.open({ kind: 'object', value: {} });
+          break;
+        case '[':
+          this.blocks.push('array');
+          this.open({ kind: 'array', value: [] });
+          break;
+        case '}':
+        case ']':
+          if (char === ']') this.fieldNameMode = true;
+          this.blocks.pop();
+          this.close();
+          break;
+        case ':':
+          if (this.blocks.at(-1) === 'array') this.fail();
+          this.fieldNameMode = false;
+          break;
+        case '"': {
+          const value = this.readString();
+          if (this.fieldNameMode && this.blocks.at(-1) === 'object') {
+            this.stack.push({ kind: 'member', name: value });
+          } else {
+            this.fieldNameMode = true;
+            this.addValue(value);
+          }
+          break;
+        }
+        case 't':
+          this.addValue(this.literal('rue', true));
+          break;
+        case 'f':
+          this.addValue(this.literal('alse', false));
+          break;
+        case 'n':
+          this.addValue(this.literal('ull', null));
+          break;
+        default:
+          if ((char >= '0' && char <= '9') || char === '-' || char === '+') this.addValue(this.readNumber());
+          else this.fail();
+      }
+    }
+    if (this.root === undefined) this.fail();
+    return { node: this.root, plain: this.plain };
+  }
+
+  private fail(): never {
+    throw new JsonSyntaxError(this.strictMessage);
+  }
+
+  private open(frame: OpenFrame): void {
+    if (++this.depth > MAX_JSON_DEPTH) throw new JsonSyntaxError(`JSON nested deeper than ${MAX_JSON_DEPTH} levels`);
+    this.stack.push(frame);
+  }
+
+  /** A scalar: the value of the pending member, or an array element; anywhere else json4s fails. */
+  private addValue(value: JsonNode): void {
+    const top = this.stack.at(-1);
+    if (top?.kind === 'array') {
+      top.value.push(value);
+    } else if (top?.kind === 'member') {
+      this.stack.pop();
+      const owner = this.stack.at(-1);
+      if (owner?.kind !== 'object') this.fail();
+      setMember(owner.value, top.name, value);
+    } else {
+      this.fail();
+    }
+  }
+
+  /** `}` or `]`: the top frame must be a container; it becomes a member value, an element or the root. */
+  private close(): void {
+    const closed = this.stack.pop();
+    if (closed === undefined || closed.kind === 'member') this.fail();
+    this.depth--;
+    const below = this.stack.at(-1);
+    if (below === undefined) this.root = closed.value;
+    else if (below.kind === 'array') below.value.push(closed.value);
+    else if (below.kind === 'member') {
+      this.stack.pop();
+      const owner = this.stack.at(-1);
+      if (owner?.kind !== 'object') this.fail();
+      setMember(owner.value, below.name, closed.value);
+    } else this.fail();
+  }
+
+  private literal<T extends JsonNode>(rest: string, value: T): T {
+    this.fieldNameMode = true;
+    if (!this.text.startsWith(rest, this.pos)) this.fail();
+    this.pos += rest.length;
+    return value;
+  }
+
+  private readNumber(): JsonNode {
+    this.fieldNameMode = true;
+    const start = this.pos - 1;
+    NUMBER_TOKEN.lastIndex = this.pos;
+    NUMBER_TOKEN.exec(this.text);
+    this.pos = NUMBER_TOKEN.lastIndex;
+    const token = this.text.slice(start, this.pos);
+    if (!/[.eE]/.test(token)) {
+      if (!INTEGER_SYNTAX.test(token)) this.fail();
+      const value = Number(token);
+      if (Number.isSafeInteger(value)) return value === 0 ? 0 : value;
+      this.plain = false;
+      return new JsonNumber(BigInt(token).toString());
+    }
+    if (!DECIMAL_SYNTAX.test(token)) this.fail();
+    const value = Number(token);
+    if (!Number.isFinite(value) || value === BROKEN_DOUBLE) this.fail();
+    this.plain = false;
+    return new JsonNumber(token);
+  }
+
+  /** After the opening quote, up to the closing one (ParserUtil.unquote). */
+  private readString(): string {
+    const text = this.text;
+    let result = '';
+    let chunkStart = this.pos;
+    for (;;) {
+      if (this.pos >= text.length) this.fail();
+      const char = text[this.pos++]!;
+      if (char === '"') return result + text.slice(chunkStart, this.pos - 1);
+      if (char !== '\\') continue;
+      result += text.slice(chunkStart, this.pos - 1);
+      if (this.pos >= text.length) this.fail();
+      const escape = text[this.pos++]!;
+      switch (escape) {
+        case '"':
+        case '\\':
+        case '/':
+          result += escape;
+          break;
+        case 'b':
+          result += '\b';
+          break;
+        case 'f':
+          result += '\f';
+          break;
+        case 'n':
+          result += '\n';
+          break;
+        case 'r':
+          result += '\r';
+          break;
+        case 't':
+          result += '\t';
+          break;
+        case 'u': {
+          // Integer.parseInt(_, 16) of the next four characters: a sign is allowed, a negative code is not.
+          const digits = text.slice(this.pos, this.pos + 4);
+          if (digits.length < 4 || !/^[+-]?[0-9a-fA-F]+$/.test(digits)) this.fail();
+          const code = parseInt(digits, 16);
+          if (code < 0) this.fail();
+          result += String.fromCharCode(code);
+          this.pos += 4;
+          break;
+        }
+        default:
+          result += '\\'; // json4s keeps the backslash and drops the escaped character
+      }
+      chunkStart = this.pos;
+    }
   }
 }

@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
+import { renderPredictionJson } from '../engine/java-double.js';
+import { parseJsonValue } from '../events/json.js';
 import type { Storage } from '../storage/index.js';
 import type { ConsoleLines } from './context.js';
 import { predictBatch } from './dase-pipeline.js';
@@ -70,7 +72,7 @@ export async function runBatchPredict(
     const lines = await readQueryLines(inputPath);
     const queries = lines.map(({ source, line, text }) => {
       try {
-        return state.components.parseQuery(JSON.parse(text));
+        return state.components.parseQuery(parseJsonValue(text));
       } catch (error) {
         throw new EngineWorkflowError(`Invalid query at ${basename(source)} line ${line}: ${errorMessage(error)}`, { logger: 'BatchPredict$' });
       }
@@ -85,7 +87,7 @@ export async function runBatchPredict(
         const slice = queries.slice(part * perPart, (part + 1) * perPart);
         const content = slice
           .map((query, offset) =>
-            JSON.stringify({ query, prediction: state.components.predictionToJson(predictions[part * perPart + offset]) ?? null }),
+            renderPredictionJson({ query, prediction: state.components.predictionToJson(predictions[part * perPart + offset]) ?? null }),
           )
           .join('\n');
         await writeFile(join(temp, `part-${String(part).padStart(5, '0')}`), content === '' ? '' : `${content}\n`);

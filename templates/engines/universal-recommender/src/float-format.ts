@@ -1,9 +1,7 @@
-import { javaDoubleString } from 'pio-deploy/engine';
-
 /**
  * How UR prints an Elasticsearch score: the float travels as its shortest decimal (Java
- * `Float.toString`), is read back as a double and printed with `Double.toString`. So 0.18232156f
- * prints `0.18232156` (not the widened 0.18232156336307526) and zero prints `0.0`.
+ * `Float.toString`), is read back as a double and printed with `Double.toString` (`javaDouble`).
+ * So 0.18232156f prints `0.18232156` (not the widened 0.18232156336307526) and zero prints `0.0`.
  */
 export function shortestFloatDecimal(value: number): number {
   const f = Math.fround(value);
@@ -13,8 +11,4 @@ export function shortestFloatDecimal(value: number): number {
     if (Math.fround(candidate) === f) return candidate;
   }
   return f;
-}
-
-export function javaFloatScoreString(value: number): string {
-  return javaDoubleString(shortestFloatDecimal(value));
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { bm25Idf, termScore } from './bm25.js';
-import { javaFloatScoreString } from './float-format.js';
-import { parseLenientJson } from './lenient-json.js';
+import { javaDoubleString } from 'pio-deploy/engine';
+import { shortestFloatDecimal } from './float-format.js';
 import { logLikelihoodRatio } from './llr.js';
 import { murmur3, shardOf } from './murmur3.js';
 
@@ -65,6 +65,8 @@ describe('murmur3_x86_32', () => {
   });
 });
 
+const javaFloatScoreString = (value: number) => javaDoubleString(shortestFloatDecimal(value));
+
 describe('scores', () => {
   it('computes BM25 idf and term scores in float32', () => {
     expect(javaFloatScoreString(termScore(bm25Idf(2, 2), 1))).toBe('0.18232156');
@@ -77,21 +79,5 @@ describe('scores', () => {
     expect(javaFloatScoreString(14)).toBe('14.0');
     expect(javaFloatScoreString(Math.fround(0.18232156))).toBe('0.18232156');
     expect(javaFloatScoreString(Math.fround(1e-5))).toBe('1.0E-5');
-  });
-});
-
-describe('lenient JSON (json4s-native)', () => {
-  it('accepts what json4s accepts', () => {
-    expect(parseLenientJson('{"user": "u5" "from": 0, "num": 2}')).toEqual({ user: 'u5', from: 0, num: 2 });
-    expect(parseLenientJson('{"a": [1 2,,3,], }')).toEqual({ a: [1, 2, 3] });
-    expect(parseLenientJson('{"a" 1}')).toEqual({ a: 1 });
-    expect(parseLenientJson('{"a": +5, "b": 1., "c": 007}')).toEqual({ a: 5, b: 1, c: 7 });
-    expect(parseLenientJson('{"a": "x\ny"}')).toEqual({ a: 'x\ny' });
-  });
-
-  it('rejects what json4s rejects', () => {
-    for (const text of ['{a: 1}', "{'a': 1}", '{"a": .5}', '{"a" "b"}', '{"a": tru}', '[1: 2]', '{"a": 1} x', '{"a": 1']) {
-      expect(() => parseLenientJson(text), text).toThrow(SyntaxError);
-    }
   });
 });

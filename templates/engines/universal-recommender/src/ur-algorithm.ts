@@ -1,4 +1,4 @@
-import type { Algorithm, EngineContext, EngineEvent, Json, JsonObject } from 'pio-deploy/engine';
+import { javaDouble, type Algorithm, type EngineContext, type EngineEvent, type Json, type JsonObject, type PredictionJson } from 'pio-deploy/engine';
 import { crossOccurrence, downsample, seededRandom, type Correlators } from './cco.js';
 import { deserializeUrModel, serializeUrModel, type UrModel } from './model.js';
 import { algorithmParams, resolveSettings, type AlgorithmParams, type ResolvedSettings } from './params.js';
@@ -6,10 +6,8 @@ import type { PreparedData } from './preparator.js';
 import { querySchema, type PredictedResult, type Query } from './query.js';
 import { computeRanks } from './rankings.js';
 import { recommend } from './recommend.js';
-import { renderPrediction } from './render.js';
 import { shortestFloatDecimal } from './float-format.js';
 import { SearchIndex } from './search-index.js';
-import { parseLenientJson } from './lenient-json.js';
 
 /** Upstream reads the user's history with a 200 ms timeout and answers without it when late. */
 export const HISTORY_TIMEOUT_MS = 200;
@@ -55,20 +53,19 @@ export class UrAlgorithm implements Algorithm<PreparedData, ServedModel, Query, 
     return parsed.data;
   }
 
-  /** The query as UR's engine server reads it from a request body (json4s's lenient JSON). */
-  queryFromText(text: string): Query {
-    return this.queryFromJson(parseLenientJson(text));
-  }
-
-  /** Scores as the shortest decimal of their float, so JSON shows `0.18232156` as UR does. */
-  predictionToJson(prediction: PredictedResult): Json {
-    const itemScores = prediction.itemScores.map((score) => ({ ...score, score: shortestFloatDecimal(score.score) }));
-    return { itemScores } as unknown as Json;
-  }
-
-  /** The response body byte for byte as UR prints it (`0.0`, shortest float decimals). */
-  predictionToText(prediction: PredictedResult): string {
-    return renderPrediction(prediction);
+  /**
+   * As UR prints them: a score is the shortest decimal of its float read back as a double (`0.18232156`,
+   * `0.0`), ranks are doubles; members in UR's order.
+   */
+  predictionToJson(prediction: PredictedResult): PredictionJson {
+    const itemScores = prediction.itemScores.map((score): PredictionJson => {
+      const printed: { [key: string]: PredictionJson } = { item: score.item, score: javaDouble(shortestFloatDecimal(score.score)) };
+      if (score.ranks) {
+        printed.ranks = Object.fromEntries(Object.entries(score.ranks).map(([name, value]) => [name, javaDouble(value)]));
+      }
+      return printed;
+    });
+    return { itemScores };
   }
 
   private serve(model: UrModel): ServedModel {

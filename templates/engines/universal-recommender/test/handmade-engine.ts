@@ -1,6 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { EventStore } from 'pio-deploy/engine';
+import { renderPredictionJson } from '../../../../src/native/engine/java-double.js';
+import { parseJsonValue } from '../../../../src/native/events/json.js';
 import { UrDataSource } from '../src/data-source.js';
 import { algorithmParams, dataSourceParams } from '../src/params.js';
 import { UrPreparator } from '../src/preparator.js';
@@ -36,9 +38,11 @@ export async function trainHandmade(store: EventStore, engineJson?: Record<strin
   return {
     algorithm,
     served,
+    /** The body as the engine server reads it and the answer as it prints it. */
     async answer(body: string): Promise<string> {
-      const prediction = await algorithm.predict(served, algorithm.queryFromText(body), { ...ctx, mode: 'deploy' });
-      return algorithm.predictionToText(prediction);
+      const query = algorithm.queryFromJson(parseJsonValue(body) as never);
+      const prediction = await algorithm.predict(served, query, { ...ctx, mode: 'deploy' });
+      return renderPredictionJson(algorithm.predictionToJson(prediction));
     },
   };
 }
