@@ -295,7 +295,7 @@ const NUMBER_TOKEN = /[0-9.eE+-]*/y;
 const INTEGER_SYNTAX = /^[+-]?\d+$/;
 const DECIMAL_SYNTAX = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 /** ParserUtil refuses this one value (the JDK's old parseDouble hang). */
-const BROKEN_DOUBLE = 2.2250738585072012e-308;
+const BROKEN_DOUBLE = Number('2.2250738585072012e-308');
 
 /**
  * json4s-native's JSON parser (`org.json4s.native.JsonParser` with `ParserUtil`, 3.2.11 to 3.6), for

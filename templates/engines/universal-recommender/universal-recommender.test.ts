@@ -16,6 +16,13 @@ const projectRoot = fileURLToPath(new URL('../../../', import.meta.url));
 
 type Answer = { itemScores: Array<{ item: string; score: number; ranks?: Record<string, number> }> };
 
+/** The parts of an engine.json these tests change. */
+interface EngineJsonFixture {
+  engineFactory?: string;
+  datasource: { params: Record<string, unknown> };
+  algorithms: Array<{ params: Record<string, unknown> }>;
+}
+
 /** UR's own integration test (examples/integration-test): 28 answers compared byte for byte. */
 describe('UR integration test, in process', () => {
   let engine: Awaited<ReturnType<typeof trainHandmade>>;
@@ -95,8 +102,8 @@ describe('UR integration test, in process', () => {
 
 describe('UR rankings', () => {
   it('sorts equal scores by the configured ranking (userDefined defaultRank)', async () => {
-    const engineJson = JSON.parse(await fixture('handmade-engine.json')) as any;
-    engineJson.algorithms[0].params.rankings = [{ name: 'defaultRank', type: 'userDefined' }];
+    const engineJson = JSON.parse(await fixture('handmade-engine.json')) as EngineJsonFixture;
+    engineJson.algorithms[0]!.params.rankings = [{ name: 'defaultRank', type: 'userDefined' }];
     const engine = await trainHandmade(await handmadeStore(Date.now()), engineJson);
     const answer = JSON.parse(await engine.answer('{"num": 10, "withRanks": true}')) as Answer;
     // Available items only (Iphone 6 expired, Iphone 5 not yet available), highest defaultRank first.
@@ -105,12 +112,12 @@ describe('UR rankings', () => {
   });
 
   it('computes trending and hot from halves and thirds of the window', async () => {
-    const engineJson = JSON.parse(await fixture('handmade-engine.json')) as any;
-    engineJson.algorithms[0].params.rankings = [
+    const engineJson = JSON.parse(await fixture('handmade-engine.json')) as EngineJsonFixture;
+    engineJson.algorithms[0]!.params.rankings = [
       { name: 'trendRank', type: 'trending', eventNames: ['purchase', 'view'], duration: '100 days' },
       { name: 'hotRank', type: 'hot', eventNames: ['purchase', 'view'], duration: '100 days' },
     ];
-    delete engineJson.algorithms[0].params.availableDateName;
+    delete engineJson.algorithms[0]!.params.availableDateName;
     const engine = await trainHandmade(await handmadeStore(Date.now()), engineJson);
     const ranks = engine.served.model.ranks.map((r) => r.name);
     expect(ranks).toEqual(['trendRank', 'hotRank']);
@@ -135,10 +142,10 @@ describe('UR integration test on PostgreSQL via pio', () => {
   beforeAll(async () => {
     workspace = await createEngineWorkspace('universal-recommender');
     now = Date.now();
-    const engineJson = JSON.parse(await fixture('handmade-engine.json')) as any;
+    const engineJson = JSON.parse(await fixture('handmade-engine.json')) as EngineJsonFixture;
     engineJson.engineFactory = 'src/engine.ts#createEngine';
     engineJson.datasource.params.appName = workspace.appName;
-    engineJson.algorithms[0].params.appName = workspace.appName;
+    engineJson.algorithms[0]!.params.appName = workspace.appName;
     await writeFile(join(workspace.engineDir, 'engine.json'), JSON.stringify(engineJson, null, 2));
     appId = await workspace.createApp();
     const events = handmadeEvents(await fixture('sample-handmade-data.txt'), now).map((e) => ({ eventTime: pythonIso(now), ...e }));
@@ -267,7 +274,7 @@ describe('UR template sample data', () => {
   it('trains the template engine.json on the sample events', async () => {
     const lines = await templateEventLines('universal-recommender');
     const store = memoryEventStore(lines.map((line) => JSON.parse(line) as ImportEvent));
-    const engineJson = JSON.parse(await readFile(new URL('./engine.json', import.meta.url), 'utf8')) as any;
+    const engineJson = JSON.parse(await readFile(new URL('./engine.json', import.meta.url), 'utf8')) as EngineJsonFixture;
     engineJson.datasource.params.appName = 'sample';
     const engine = await trainHandmade(store, engineJson);
     const forUser = JSON.parse(await engine.answer('{"user": "100"}')) as Answer;

@@ -35,7 +35,7 @@ export class SearchIndex {
     const builders = new Map<string, Map<string, number[]>>();
     const add = (field: string, doc: number, values: Iterable<string>) => {
       let terms = builders.get(field);
-      if (!terms) builders.set(field, (terms = new Map()));
+      if (!terms) builders.set(field, (terms = new Map<string, number[]>()));
       for (const value of new Set(values)) {
         const docs = terms.get(value);
         if (docs) docs.push(doc);

@@ -25,12 +25,18 @@ export async function handmadeQueries(now: number): Promise<string[]> {
   return bodies.map((body) => body.replace('$BEFORE', before).replace('$AFTER', after));
 }
 
+/** The parts of an engine.json the in-process training reads. */
+interface HandmadeEngineJson {
+  datasource: { params: unknown };
+  algorithms: Array<{ params: unknown }>;
+}
+
 /** Trains the handmade engine in process over the given store and answers bodies as UR prints them. */
-export async function trainHandmade(store: EventStore, engineJson?: Record<string, unknown>) {
-  const engine = engineJson ?? (JSON.parse(await fixture('handmade-engine.json')) as Record<string, any>);
+export async function trainHandmade(store: EventStore, engineJson?: object) {
+  const engine = (engineJson ?? JSON.parse(await fixture('handmade-engine.json'))) as HandmadeEngineJson;
   const ctx = testContext(store);
-  const dataSource = new UrDataSource(dataSourceParams.parse((engine as any).datasource.params));
-  const algorithm = new UrAlgorithm(algorithmParams.parse((engine as any).algorithms[0].params));
+  const dataSource = new UrDataSource(dataSourceParams.parse(engine.datasource.params));
+  const algorithm = new UrAlgorithm(algorithmParams.parse(engine.algorithms[0]?.params));
   const prepared = new UrPreparator().prepare(ctx, await dataSource.readTraining(ctx));
   const trained = await algorithm.train(ctx, prepared);
   // Through the stored form, as a deployed engine gets it.
@@ -40,7 +46,7 @@ export async function trainHandmade(store: EventStore, engineJson?: Record<strin
     served,
     /** The body as the engine server reads it and the answer as it prints it. */
     async answer(body: string): Promise<string> {
-      const query = algorithm.queryFromJson(parseJsonValue(body) as never);
+      const query = algorithm.queryFromJson(parseJsonValue(body));
       const prediction = await algorithm.predict(served, query, { ...ctx, mode: 'deploy' });
       return renderPredictionJson(algorithm.predictionToJson(prediction));
     },
