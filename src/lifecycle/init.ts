@@ -39,8 +39,10 @@ export type InitResult =
   | ({ mode: 'existing'; dir: string } & PreparedEngine);
 
 /** Template files that only make sense inside the pio-deploy repository (its test suite). */
-function isRepositoryOnly(name: string): boolean {
-  return /\.test\.[cm]?[tj]s$/.test(name) || /\.fixture\.[cm]?[tj]s$/.test(name) || name === 'target' || name === 'node_modules';
+function isRepositoryOnly(path: string): boolean {
+  const name = basename(path);
+  // A template's top-level test/ holds its test helpers and upstream fixtures, not engine code.
+  return path === 'test' || /\.test\.[cm]?[tj]s$/.test(name) || /\.fixture\.[cm]?[tj]s$/.test(name) || name === 'target' || name === 'node_modules';
 }
 
 /**
@@ -103,7 +105,7 @@ async function createFromTemplate(
   try {
     // mkdtemp makes the dir private; the app dir gets the permissions a plain mkdir would give it.
     await chmod(staging, 0o777 & ~process.umask());
-    await cp(source, staging, { recursive: true, filter: (path) => !isRepositoryOnly(basename(path)) });
+    await cp(source, staging, { recursive: true, filter: (path) => !isRepositoryOnly(relative(source, path)) });
     const engineJson = JSON.parse(await readFile(join(staging, 'engine.json'), 'utf8')) as { description?: unknown };
     const description =
       typeof engineJson.description === 'string' && engineJson.description

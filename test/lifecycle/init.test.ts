@@ -53,6 +53,8 @@ describe('pio-deploy init --template', () => {
     }
     const files = await git(dir, ['ls-files']);
     expect(files).not.toMatch(/\.test\.ts|\.fixture\.ts/);
+    // The template's own test helpers and upstream fixtures stay in the pio-deploy repository.
+    expect(files.split('\n').filter((file) => file.startsWith('test/'))).toEqual([]);
 
     const appJson = (await readJson(join(dir, 'app.json'))) as AppJson;
     const appName = `my-${template}-app`;
