@@ -16,7 +16,7 @@ import { sha512OfFile } from './cache.js';
  *     bin/pio                 bash launcher: sources conf/pio-env.sh like Apache's, then runs node
  *     conf/pio-env.sh.template
  *     lib/pio-deploy/         package.json, dist/ (no maps/typings), production node_modules,
- *                             templates/engines/*/src/ (the ports of upstream engines)
+ *                             templates/engines/<name>/src/ (the ports of upstream engines)
  *     RELEASE
  *
  * The archive is deterministic: entries sorted, one fixed mtime, no owner/group, modes normalised

@@ -28,12 +28,13 @@ export const UPSTREAM_FACTORIES: readonly UpstreamFactory[] = [
   { engineFactory: 'com.actionml.RecommendationEngine', upstream: 'actionml/universal-recommender', port: 'universal-recommender' },
   { engineFactory: 'org.template.RecommendationEngine', upstream: 'heroku/predictionio-engine-ur', port: 'universal-recommender' },
   {
-    engineFactory: 'org.example.classification.ClassificationEngine',
-    upstream: 'apache/predictionio-template-attribute-based-classifier',
+    engineFactory: 'org.template.classification.ClassificationEngine',
+    upstream: 'heroku/predictionio-engine-classification',
     port: 'classification',
   },
+  // That repository's engine.json names its evaluation, whose engine factory is ClassificationEngine.
   {
-    engineFactory: 'org.template.classification.ClassificationEngine',
+    engineFactory: 'org.template.classification.AccuracyEvaluation$',
     upstream: 'heroku/predictionio-engine-classification',
     port: 'classification',
   },
