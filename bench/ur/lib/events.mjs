@@ -45,8 +45,12 @@ export function shapeOf(events) {
 
 const DAY_MS = 86_400_000;
 
-/** `events` user→item events (then one `$set` per item) as event JSON lines. */
-export function* syntheticShopEvents(events, { seed = 7, now = Date.parse('2024-06-01T00:00:00.000Z') } = {}) {
+/**
+ * `events` user→item events over the 30 days before `now` (then one `$set` per item) as event JSON lines.
+ * Items became available during those days (5 % only in 10 days) and expire a year later, so queries at
+ * `now` see nearly all of them.
+ */
+export function* syntheticShopEvents(events, { seed = 7, now = Math.floor(Date.now() / DAY_MS) * DAY_MS } = {}) {
   const random = seededRandom(seed);
   const { users, items, categories } = shapeOf(events);
   const item = zipf(items, 1.0, random);
@@ -66,7 +70,7 @@ export function* syntheticShopEvents(events, { seed = 7, now = Date.parse('2024-
   }
   for (let i = 0; i < items; i++) {
     const category = `c${Math.floor(random() * categories)}`;
-    const available = start + Math.floor(random() * 20) * DAY_MS;
+    const available = random() < 0.05 ? now + 10 * DAY_MS : start + Math.floor(random() * 30) * DAY_MS;
     yield JSON.stringify({
       event: '$set',
       entityType: 'item',
@@ -74,7 +78,7 @@ export function* syntheticShopEvents(events, { seed = 7, now = Date.parse('2024-
       properties: {
         categories: random() < 0.3 ? [category, `c${Math.floor(random() * categories)}`] : [category],
         available: new Date(available).toISOString(),
-        expires: new Date(available + 60 * DAY_MS).toISOString(),
+        expires: new Date(available + 365 * DAY_MS).toISOString(),
       },
       eventTime: new Date(start).toISOString(),
     });
