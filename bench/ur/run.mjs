@@ -1,0 +1,296 @@
+#!/usr/bin/env node
+// Universal Recommender benchmark, one run on this machine measures
+//   1. `pio train` as a whole process (wall time and peak RSS) on synthetic shop events at growing sizes
+//      (default 100k, 300k, 1M events; `--sizes 100000,1000000,3000000` for others), and the growth
+//      exponent of train time in the event count,
+//   2. time from starting `pio deploy` to the first answered query, serving the largest model,
+//   3. query throughput and p50/p99 at concurrency 32 against the HTTP ceiling (a bare node:http server
+//      answering the same JSON), and the engine server's RSS.
+// Usage (after `npm run build`):  node bench/ur/run.mjs [--quick] [--no-write] [--sizes a,b,c]
+// It starts its own embedded PostgreSQL, drives the real `bin/pio` (`app new`, `import`, `build`, `train`,
+// `deploy`) and prints a table; without --no-write and --quick it replaces the UR section of BENCHMARKS.md.
+import { spawn } from 'node:child_process';
+import { createWriteStream, existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { loadavg, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+import { freePort, startBenchPostgres } from '../eventserver/lib/postgres.mjs';
+import { rssMb, sampleRss, sleep, spawnNode, stopChild, waitFor } from '../eventserver/lib/process.mjs';
+import { httpLoad } from '../lib/load.mjs';
+import { machineSummary, markdownTable, writeBenchmarkSection } from '../lib/report.mjs';
+import { INDICATOR_MIX, shapeOf, syntheticShopEvents } from './lib/events.mjs';
+
+const loadAtStart = loadavg()[0];
+const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
+const PIO = join(ROOT, 'bin/pio');
+const CONCURRENCY = 32;
+
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const sizesArg = args.includes('--sizes') ? args[args.indexOf('--sizes') + 1] : undefined;
+const write = !args.includes('--no-write') && !quick && sizesArg === undefined;
+const sizes = (sizesArg ?? (quick ? '20000,50000,100000' : '100000,300000,1000000')).split(',').map(Number);
+const config = quick ? { requests: 2_000, warmup: 300, rounds: 1 } : { requests: 2_000, warmup: 300, rounds: 2 };
+/** Goals on this machine, by event count. */
+const GOALS = { 1_000_000: { seconds: 15, rssMb: 350 }, 10_000_000: { seconds: 150, rssMb: 1536 } };
+
+if (!existsSync(join(ROOT, 'dist/native/pio/main.js'))) {
+  console.error('dist/ is missing: run `npm run build` first.');
+  process.exit(1);
+}
+
+const log = (line) => process.stderr.write(`bench: ${line}\n`);
+const secondsSince = (start) => Number(process.hrtime.bigint() - start) / 1e9;
+
+/** Peak resident memory so far of a process (VmHWM, Linux /proc), in MB. */
+async function peakRssMb(pid) {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  const match = /^VmHWM:\s+(\d+)\s+kB/m.exec(status);
+  return match ? Number(match[1]) / 1024 : Number.NaN;
+}
+
+/** Runs `bin/pio` to completion: wall time, output, and its peak RSS (sampled every 50 ms). */
+async function pio(argv, { cwd, env }) {
+  const started = process.hrtime.bigint();
+  const child = spawn(process.execPath, [PIO, ...argv], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (chunk) => (output += chunk));
+  child.stderr.on('data', (chunk) => (output += chunk));
+  let peak = 0;
+  const sampler = setInterval(() => {
+    peakRssMb(child.pid).then(
+      // A process that is exiting has no VmHWM line any more.
+      (mb) => (peak = Number.isFinite(mb) ? Math.max(peak, mb) : peak),
+      () => undefined,
+    );
+  }, 50);
+  const code = await new Promise((resolveExit) => child.on('exit', (exitCode) => resolveExit(exitCode)));
+  clearInterval(sampler);
+  if (code !== 0) throw new Error(`pio ${argv.join(' ')} exited with ${code}:\n${output.slice(-3000)}`);
+  return { seconds: secondsSince(started), output, peakRssMb: peak };
+}
+
+function startDeploy(port, { cwd, env }) {
+  const child = spawn(process.execPath, [PIO, 'deploy', '--ip', '127.0.0.1', '--port', String(port)], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (chunk) => (output += chunk));
+  child.stderr.on('data', (chunk) => (output += chunk));
+  const exited = new Promise((resolveExit) => child.on('exit', (code, signal) => resolveExit({ code, signal })));
+  return { child, exited, output: () => output };
+}
+
+async function writeEvents(file, count) {
+  const out = createWriteStream(file);
+  for (const line of syntheticShopEvents(count)) {
+    if (!out.write(`${line}\n`)) await once(out, 'drain');
+  }
+  out.end();
+  await once(out, 'finish');
+}
+
+/** Least-squares slope of log(time) against log(events): 1 is linear growth. */
+function growthExponent(points) {
+  const xs = points.map((p) => Math.log(p.events));
+  const ys = points.map((p) => Math.log(p.seconds));
+  const mx = xs.reduce((a, b) => a + b, 0) / xs.length;
+  const my = ys.reduce((a, b) => a + b, 0) / ys.length;
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < xs.length; i++) {
+    num += (xs[i] - mx) * (ys[i] - my);
+    den += (xs[i] - mx) ** 2;
+  }
+  return num / den;
+}
+
+const ENGINE_JSON = {
+  id: 'default',
+  description: 'UR benchmark: three indicators, availability dates',
+  engineFactory: 'com.actionml.RecommendationEngine',
+  datasource: { params: { eventNames: ['purchase', 'cart', 'view'] } },
+  algorithms: [
+    {
+      name: 'ur',
+      params: {
+        indicators: [{ name: 'purchase' }, { name: 'cart' }, { name: 'view', maxCorrelatorsPerItem: 50 }],
+        availableDateName: 'available',
+        expireDateName: 'expires',
+        num: 10,
+      },
+    },
+  ],
+};
+
+async function main() {
+  const postgres = await startBenchPostgres();
+  const work = await mkdtemp(join(tmpdir(), 'pio-bench-ur-'));
+  const engineDir = join(work, 'ur');
+  const children = [];
+  const results = { trains: [] };
+  try {
+    // An upstream UR engine directory: engine.json only, run on the native runtime's port.
+    await mkdir(engineDir);
+    await writeFile(join(engineDir, 'engine.json'), JSON.stringify(ENGINE_JSON, null, 2));
+    const url = new URL(postgres.url);
+    const baseEnv = {
+      PATH: process.env.PATH ?? '/usr/bin:/bin',
+      HOME: work,
+      PIO_HOME: join(work, 'pio-home'),
+      PIO_STORAGE_SOURCES_PGSQL_TYPE: 'jdbc',
+      PIO_STORAGE_SOURCES_PGSQL_URL: `jdbc:postgresql://${url.hostname}:${url.port}${url.pathname}?sslmode=disable`,
+      PIO_STORAGE_SOURCES_PGSQL_USERNAME: decodeURIComponent(url.username),
+      PIO_STORAGE_SOURCES_PGSQL_PASSWORD: decodeURIComponent(url.password),
+    };
+    log('pio build');
+    results.build = await pio(['build'], { cwd: engineDir, env: baseEnv });
+
+    let at;
+    for (const events of sizes) {
+      const appName = `ur${events}`;
+      at = { cwd: engineDir, env: { ...baseEnv, PIO_EVENTSERVER_APP_NAME: appName } };
+      const created = await pio(['app', 'new', appName], at);
+      const appId = /ID: (\d+)/.exec(created.output)?.[1];
+      if (!appId) throw new Error(`pio app new printed no app ID:\n${created.output}`);
+      log(`${events} events: writing`);
+      const file = join(work, `events-${events}.json`);
+      await writeEvents(file, events);
+      log(`${events} events: pio import`);
+      const imported = await pio(['import', '--appid', appId, '--input', file], at);
+      await rm(file, { force: true });
+      log(`${events} events: pio train`);
+      const train = await pio(['train'], at);
+      const read = /Read (.*) events, (\d+) users, (\d+) items/.exec(train.output);
+      results.trains.push({ events, importSeconds: imported.seconds, seconds: train.seconds, peakRssMb: train.peakRssMb, read: read?.[0] });
+      log(`${events} events: train ${train.seconds.toFixed(2)} s, peak RSS ${train.peakRssMb.toFixed(0)} MB`);
+    }
+    results.exponent = results.trains.length > 1 ? growthExponent(results.trains) : Number.NaN;
+    results.served = sizes.at(-1);
+
+    const { users, items, categories } = shapeOf(results.served);
+    const queryBody = (i) => {
+      const k = (i * 7919) % 1000;
+      if (i % 3 === 0) return JSON.stringify({ item: `i${k % items}` });
+      if (i % 3 === 1) return JSON.stringify({ user: `u${k % users}` });
+      return JSON.stringify({ user: `u${k % users}`, fields: [{ name: 'categories', values: [`c${i % categories}`], bias: -1 }] });
+    };
+
+    log('deploy to first answered query');
+    const port = await freePort();
+    const serverUrl = `http://127.0.0.1:${port}`;
+    const started = process.hrtime.bigint();
+    const server = startDeploy(port, at);
+    children.push(server);
+    const sample = await waitFor(`${serverUrl}/queries.json`, { method: 'POST', body: queryBody(1), timeoutMs: 120_000 }).catch((error) => {
+      throw new Error(`${error.message}\n${server.output().slice(-2000)}`);
+    });
+    results.startupMs = secondsSince(started) * 1000;
+    results.rssServing = await rssMb(server.child.pid);
+
+    const ceiling = spawnNode([join(ROOT, 'bench/engines/lib/ceiling.mjs'), sample.text], process.env);
+    children.push(ceiling);
+    let ceilingPort;
+    for (let waited = 0; !ceilingPort; waited += 10) {
+      ceilingPort = /^(\d+)$/m.exec(ceiling.output())?.[1];
+      if (waited > 10_000) throw new Error('the ceiling server did not start');
+      await sleep(10);
+    }
+    const ceilingUrl = `http://127.0.0.1:${ceilingPort}/queries.json`;
+    const engineUrl = `${serverUrl}/queries.json`;
+    const isAnswer = (status, text) => status === 200 && Array.isArray(JSON.parse(text).itemScores);
+    const load = (target, total, isValid) => httpLoad({ url: target, concurrency: CONCURRENCY, total, bodyFor: queryBody, isValid });
+    log('warm-up');
+    await load(engineUrl, config.warmup, isAnswer);
+    await load(ceilingUrl, config.warmup, (status) => status === 200);
+    const best = { engine: undefined, ceiling: undefined };
+    let invalid = 0;
+    let rssLoad = 0;
+    for (let round = 0; round < config.rounds; round++) {
+      log(`round ${round + 1}`);
+      const rss = sampleRss(server.child.pid, 50);
+      const engine = await load(engineUrl, config.requests, isAnswer);
+      rssLoad = Math.max(rssLoad, await rss.stop());
+      invalid += engine.failures;
+      const bare = await load(ceilingUrl, config.requests, (status) => status === 200);
+      if (!best.engine || engine.perSecond > best.engine.perSecond) best.engine = engine;
+      if (!best.ceiling || bare.perSecond > best.ceiling.perSecond) best.ceiling = bare;
+    }
+    Object.assign(results, { engine: best.engine, ceiling: best.ceiling, invalid, rssLoad, sampleAnswer: sample.text });
+  } finally {
+    for (const child of children) await stopChild(child).catch(() => undefined);
+    await postgres.stop();
+    await rm(work, { recursive: true, force: true });
+  }
+  return results;
+}
+
+function report(r) {
+  const fmt = (n, digits = 0) => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a');
+  const check = (ok) => (ok ? 'met' : 'MISSED');
+  const rows = [['Measurement', 'Result', 'Goal', '']];
+  for (const t of r.trains) {
+    const goal = GOALS[t.events];
+    const { users, items } = shapeOf(t.events);
+    rows.push([
+      `pio train, ${t.events.toLocaleString('en-US')} events (${users.toLocaleString('en-US')} users, ${items.toLocaleString('en-US')} items)`,
+      `${fmt(t.seconds, 2)} s, peak RSS ${fmt(t.peakRssMb)} MB`,
+      goal ? `< ${goal.seconds} s, < ${goal.rssMb} MB` : '',
+      goal ? check(t.seconds < goal.seconds && t.peakRssMb < goal.rssMb) : '',
+    ]);
+  }
+  rows.push(['Growth exponent of train time (log-log slope)', fmt(r.exponent, 2), '', '']);
+  for (const t of r.trains) rows.push([`  pio import, ${t.events.toLocaleString('en-US')} events`, `${fmt(t.importSeconds, 2)} s`, '', '']);
+  const served = r.served.toLocaleString('en-US');
+  rows.push(
+    [`pio deploy start to first answered query (${served}-event model)`, `${fmt(r.startupMs)} ms`, '', ''],
+    [
+      'Engine server, POST /queries.json (user, item, user + category filter), c=32',
+      `${fmt(r.engine.perSecond)} req/s, p50 ${fmt(r.engine.p50, 2)} ms, p99 ${fmt(r.engine.p99, 2)} ms`,
+      '',
+      '',
+    ],
+    [
+      `HTTP ceiling (bare node:http, same ${Buffer.byteLength(r.sampleAnswer)}-byte answer), c=32`,
+      `${fmt(r.ceiling.perSecond)} req/s, p50 ${fmt(r.ceiling.p50, 2)} ms, p99 ${fmt(r.ceiling.p99, 2)} ms`,
+      '',
+      '',
+    ],
+    ['Engine server / HTTP ceiling', fmt(r.engine.perSecond / r.ceiling.perSecond, 2), '', ''],
+    [`Engine server RSS serving the ${served}-event model, idle / under load (max)`, `${fmt(r.rssServing, 1)} / ${fmt(r.rssLoad, 1)} MB`, '', ''],
+    ['Queries not answered 200 with itemScores', String(r.invalid), '0', check(r.invalid === 0)],
+  );
+  return markdownTable(rows);
+}
+
+const results = await main();
+const table = report(results);
+process.stdout.write(`${table}\n`);
+for (const t of results.trains) if (t.read) log(`${t.events}: ${t.read}`);
+
+if (write) {
+  const machine = `${machineSummary()}, load average ${loadAtStart.toFixed(1)} at the start and ${loadavg()[0].toFixed(1)} at the end (other work shares the machine)`;
+  const mix = INDICATOR_MIX.map(([name, share]) => `${Math.round(share * 100)} % ${name}`).join(', ');
+  await writeBenchmarkSection(ROOT, 'ur', [
+    '## Universal Recommender',
+    '',
+    `Measured by \`node bench/ur/run.mjs\` (after \`npm run build\`) on ${new Date().toISOString().slice(0, 10)}, ${machine}.`,
+    'One run: its own embedded PostgreSQL and an upstream-style UR engine directory (engine.json with',
+    '`engineFactory: com.actionml.RecommendationEngine`, run on the native port), driven by the real `bin/pio`',
+    '(`build`, then per size `app new`, `import`, `train`; `deploy` of the largest model). Seeded synthetic shop',
+    `events: ${mix}; items Zipf-distributed (s = 1), users Zipf (s = 0.6), ~20 events per user and ~40 per item,`,
+    'then a `$set` of categories and availability dates per item. Train time is the wall time of `pio train` as a',
+    'process (start, reading events and item properties from PostgreSQL, CCO/LLR, model stored); peak RSS is its',
+    `VmHWM. Queries: a third item-based, a third user-based, a third user-based with a category filter; ${config.requests}`,
+    `requests per measurement after ${config.warmup} warm-up requests, best of ${config.rounds} rounds, against the engine server and`,
+    'a bare node:http server answering the same bytes (the ceiling), in the same run.',
+    '',
+    table,
+    '',
+    'Reading the rows: train time grows about linearly (the read from PostgreSQL and the CCO pass are both linear in',
+    'the events; the exponent is below 1 at these sizes because process start and the item-property read are fixed',
+    "costs). The query rows are far from the ceiling: every answer reads the user's history from PostgreSQL and scores",
+    "the candidates of the model, work the ceiling does not do; the machine's load average (first line) weighs on both.",
+  ]);
+  log('updated BENCHMARKS.md');
+}
