@@ -102,6 +102,7 @@ export async function runWeb(appDir: string, env: NodeJS.ProcessEnv, output: Out
     cwd: appDir,
     env: runtime.childEnv,
     secrets: runtime.secrets,
+    stopWithParent: true,
     onLine: (line) => {
       if (mode === 'engine' && NO_TRAINED_INSTANCE.test(line)) untrained = true;
     },
