@@ -34,7 +34,7 @@ export function describeChildDeath(death: ChildDeath): string | undefined {
   const status = exitStatusOf(undefined, death.signal);
   if (death.heapOutOfMemory || death.signal === 'SIGABRT') {
     const what = death.heapOutOfMemory ? 'ran out of JavaScript heap' : `was aborted (SIGABRT, exit ${status}), as V8 does when the JavaScript heap is full`;
-    return `${death.name} ${what}. Its heap limit comes from the Spark driver memory: raise ${death.memorySetting} (on a dyno with that much memory).`;
+    return `${death.name} ${what}. Its heap limit comes from the Spark driver memory: raise ${death.memorySetting}, on a dyno with that much memory.`;
   }
   if (death.signal === 'SIGKILL') {
     return `${death.name} was killed by SIGKILL (exit ${status}). This may be the out-of-memory killer (the process needed more memory than the dyno has): use a larger dyno, and raise ${death.memorySetting} with it if you set it.`;
