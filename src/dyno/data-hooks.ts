@@ -39,12 +39,46 @@ export function parseAppId(pioOutput: string): number | undefined {
 }
 
 /**
- * The data-hook state machine (DATA.md). Differences from the original, on purpose:
+ * Runs `fn` inside the app's release session: the release-state store on its own PostgreSQL connection,
+ * holding the app's release lock until `fn` ends, so overlapping releases of one app run one after the
+ * other (the later one says it waits). Without DATABASE_URL or PIO_EVENTSERVER_APP_NAME there is no
+ * state to share and nothing to lock: `fn` gets `undefined` (loading data then reports what is missing).
+ */
+export async function withReleaseSession<T>(
+  runtime: RuntimeContext,
+  output: Output,
+  fn: (store: ReleaseStateStore | undefined) => Promise<T>,
+): Promise<T> {
+  const databaseUrl = runtime.childEnv.DATABASE_URL?.trim();
+  const appName = runtime.config.values.PIO_EVENTSERVER_APP_NAME;
+  if (!databaseUrl || !appName) return fn(undefined);
+  // pg only loads when a release really runs (web and `pio-deploy --help` never need it).
+  const { ReleaseStateStore } = await import('./release-state.js');
+  const store = await ReleaseStateStore.open(
+    pgConnectionFromDatabaseUrl(databaseUrl, { optionalSsl: runtime.config.values.PIO_POSTGRES_OPTIONAL_SSL }),
+  );
+  try {
+    await store.lockRelease(appName, {
+      onWait: () => output.detail(`Waiting for the other release of '${appName}' to finish (one release phase at a time per app).`),
+    });
+    return await fn(store);
+  } finally {
+    await store.close();
+  }
+}
+
+/**
+ * The data-hook state machine (DATA.md), run inside the release session (`withReleaseSession`).
+ * Differences from the original, on purpose:
  * - an initial import that did not complete (state `pending` in PostgreSQL, or an app without events
  *   and without a record) is done again by the next release, after clearing partial data;
  * - an app with only a sync hook is created and synced, instead of importing a file that does not exist.
  */
-export async function loadData(runtime: RuntimeContext, output: Output): Promise<LoadDataOutcome> {
+export async function loadData(
+  runtime: RuntimeContext,
+  output: Output,
+  store: ReleaseStateStore | undefined,
+): Promise<LoadDataOutcome> {
   const { appDir, config } = runtime;
   const present = await presentHooks(appDir);
   if (!hasAnyHook(present)) {
@@ -52,20 +86,9 @@ export async function loadData(runtime: RuntimeContext, output: Output): Promise
     return { kind: 'done' };
   }
   const missing = missingDataConfiguration(runtime);
-  if (missing) return { kind: 'transient', message: missing };
-  const databaseUrl = runtime.childEnv.DATABASE_URL?.trim() as string;
+  if (missing || !store) return { kind: 'transient', message: missing ?? 'DATABASE_URL is required to load data.' };
   const appName = config.values.PIO_EVENTSERVER_APP_NAME as string;
-
-  // pg only loads when data is really loaded (web and `pio-deploy --help` never need it).
-  const { ReleaseStateStore } = await import('./release-state.js');
-  const store = await ReleaseStateStore.open(
-    pgConnectionFromDatabaseUrl(databaseUrl, { optionalSsl: config.values.PIO_POSTGRES_OPTIONAL_SSL }),
-  );
-  try {
-    return await new DataLoader(runtime, output, store, appName, present).run();
-  } finally {
-    await store.close();
-  }
+  return new DataLoader(runtime, output, store, appName, present).run();
 }
 
 /**
@@ -249,6 +272,7 @@ class DataLoader {
       env: this.runtime.childEnv,
       secrets: this.runtime.secrets,
       indent: true,
+      stopWithParent: true,
       ...options,
     });
   }

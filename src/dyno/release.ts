@@ -1,6 +1,7 @@
 import type { Output } from '../lib/output.js';
-import { exitCodeOf, loadData, type LoadDataOutcome } from './data-hooks.js';
-import { prepareRuntime } from './runtime-config.js';
+import { exitCodeOf, loadData, withReleaseSession, type LoadDataOutcome } from './data-hooks.js';
+import type { ReleaseStateStore } from './release-state.js';
+import { prepareRuntime, type RuntimeContext } from './runtime-config.js';
 import { trainIn } from './train.js';
 import { webMode } from './web.js';
 
@@ -12,6 +13,9 @@ import { webMode } from './web.js';
  *    variable (which creates a new release) retries. A real failure → exit with its status.
  * 3. Event server apps (PIO_RUN_AS_EVENTSERVER=true or no engine.json) stop here; engines run pio train,
  *    whose status is the release's.
+ *
+ * Steps 2 and 3 hold the app's release lock (`withReleaseSession`): a release that overlaps another
+ * one of the same app waits for it, so the initial data is imported once and trainings do not race.
  */
 export async function runRelease(appDir: string, env: NodeJS.ProcessEnv, output: Output): Promise<number> {
   const runtime = await prepareRuntime(appDir, env, output);
@@ -19,8 +23,17 @@ export async function runRelease(appDir: string, env: NodeJS.ProcessEnv, output:
     output.topic('Skipping train on release (PIO_TRAIN_ON_RELEASE=false).');
     return 0;
   }
+  return withReleaseSession(runtime, output, (store) => loadDataAndTrain(runtime, store, appDir, output));
+}
+
+async function loadDataAndTrain(
+  runtime: RuntimeContext,
+  store: ReleaseStateStore | undefined,
+  appDir: string,
+  output: Output,
+): Promise<number> {
   output.topic('Loading data');
-  const outcome = await loadData(runtime, output);
+  const outcome = await loadData(runtime, output, store);
   if (outcome.kind === 'transient') {
     output.detail(outcome.message);
     output.topic('Transient error loading data. Skipping train on release.');
@@ -44,7 +57,7 @@ export async function runRelease(appDir: string, env: NodeJS.ProcessEnv, output:
 /** `pio-deploy load-data`: the data hooks alone, with the original's exit codes (0 ok, 3 transient). */
 export async function runLoadData(appDir: string, env: NodeJS.ProcessEnv, output: Output): Promise<number> {
   const runtime = await prepareRuntime(appDir, env, output);
-  const outcome: LoadDataOutcome = await loadData(runtime, output);
+  const outcome: LoadDataOutcome = await withReleaseSession(runtime, output, (store) => loadData(runtime, output, store));
   if (outcome.kind === 'transient') output.detail(outcome.message);
   if (outcome.kind === 'failed') output.error(outcome.message);
   return exitCodeOf(outcome);

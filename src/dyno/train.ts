@@ -21,6 +21,7 @@ export async function trainIn(runtime: RuntimeContext, output: Output, indent: b
     env: runtime.childEnv,
     secrets: runtime.secrets,
     indent,
+    stopWithParent: true,
   });
   return result.exitCode;
 }

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import type { PioDeployConfig } from '../config/load-config.js';
+import type { DistributionKind } from '../config/storage-env.js';
 import { planSparkMemory, sparkArgs, type SparkMemoryPlan } from '../config/spark-args.js';
 import { UserError } from '../lib/errors.js';
 import { pathExists } from '../lib/fs-checks.js';
@@ -61,13 +62,24 @@ export function requirePort(config: PioDeployConfig): number {
 /**
  * `pio deploy --port $PORT [PIO_OPTS] [--feedback …] -- [spark opts]` for an engine (spec 3.10 shape),
  * `pio eventserver --ip 0.0.0.0 --port $PORT` for an event server.
+ *
+ * The feedback access key stays out of argv (anyone on the machine can read a process's arguments):
+ * the native pio takes it from PIO_EVENTSERVER_ACCESS_KEY in its environment. Apache's `pio deploy`
+ * reads it only from `--accesskey`, so for that distribution it still goes there.
  */
-export function webArgv(mode: WebMode, config: PioDeployConfig, memory: SparkMemoryPlan): string[] {
+export function webArgv(mode: WebMode, config: PioDeployConfig, memory: SparkMemoryPlan, kind: DistributionKind = 'native'): string[] {
   const port = requirePort(config);
   if (mode === 'eventserver') return ['eventserver', '--ip', '0.0.0.0', '--port', String(port)];
   const feedback = feedbackTarget(config);
   const feedbackArgs = feedback
-    ? ['--feedback', '--event-server-ip', feedback.hostname, '--event-server-port', String(feedback.port), '--accesskey', feedback.accessKey]
+    ? [
+        '--feedback',
+        '--event-server-ip',
+        feedback.hostname,
+        '--event-server-port',
+        String(feedback.port),
+        ...(kind === 'apache' ? ['--accesskey', feedback.accessKey] : []),
+      ]
     : [];
   return [
     'deploy',
@@ -89,7 +101,7 @@ export async function runWeb(appDir: string, env: NodeJS.ProcessEnv, output: Out
   const runtime = await prepareRuntime(appDir, env, output);
   const mode = await webMode(appDir, runtime.config);
   const memory = await planSparkMemory(runtime.config);
-  const argv = webArgv(mode, runtime.config, memory);
+  const argv = webArgv(mode, runtime.config, memory, runtime.kind);
   if (mode === 'engine') {
     if (memory.warning) output.warn(memory.warning);
     output.detail(`Spark ${memory.description}`);
@@ -102,6 +114,7 @@ export async function runWeb(appDir: string, env: NodeJS.ProcessEnv, output: Out
     cwd: appDir,
     env: runtime.childEnv,
     secrets: runtime.secrets,
+    stopWithParent: true,
     onLine: (line) => {
       if (mode === 'engine' && NO_TRAINED_INSTANCE.test(line)) untrained = true;
     },

@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { fstatSync, readdirSync, readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 /**
@@ -107,4 +107,46 @@ export async function stopProcess(pid: number, graceMs: number): Promise<boolean
     // already gone
   }
   return waitFor(() => !isRunning(pid), 5_000);
+}
+
+/**
+ * Set (to `1`) in the environment of a child whose stdin is a pipe from its parent that the parent
+ * never writes to: the pipe's end means the parent died. Linux offers Node no PR_SET_PDEATHSIG, and a
+ * pipe beats polling the parent's pid: the kernel closes it the instant the parent dies, by whatever
+ * signal, it survives `exec` and launcher shells, and there is no pid reuse to guess around.
+ */
+export const PARENT_PIPE_VARIABLE = 'PIO_DEPLOY_PARENT_PIPE';
+
+/**
+ * The child's half of the parent pipe: when `env` says stdin is such a pipe (and it is one),
+ * `onParentGone` runs once at its end. Does nothing otherwise (stdin then belongs to the command). The
+ * variable is removed from `env`, so the child's own children (which may get other stdins) do not
+ * inherit a promise about their stdin that is not true. The watch never keeps the process alive.
+ */
+export function stopWhenParentDies(env: NodeJS.ProcessEnv, onParentGone: () => void): void {
+  if (env[PARENT_PIPE_VARIABLE] !== '1') return;
+  delete env[PARENT_PIPE_VARIABLE];
+  if (!stdinIsPipe()) return;
+  const stdin = process.stdin;
+  let gone = false;
+  const once = () => {
+    if (gone) return;
+    gone = true;
+    onParentGone();
+  };
+  stdin.on('end', once);
+  stdin.on('error', once);
+  stdin.on('close', once);
+  stdin.resume();
+  (stdin as { unref?: () => void }).unref?.();
+}
+
+/** A pipe, or the socket pair Node's `spawn` uses for a piped stdio. */
+function stdinIsPipe(): boolean {
+  try {
+    const stat = fstatSync(0);
+    return stat.isFIFO() || stat.isSocket();
+  } catch {
+    return false;
+  }
 }

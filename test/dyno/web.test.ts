@@ -1,4 +1,4 @@
-import { stat } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createRuntimeApp, expectNoSecrets, type RuntimeApp } from './runtime-app.js';
@@ -49,23 +49,62 @@ describe('pio-deploy web', () => {
     ]);
   });
 
-  it('adds the feedback flags (default port 80) without printing the access key', async () => {
+  const FEEDBACK_ENV = {
+    PORT: '8532',
+    PIO_ENABLE_FEEDBACK: 'true',
+    PIO_EVENTSERVER_HOSTNAME: 'events.example.com',
+    PIO_EVENTSERVER_ACCESS_KEY: ACCESS_KEY,
+    PIO_EVENTSERVER_APP_NAME: 'myapp',
+    DATABASE_URL,
+  };
+
+  it('adds the feedback flags (default port 80) without printing the access key; the key goes by environment', async () => {
     app = await createRuntimeApp({ spy: { commands: { deploy: { stdout: [`started with ${ACCESS_KEY}`] } } } });
-    const result = await app.run(['web'], {
-      PORT: '8532',
-      PIO_ENABLE_FEEDBACK: 'true',
-      PIO_EVENTSERVER_HOSTNAME: 'events.example.com',
-      PIO_EVENTSERVER_ACCESS_KEY: ACCESS_KEY,
-      PIO_EVENTSERVER_APP_NAME: 'myapp',
-      DATABASE_URL,
-    });
+    const result = await app.run(['web'], FEEDBACK_ENV);
     expect(result.exitCode, result.stderr).toBe(0);
-    expect((await app.calls())[0]?.argv).toEqual([
+    const [call] = await app.calls();
+    expect(call?.argv).toEqual([
       'deploy', '--port', '8532', '--feedback', '--event-server-ip', 'events.example.com',
-      '--event-server-port', '80', '--accesskey', ACCESS_KEY, '--', '--driver-memory', '640m',
+      '--event-server-port', '80', '--', '--driver-memory', '640m',
     ]);
+    expect(call?.env.PIO_EVENTSERVER_ACCESS_KEY).toBe(ACCESS_KEY);
     expect(result.stdout).toContain('started with ***');
     expectNoSecrets(result, [ACCESS_KEY, DB_PASSWORD]);
+  });
+
+  it("passes --accesskey to an Apache distribution's pio deploy, which reads it nowhere else", async () => {
+    app = await createRuntimeApp();
+    await app.write('PredictionIO-dist/vendors/spark-hadoop/RELEASE', 'Spark\n');
+    const result = await app.run(['web'], FEEDBACK_ENV);
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect((await app.calls())[0]?.argv).toContain('--accesskey');
+  });
+
+  it('launches pio deploy with no secret in its argv (/proc/<pid>/cmdline)', async () => {
+    app = await createRuntimeApp({ spy: { commands: { deploy: { stdout: ['server up'], waitForSignal: true } } } });
+    const child = app.run(['web'], FEEDBACK_ENV);
+    await new Promise<void>((resolve, reject) => {
+      child.stdout?.on('data', (chunk: Buffer) => {
+        if (chunk.toString().includes('server up')) resolve();
+      });
+      child.once('exit', () => reject(new Error('pio-deploy exited before pio started')));
+    });
+    const spy = join(app.dir, 'PredictionIO-dist', 'bin', 'pio');
+    const cmdlines: string[] = [];
+    for (const entry of await readdir('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      const cmdline = await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '');
+      if (cmdline.split('\0').includes(spy) || cmdline.includes(app.dir)) cmdlines.push(cmdline);
+    }
+    child.kill('SIGTERM');
+    await child;
+    // pio-deploy web itself and the pio it launched
+    expect(cmdlines.some((cmdline) => cmdline.split('\0').includes(spy) && cmdline.includes('deploy'))).toBe(true);
+    for (const cmdline of cmdlines) {
+      expect(cmdline).not.toContain(ACCESS_KEY);
+      expect(cmdline).not.toContain(DB_PASSWORD);
+      expect(cmdline).not.toContain(encodeURIComponent(DB_PASSWORD));
+    }
   });
 
   it('refuses a half-configured feedback loop, naming what is missing but not the key', async () => {

@@ -1,5 +1,10 @@
 import { fileURLToPath } from 'node:url';
+import { stopWhenParentDies } from '../../lib/process-tree.js';
 import { freshBundleEntry } from './bundle.js';
+
+// Started by pio-deploy with the parent pipe: when pio-deploy dies (even by SIGKILL), stop as if the
+// platform had stopped us, so no import or training outlives the release that started it.
+stopWhenParentDies(process.env, () => process.kill(process.pid, 'SIGTERM'));
 
 // A reader that stops early (`pio app list | head -1`) closes stdout: stop writing instead of crashing.
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {

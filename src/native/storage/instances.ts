@@ -140,8 +140,62 @@ export function createEngineInstancesRepository(db: Database, namespace: string)
       await ready();
       await db.query(`DELETE FROM ${table} WHERE id = $1`, [id]);
     },
+    async holdTraining(id) {
+      // With a one-connection pool, holding it would starve the training itself: go without the
+      // mark. The worst case is a live INIT marked ABORTED, which its COMPLETED update overwrites.
+      if (db.size < 2) return { release: async () => undefined };
+      const client = await db.connect();
+      try {
+        await client.query(`SELECT pg_advisory_lock(${TRAINING_LOCK_CLASS}, hashtext($1))`, [id]);
+      } catch (error) {
+        client.release(error as Error);
+        throw error;
+      }
+      return {
+        async release() {
+          // Returning the connection with the lock held would keep it held: unlock, or drop the connection.
+          try {
+            await client.query(`SELECT pg_advisory_unlock(${TRAINING_LOCK_CLASS}, hashtext($1))`, [id]);
+            client.release();
+          } catch (error) {
+            client.release(error as Error);
+          }
+        },
+      };
+    },
+    async abortOrphanedTrainings(engineId, engineVersion, engineVariant) {
+      await ready();
+      return db.withClient(async (client) => {
+        const { rows } = await client.query<{ id: string }>(
+          `SELECT id FROM ${table} WHERE status = 'INIT' AND engineid = $1 AND engineversion = $2 AND enginevariant = $3`,
+          [engineId, engineVersion, engineVariant],
+        );
+        const aborted: string[] = [];
+        for (const { id } of rows) {
+          // The lock is free only when no live trainer holds it (PostgreSQL drops it with a dead session).
+          const taken = await client.query<{ free: boolean }>(
+            `SELECT pg_try_advisory_lock(${TRAINING_LOCK_CLASS}, hashtext($1)) AS free`,
+            [id],
+          );
+          if (!taken.rows[0]?.free) continue;
+          try {
+            const updated = await client.query(`UPDATE ${table} SET status = 'ABORTED', endtime = $2 WHERE id = $1 AND status = 'INIT'`, [
+              id,
+              toUtcWallClock(new Date()),
+            ]);
+            if ((updated.rowCount ?? 0) > 0) aborted.push(id);
+          } finally {
+            await client.query(`SELECT pg_advisory_unlock(${TRAINING_LOCK_CLASS}, hashtext($1))`, [id]);
+          }
+        }
+        return aborted;
+      }, 'marking abandoned trainings');
+    },
   };
 }
+
+/** Advisory-lock class of live trainings; the object is `hashtext(<engine instance id>)`. */
+const TRAINING_LOCK_CLASS = "hashtext('pio train')";
 
 const EVALUATION_COLUMNS =
   'id, status, starttime, endtime, evaluationclass, engineparamsgeneratorclass, batch, env, sparkconf, evaluatorresults, evaluatorresultshtml, evaluatorresultsjson';

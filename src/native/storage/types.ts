@@ -231,7 +231,7 @@ export interface ChannelsRepository {
 export interface EngineInstance {
   /** Canonical 36-char lowercase UUID. */
   id: string;
-  /** `INIT` or `COMPLETED`. */
+  /** `INIT`, `COMPLETED`, or `ABORTED` (an INIT whose trainer is gone, see `abortOrphanedTrainings`). */
   status: string;
   startTime: Date;
   endTime: Date;
@@ -261,6 +261,16 @@ export interface EngineInstancesRepository {
   getLatestCompleted(engineId: string, engineVersion: string, engineVariant: string): Promise<EngineInstance | undefined>;
   update(instance: EngineInstance): Promise<void>;
   delete(id: string): Promise<void>;
+  /**
+   * Marks the training of instance `id` as alive until `release()` or the end of the process (a
+   * session-level advisory lock on its own connection); take it before inserting the INIT row.
+   */
+  holdTraining(id: string): Promise<{ release(): Promise<void> }>;
+  /**
+   * Marks this engine's INIT instances whose trainer is gone (killed, crashed, or finished without
+   * completing) as `ABORTED`, so nothing takes them for a training in progress; returns their ids.
+   */
+  abortOrphanedTrainings(engineId: string, engineVersion: string, engineVariant: string): Promise<string[]>;
 }
 
 export interface EvaluationInstance {

@@ -1,5 +1,7 @@
 import { spawn } from 'node:child_process';
 import { getHeapStatistics } from 'node:v8';
+import { describeChildDeath, exitStatusOf } from '../../lib/child-exit.js';
+import { pioLogger } from '../console/index.js';
 
 /**
  * Spark arguments after `--` are accepted and ignored, except the driver memory (`--driver-memory 2g`,
@@ -47,7 +49,9 @@ function heapLimitMatches(mb: number): boolean {
 
 /**
  * Re-runs this `pio` invocation in a Node with `--max-old-space-size=<mb>` unless this process already is
- * that child. Resolves with the child's exit code, or `undefined` when no re-exec is needed.
+ * that child. Resolves with the child's status as a shell reports it (128 + the signal number when it
+ * died of a signal), or `undefined` when no re-exec is needed. A death by SIGKILL (often the
+ * out-of-memory killer) or SIGABRT (V8 at its heap limit) is logged with the setting to change.
  */
 export async function reexecWithHeapLimit(mb: number | undefined, log: (message: string) => void): Promise<number | undefined> {
   if (mb === undefined || process.env[HEAP_MARKER] === String(mb) || heapLimitMatches(mb)) return undefined;
@@ -64,7 +68,16 @@ export async function reexecWithHeapLimit(mb: number | undefined, log: (message:
   try {
     return await new Promise<number>((resolve, reject) => {
       child.once('error', reject);
-      child.once('exit', (code, signal) => resolve(code ?? (signal ? 128 + 15 : 1)));
+      child.once('exit', (code, signal) => {
+        const reason = describeChildDeath({
+          name: `pio ${process.argv[2] ?? ''}`.trim(),
+          signal,
+          heapOutOfMemory: false,
+          memorySetting: `the Spark driver memory (--driver-memory, now ${mb}m; pio-deploy sets it from PIO_MEMORY_LIMIT)`,
+        });
+        if (reason) pioLogger('Runner$').error(reason);
+        resolve(exitStatusOf(code, signal));
+      });
     });
   } finally {
     for (const [signal, handler] of handlers) process.off(signal, handler);

@@ -1,4 +1,4 @@
-import type { Storage } from '../storage/index.js';
+import { generateInstanceId, type Storage } from '../storage/index.js';
 import { createEngineContext, engineLogger, pioEnvironment, type ConsoleLines } from './context.js';
 import { persistModels, trainEngine } from './dase-pipeline.js';
 import { instantiateEngine, paramsColumns, settingsFromEngineParams, type EngineSettings } from './engine-definition.js';
@@ -29,6 +29,9 @@ export interface TrainResult {
 /**
  * `pio train` (spec §5.8, §4.7): INIT row → DataSource → Preparator → Algorithms → model blob → COMPLETED.
  * Any failure leaves the row INIT (never COMPLETED), so deploys and hot swaps keep the previous model.
+ * The training is marked alive while it runs (`holdTraining`), and each training first marks the INIT
+ * rows of this engine whose trainer is gone as ABORTED: a training killed midway leaves no INIT row
+ * that looks like one in progress.
  */
 export async function runTrain(
   options: TrainOptions,
@@ -62,13 +65,21 @@ export async function runTrain(
   };
 
   const storage = await io.openStorage();
+  let training: { release(): Promise<void> } | undefined;
   try {
+    const identity = engineIdentityOf(variant);
+    const aborted = await storage.engineInstances.abortOrphanedTrainings(identity.engineId, identity.engineVersion, identity.engineVariant);
+    for (const id of aborted) console.info('CoreWorkflow$', `Engine instance ${id} was left INIT by a training that is gone; marked ABORTED.`);
     const now = new Date();
-    const engineInstanceId = await storage.engineInstances.insert({
+    // Alive before the row exists, so no other training can take the new INIT row for an abandoned one.
+    const engineInstanceId = generateInstanceId();
+    training = await storage.engineInstances.holdTraining(engineInstanceId);
+    await storage.engineInstances.insert({
+      id: engineInstanceId,
       status: 'INIT',
       startTime: now,
       endTime: now,
-      ...engineIdentityOf(variant),
+      ...identity,
       engineFactory: engine.reference.spec,
       batch: workflow.batch,
       env: pioEnvironment(io.env ?? process.env),
@@ -111,6 +122,7 @@ export async function runTrain(
     console.info('CoreWorkflow$', 'Training completed successfully.');
     return { engineInstanceId, status: 'COMPLETED' };
   } finally {
+    await training?.release();
     await storage.close();
   }
 }

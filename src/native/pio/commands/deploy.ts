@@ -33,7 +33,7 @@ export const deploy: CommandDefinition = {
     { flags: '--port <port>', description: 'port to bind to', parse: integer('--port'), default: 8000 },
     { flags: '--engine-instance-id <id>', description: 'serve this engine instance instead of the latest trained one' },
     { flags: '--feedback', description: 'send each query and prediction to the Event Server' },
-    { flags: '--accesskey <key>', description: 'access key for feedback events' },
+    { flags: '--accesskey <key>', description: 'access key for feedback events (default $PIO_EVENTSERVER_ACCESS_KEY, which keeps it out of ps)' },
     { flags: '--event-server-ip <ip>', description: 'Event Server IP for feedback', default: '0.0.0.0' },
     { flags: '--event-server-port <port>', description: 'Event Server port for feedback', parse: integer('--event-server-port'), default: 7070 },
     {
@@ -67,7 +67,7 @@ export const deploy: CommandDefinition = {
           port: options.port,
           engineInstanceId: options.engineInstanceId,
           feedback: options.feedback,
-          accessKey: options.accesskey,
+          accessKey: options.accesskey ?? (process.env.PIO_EVENTSERVER_ACCESS_KEY || undefined),
           eventServerIp: options.eventServerIp,
           eventServerPort: options.eventServerPort,
           pollIntervalMs,
