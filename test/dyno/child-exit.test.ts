@@ -46,7 +46,7 @@ describe('children that die of a signal or of the heap limit', () => {
     process.stderr.write = ((chunk: string | Uint8Array) => {
       written.push(String(chunk));
       return true;
-    }) as typeof process.stderr.write;
+    });
     try {
       const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', NODE_OPTIONS: '--max-old-space-size=32' };
       const result = await runChild({ command, argv, cwd: dir!, env, secrets: [], indent: true });
