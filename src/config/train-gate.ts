@@ -15,6 +15,9 @@ export interface TrainGate {
   tolerance: number;
 }
 
+/** `pio train`'s exit code when the gate refused the training and PIO_TRAIN_GATE_FAIL_RELEASE=true. */
+export const GATE_REFUSED_EXIT_CODE = 4;
+
 export const TRAIN_GATE_EXAMPLE = 'metric=src/evaluation.ts#accuracy tolerance=0.01';
 
 const gateSchema = z

@@ -1,5 +1,5 @@
 import { ENV_VARIABLES } from '../../config/env-schema.js';
-import { parseTrainGate, TRAIN_GATE_EXAMPLE, type TrainGate } from '../../config/train-gate.js';
+import { GATE_REFUSED_EXIT_CODE, parseTrainGate, TRAIN_GATE_EXAMPLE, type TrainGate } from '../../config/train-gate.js';
 import type { EngineContext, EngineParams, Metric } from '../engine/types.js';
 import type { EngineInstance, Storage } from '../storage/index.js';
 import type { ConsoleLines } from './context.js';
@@ -21,9 +21,9 @@ import { servingTarget } from './select-instance.js';
 
 /** Status of a training the gate refused. */
 export const GATED_STATUS = 'GATED';
-/** `pio train`'s exit code when the gate refused the training and PIO_TRAIN_GATE_FAIL_RELEASE=true. */
-export const GATE_REFUSED_EXIT_CODE = 4;
 const LOGGER = 'PromotionGate';
+/** Key in the instance's env column holding the new training's gate score (upstream keeps that map as is). */
+export const GATE_SCORE_ENV_KEY = 'PIO_DEPLOY_GATE_SCORE';
 
 export interface PromotionGate {
   settings: TrainGate;
@@ -32,8 +32,8 @@ export interface PromotionGate {
 }
 
 export type GateVerdict =
-  | { promoted: true; reason: string }
-  | { promoted: false; reason: string; servingInstanceId: string };
+  | { promoted: true; reason: string; score?: number }
+  | { promoted: false; reason: string; score: number; servingInstanceId: string };
 
 /**
  * Reads and checks the gate before anything is written: a setting that does not parse or a metric the
@@ -126,9 +126,14 @@ export async function judgeTraining(options: {
   const margin = Math.abs(newScore - oldScore);
   const scores = `${newScore} (new, engine instance ${options.candidateId}) vs ${oldScore} (serving, engine instance ${serving.id}), tolerance ${gate.settings.tolerance}`;
   if (worse && margin > gate.settings.tolerance) {
-    return { promoted: false, reason: `scores worse by ${margin}: ${scores}`, servingInstanceId: serving.id };
+    return { promoted: false, reason: `scores worse by ${margin}: ${scores}`, score: newScore, servingInstanceId: serving.id };
   }
-  return { promoted: true, reason: scores };
+  return { promoted: true, reason: scores, score: newScore };
+}
+
+/** The instance's env with the gate score, shown by `pio-deploy models list`. */
+export function withGateScore(env: Record<string, string>, verdict: GateVerdict | undefined): Record<string, string> {
+  return verdict?.score === undefined ? env : { ...env, [GATE_SCORE_ENV_KEY]: String(verdict.score) };
 }
 
 /**

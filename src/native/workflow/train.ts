@@ -7,7 +7,7 @@ import { EngineWorkflowError, errorMessage } from './errors.js';
 import { createEventStore } from './event-store.js';
 import { loadEngine } from './load-engine.js';
 import { encodeModels } from './model-codec.js';
-import { GATED_STATUS, judgeTraining, loadPromotionGate, reportRefusal } from './promotion.js';
+import { GATED_STATUS, judgeTraining, loadPromotionGate, reportRefusal, withGateScore } from './promotion.js';
 
 export interface TrainOptions {
   engineDir?: string | undefined;
@@ -114,12 +114,12 @@ export async function runTrain(
       ? await judgeTraining({ gate, storage, identity: engineIdentityOf(variant), engine, candidate: settings, candidateId: engineInstanceId, ctx, console })
       : undefined;
     if (gate && verdict && !verdict.promoted) {
-      await storage.engineInstances.update({ ...instance, status: GATED_STATUS, endTime: new Date() });
+      await storage.engineInstances.update({ ...instance, status: GATED_STATUS, endTime: new Date(), env: withGateScore(instance.env, verdict) });
       reportRefusal(gate, verdict, engineInstanceId, console);
       return { engineInstanceId, status: 'GATED' };
     }
     if (verdict) console.info('PromotionGate', `Promoted: ${verdict.reason}.`);
-    await storage.engineInstances.update({ ...instance, status: 'COMPLETED', endTime: new Date() });
+    await storage.engineInstances.update({ ...instance, status: 'COMPLETED', endTime: new Date(), env: withGateScore(instance.env, verdict) });
     console.info('CoreWorkflow$', 'Training completed successfully.');
     return { engineInstanceId, status: 'COMPLETED' };
   } finally {
