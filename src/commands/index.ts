@@ -10,6 +10,7 @@ export const COMMAND_AREAS: ReadonlyArray<{ area: string; load: () => Promise<re
   { area: 'local platform', load: async () => (await import('./platform/index.js')).platformCommands },
   { area: 'buildpack', load: async () => [(await import('./buildpack/index.js')).buildpack] },
   { area: 'runtime', load: async () => (await import('./dyno/index.js')).dynoCommands },
+  { area: 'models', load: async () => [(await import('./models/index.js')).models] },
   { area: 'dist', load: async () => [(await import('./dist/index.js')).dist] },
   { area: 'lifecycle', load: async () => (await import('./lifecycle/index.js')).lifecycleCommands },
 ];

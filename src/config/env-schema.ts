@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ShellWordsError, splitShellWords } from './shell-words.js';
 import { AWS_REGION_PATTERN, S3_BUCKET_PATTERN } from './s3.js';
+import { parseTrainGate, TRAIN_GATE_EXAMPLE, type TrainGate } from './train-gate.js';
 
 /**
  * THE list of environment variables pio-deploy honours: name, phase(s), default, one-line description and
@@ -429,6 +430,21 @@ export const ENV_VARIABLES = {
     default: 'true',
     example: 'false',
     schema: boolean(true),
+  }),
+  PIO_TRAIN_GATE: declare({
+    phases: ['train', 'release'],
+    description:
+      'Promotion gate: a new training serves only if it scores no worse than the serving model beyond the tolerance, by the engine\'s metric on its evaluation folds; otherwise it is marked GATED and the old model keeps serving (native runtime).',
+    default: '(unset: the newest training serves)',
+    example: TRAIN_GATE_EXAMPLE,
+    schema: parsed<TrainGate | undefined>(parseTrainGate, undefined),
+  }),
+  PIO_TRAIN_GATE_FAIL_RELEASE: declare({
+    phases: ['train', 'release'],
+    description: 'true → a training the promotion gate refuses fails pio train, and so the release.',
+    default: 'false',
+    example: 'true',
+    schema: boolean(false),
   }),
   PIO_PURGE_EVENTS_ON_SYNC: declare({
     phases: ['release'],

@@ -1,3 +1,4 @@
+import { GATE_REFUSED_EXIT_CODE } from '../config/train-gate.js';
 import type { Output } from '../lib/output.js';
 import { exitCodeOf, loadData, withReleaseSession, type LoadDataOutcome } from './data-hooks.js';
 import type { ReleaseStateStore } from './release-state.js';
@@ -50,7 +51,9 @@ async function loadDataAndTrain(
   }
   output.topic('Running train on release');
   const status = await trainIn(runtime, output, true);
-  if (status !== 0) output.error(`pio train failed with exit code ${status}; the release is not deployed.`);
+  if (status === GATE_REFUSED_EXIT_CODE && runtime.config.values.PIO_TRAIN_GATE) {
+    output.error('The new training did not pass the promotion gate (PIO_TRAIN_GATE, reason above); the previous model keeps serving and, as PIO_TRAIN_GATE_FAIL_RELEASE=true, the release fails.');
+  } else if (status !== 0) output.error(`pio train failed with exit code ${status}; the release is not deployed.`);
   return status;
 }
 

@@ -270,7 +270,7 @@ describe('model watcher (hot swap)', () => {
     const loads: string[] = [];
     const watcher = createModelWatcher({
       intervalMs: 0,
-      latestCompleted: async () => latest,
+      target: async () => latest && { instance: latest, pinned: false },
       load: async (next) => {
         loads.push(next.id);
         if (next.id === 'broken') throw new Error('bad model');

@@ -6,7 +6,7 @@ import type { ConsoleLines } from '../workflow/context.js';
 import { engineIdentityOf, locateEngine, readEngineVariant } from '../workflow/engine-variant.js';
 import { EngineWorkflowError, errorMessage } from '../workflow/errors.js';
 import { loadEngine } from '../workflow/load-engine.js';
-import { selectEngineInstance } from '../workflow/select-instance.js';
+import { selectEngineInstance, servingTarget } from '../workflow/select-instance.js';
 import { loadServingState } from '../workflow/serving-state.js';
 import { checkTemplate } from '../workflow/template-check.js';
 import { createFeedbackSender } from './feedback.js';
@@ -147,7 +147,7 @@ export async function runDeploy(
 
     const watcher = createModelWatcher({
       intervalMs: options.pollIntervalMs,
-      latestCompleted: (served) => storage.engineInstances.getLatestCompleted(served.engineId, served.engineVersion, served.engineVariant),
+      target: (served) => servingTarget(storage, served),
       load,
       current: server.current,
       swap: server.swap,

@@ -60,7 +60,7 @@ export function createEngineServer(options: EngineServerOptions): EngineServer {
     sendText(reply, 405, 'HTTP method not allowed, supported methods: POST');
 
   app.get('/', async (request, reply) => {
-    const info = { ip: options.ip, port: options.port, state, stats, feedback: options.feedbackInfo };
+    const info = { ip: options.ip, port: options.port, state, stats, feedback: options.feedbackInfo, policy: watcher?.servingPolicy() };
     if ((request.headers.accept ?? '').includes('application/json')) return sendJson(reply, 200, JSON.stringify(statusJson(info)));
     return reply.type(HTML_CONTENT_TYPE).send(statusHtml(info));
   });

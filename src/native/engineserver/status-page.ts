@@ -1,4 +1,5 @@
 import type { ServingState } from '../workflow/serving-state.js';
+import type { ServingPolicy } from './hot-swap.js';
 
 export interface ServerStats {
   startTime: Date;
@@ -14,6 +15,8 @@ export interface StatusInfo {
   state: ServingState;
   stats: ServerStats;
   feedback: { enabled: boolean; eventServerIp: string; eventServerPort: number };
+  /** Absent until the model watcher is attached (then: pinned or newest completed). */
+  policy?: ServingPolicy | undefined;
 }
 
 const escape = (text: string) =>
@@ -35,6 +38,8 @@ export function statusJson(info: StatusInfo) {
       trainingEndTime: instance.endTime.toISOString(),
       variantId: instance.engineVariant,
       instanceId: instance.id,
+      // Ours (upstream has no pins): which rule chose the instance.
+      pinned: info.policy?.pinned ?? false,
     },
     serverInformation: {
       startTime: info.stats.startTime.toISOString(),
@@ -78,6 +83,7 @@ ${row('Training Start Time', data.engineInformation.trainingStartTime)}
 ${row('Training End Time', data.engineInformation.trainingEndTime)}
 ${row('Variant ID', data.engineInformation.variantId)}
 ${row('Instance ID', data.engineInformation.instanceId)}
+${row('Serving', data.engineInformation.pinned ? 'pinned (pio-deploy models unpin returns to the latest training)' : 'latest completed training')}
 </table>
 <h2>Server Information</h2><table>
 ${row('Start Time', data.serverInformation.startTime)}

@@ -9,6 +9,7 @@ import {
 } from './instances.js';
 import { createAccessKeysRepository, createAppsRepository, createChannelsRepository } from './meta.js';
 import { createDatabase, type Database } from './pool.js';
+import { createServingPinsRepository } from './serving-pins.js';
 
 export interface OpenStorageOptions {
   /** Shown in `pg_stat_activity` (default `pio-native`). */
@@ -61,6 +62,7 @@ export async function openStorage(settings: StorageSettings, options: OpenStorag
       engineInstances: createEngineInstancesRepository(meta, metaNamespace),
       evaluationInstances: createEvaluationInstancesRepository(meta, metaNamespace),
       models,
+      servingPins: createServingPinsRepository(meta),
       async verify(log = () => {}) {
         log(`Verifying Meta Data Backend (Source: ${settings.repositories.METADATA.source})...`);
         await storage.apps.getAll();

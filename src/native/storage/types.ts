@@ -231,7 +231,7 @@ export interface ChannelsRepository {
 export interface EngineInstance {
   /** Canonical 36-char lowercase UUID. */
   id: string;
-  /** `INIT`, `COMPLETED`, or `ABORTED` (an INIT whose trainer is gone, see `abortOrphanedTrainings`). */
+  /** `INIT`, `COMPLETED`, or ours: `ABORTED` (an INIT whose trainer is gone, see `abortOrphanedTrainings`), `GATED` (trained, refused by the promotion gate). */
   status: string;
   startTime: Date;
   endTime: Date;
@@ -311,6 +311,29 @@ export interface ModelsRepository {
   delete(id: string): Promise<void>;
 }
 
+/** The engine an instance was trained for: the key of a serving pin. */
+export interface ServedEngine {
+  engineId: string;
+  engineVersion: string;
+  engineVariant: string;
+}
+
+export interface ServingPin {
+  engineInstanceId: string;
+  pinnedAt: Date;
+}
+
+/**
+ * Which engine instance serves an engine when it must not be the newest COMPLETED one (`pio-deploy
+ * models pin`). Kept in a table of ours, so Apache PredictionIO reading the same database is unaffected.
+ */
+export interface ServingPinsRepository {
+  get(engine: ServedEngine): Promise<ServingPin | undefined>;
+  set(engine: ServedEngine, engineInstanceId: string): Promise<void>;
+  /** Returns whether there was a pin. */
+  clear(engine: ServedEngine): Promise<boolean>;
+}
+
 // ---------------------------------------------------------------------------------------------------
 // Storage
 // ---------------------------------------------------------------------------------------------------
@@ -324,6 +347,7 @@ export interface Storage {
   engineInstances: EngineInstancesRepository;
   evaluationInstances: EvaluationInstancesRepository;
   models: ModelsRepository;
+  servingPins: ServingPinsRepository;
   /**
    * `pio status` storage check (spec §5.3): touches every meta/model table (creating them), then
    * creates app 0's event table, writes one event and drops it. Calls `log` with each console line text.

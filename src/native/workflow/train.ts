@@ -7,6 +7,7 @@ import { EngineWorkflowError, errorMessage } from './errors.js';
 import { createEventStore } from './event-store.js';
 import { loadEngine } from './load-engine.js';
 import { encodeModels } from './model-codec.js';
+import { GATED_STATUS, judgeTraining, loadPromotionGate, reportRefusal, withGateScore } from './promotion.js';
 
 export interface TrainOptions {
   engineDir?: string | undefined;
@@ -23,7 +24,8 @@ export interface TrainOptions {
 
 export interface TrainResult {
   engineInstanceId: string;
-  status: 'COMPLETED' | 'INIT';
+  /** GATED: trained, but the promotion gate (PIO_TRAIN_GATE) kept the serving model. */
+  status: 'COMPLETED' | 'INIT' | 'GATED';
 }
 
 /**
@@ -56,6 +58,7 @@ export async function runTrain(
     source = `${engine.reference.spec} engineParams('${options.engineParamsKey}')`;
   }
   const components = instantiateEngine(engine.definition, settings, source);
+  const gate = await loadPromotionGate(io.env ?? process.env, location.engineDir, console);
   const workflow = {
     batch: options.batch ?? '',
     verbosity: options.verbosity ?? 0,
@@ -118,7 +121,16 @@ export async function runTrain(
     console.info('CoreWorkflow$', 'Updating engine instance');
     const instance = await storage.engineInstances.get(engineInstanceId);
     if (!instance) throw new EngineWorkflowError(`Engine instance ${engineInstanceId} disappeared during training.`, { logger: 'CoreWorkflow$' });
-    await storage.engineInstances.update({ ...instance, status: 'COMPLETED', endTime: new Date() });
+    const verdict = gate
+      ? await judgeTraining({ gate, storage, identity: engineIdentityOf(variant), engine, candidate: settings, candidateId: engineInstanceId, ctx, console })
+      : undefined;
+    if (gate && verdict && !verdict.promoted) {
+      await storage.engineInstances.update({ ...instance, status: GATED_STATUS, endTime: new Date(), env: withGateScore(instance.env, verdict) });
+      reportRefusal(gate, verdict, engineInstanceId, console);
+      return { engineInstanceId, status: 'GATED' };
+    }
+    if (verdict) console.info('PromotionGate', `Promoted: ${verdict.reason}.`);
+    await storage.engineInstances.update({ ...instance, status: 'COMPLETED', endTime: new Date(), env: withGateScore(instance.env, verdict) });
     console.info('CoreWorkflow$', 'Training completed successfully.');
     return { engineInstanceId, status: 'COMPLETED' };
   } finally {
