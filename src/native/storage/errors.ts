@@ -17,6 +17,26 @@ export class StorageUnavailableError extends StorageError {
   }
 }
 
+/** A client-given event id is already taken by an event with other content (the Event Server answers 409). */
+export class EventIdConflictError extends StorageError {
+  constructor(readonly eventId: string) {
+    super(`duplicate key: eventId ${JSON.stringify(eventId)} is already stored with different content`);
+    this.name = 'EventIdConflictError';
+  }
+}
+
+/** The scope's event table does not exist (its app or channel was deleted, or never initialised). */
+export class MissingEventTableError extends StorageError {
+  constructor(
+    message: string,
+    readonly scope: { appId: number; channelId?: number | undefined },
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'MissingEventTableError';
+  }
+}
+
 export function isStorageUnavailable(error: unknown): error is StorageUnavailableError {
   return error instanceof StorageUnavailableError;
 }
