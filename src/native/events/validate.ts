@@ -107,8 +107,8 @@ export function validateStorable(e: StorableEvent): void {
     const value = e[field];
     if (value === undefined) continue;
     const problem = textProblem(`The field ${field}`, value);
-    if (problem !== undefined) throw new InvalidEventError('validation', problem);
+    if (problem !== undefined) throw new InvalidEventError('unstorable', problem);
   }
   const idProblem = e.eventId === undefined ? undefined : eventIdProblem(e.eventId);
-  if (idProblem !== undefined) throw new InvalidEventError('validation', idProblem);
+  if (idProblem !== undefined) throw new InvalidEventError('unstorable', idProblem);
 }

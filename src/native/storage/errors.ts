@@ -81,6 +81,19 @@ export function isConnectionFailure(error: unknown): boolean {
   return false;
 }
 
+/**
+ * True for an error from the database or the storage layer (SQL state, table, constraint or column
+ * names in its text): servers log it and never send its text to a client.
+ */
+export function isDatabaseError(error: unknown): boolean {
+  for (let current = error, depth = 0; current instanceof Error && depth < 5; current = current.cause, depth++) {
+    if (current instanceof StorageError) return true;
+    const { code, severity } = current as { code?: unknown; severity?: unknown };
+    if (typeof severity === 'string' && typeof code === 'string') return true; // pg's DatabaseError
+  }
+  return false;
+}
+
 /** Wraps a driver error into the typed storage errors, keeping the original as `cause`. */
 export function toStorageError(error: unknown, what: string): Error {
   if (error instanceof StorageError) return error;
