@@ -33,7 +33,7 @@ export class MissingEventTableError extends StorageError {
     options?: { cause?: unknown },
   ) {
     super(message, options);
-    this.name = 'MissingEventTableError';
+    // Keeps the name `StorageError`: a failed find answers 400 with the error's toString (compat).
   }
 }
 

@@ -11,14 +11,13 @@ import {
 } from '../../events/index.js';
 import {
   isStorageUnavailable,
-  MissingEventTableError,
   type EventQuery,
   type EventScope,
   type InsertResult,
   type StoredEvent,
 } from '../../storage/index.js';
 import { HttpAnswer, JSON_CONTENT_TYPE, sendJson, sendMessage } from '../../http/answer.js';
-import { authOf, type Authenticate, type EventServerContext } from '../context.js';
+import type { Authenticate, EventServerContext } from '../context.js';
 import type { AuthData } from '../auth.js';
 import { jsonBody, jsonText } from '../body.js';
 import { MESSAGES, PLAIN } from '../messages.js';
@@ -100,7 +99,7 @@ async function* renderStream(first: StoredEvent, rest: AsyncIterator<StoredEvent
 
 /** Upstream 0.12/0.13 answers a failed find with 400 and the exception's toString. */
 function findFailure(error: unknown): HttpAnswer {
-  if (isStorageUnavailable(error) || error instanceof MissingEventTableError) throw error;
+  if (isStorageUnavailable(error)) throw error;
   const failure = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
   return HttpAnswer.message(400, failure);
 }
