@@ -1,6 +1,6 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { GroupCommitOptions, Storage } from '../storage/index.js';
-import { sendMessage, TEXT_CONTENT_TYPE } from '../http/answer.js';
+import { JSON_CONTENT_TYPE, messageBody, sendMessage, TEXT_CONTENT_TYPE } from '../http/answer.js';
 import { NO_SCHEMAS } from '../http/no-schemas.js';
 import { AccessKeyResolver, type AuthResult } from './auth.js';
 import { registerBodyParsers } from './body.js';
@@ -63,7 +63,13 @@ export async function buildEventServer(options: EventServerOptions): Promise<Fas
     // Requests log through the server's logger: a pino child per request costs more than the insert path
     // can afford, and request logging is off anyway.
     childLoggerFactory: (logger) => logger,
-    routerOptions: { querystringParser: parseQueryString },
+    routerOptions: {
+      querystringParser: parseQueryString,
+      // fastify's own answer quotes the URL, access key and all.
+      onBadUrl: (_path, _request, response) => {
+        response.writeHead(400, { 'content-type': JSON_CONTENT_TYPE }).end(messageBody(MESSAGES.badUrl));
+      },
+    },
     schemaController: NO_SCHEMAS,
     // While closing, requests on open connections get our own 503 (below), with `Retry-After`.
     return503OnClosing: false,

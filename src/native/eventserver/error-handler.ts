@@ -35,7 +35,6 @@ export function handleError(error: FastifyError | Error, request: FastifyRequest
     const expected = (request.url.split('?')[0] ?? '').endsWith('.form') ? MEDIA_TYPES.form : MEDIA_TYPES.json;
     return sendAnswer(reply, HttpAnswer.plain(415, PLAIN.unsupportedMediaType(expected)));
   }
-  if (code === 'FST_ERR_BAD_URL') return sendMessage(reply, 400, MESSAGES.badUrl);
   if (statusCode !== undefined && statusCode >= 400 && statusCode < 500) {
     // Framework-level client errors (bad content length, aborted body…) answer in plain text.
     return sendAnswer(reply, HttpAnswer.plain(statusCode, withoutAccessKeys(message)));
