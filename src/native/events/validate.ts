@@ -67,7 +67,7 @@ export function validateEvent(e: ValidatableEvent): void {
   }
 }
 
-/** Longest event id the JDBC layout stores (`varchar(32)`, spec §1.6). */
+/** Longest event id the JDBC layout stores (`varchar(32)`). */
 export const MAX_EVENT_ID_LENGTH = 32;
 
 /** Why a client-given event id cannot be stored, or undefined when it can (the REST API and `pio import`). */
