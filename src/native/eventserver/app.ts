@@ -1,4 +1,11 @@
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, {
+  LogController,
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  type FastifyServerOptions,
+} from 'fastify';
 import type { GroupCommitOptions, Storage } from '../storage/index.js';
 import { JSON_CONTENT_TYPE, messageBody, sendMessage, TEXT_CONTENT_TYPE } from '../http/answer.js';
 import { NO_SCHEMAS } from '../http/no-schemas.js';
@@ -6,7 +13,7 @@ import { AccessKeyResolver, type AuthResult } from './auth.js';
 import { registerBodyParsers } from './body.js';
 import type { Authenticate, EventServerContext } from './context.js';
 import { handleError } from './error-handler.js';
-import { DEFAULT_LIMITS, registerBodyBudget, serverOptionsOf, type EventServerLimits } from './limits.js';
+import { BodyBudget, DEFAULT_LIMITS, serverOptionsOf, type EventServerLimits } from './limits.js';
 import { MESSAGES, PLAIN } from './messages.js';
 import { PluginRegistry, type EventServerPlugins } from './plugins.js';
 import { parseQueryString, type QueryParams } from './query.js';
@@ -79,6 +86,7 @@ export async function buildEventServer(options: EventServerOptions): Promise<Fas
 
   const resolver = new AccessKeyResolver(options.storage, options.accessKeyCacheMillis ?? 1000);
   const writer = options.storage.events.createGroupCommitWriter(options.groupCommit);
+  let closing = false;
   const context: EventServerContext = {
     storage: options.storage,
     insertOne: (auth, event) => writer.insert({ appId: auth.appId, channelId: auth.channelId }, event),
@@ -86,33 +94,38 @@ export async function buildEventServer(options: EventServerOptions): Promise<Fas
     stats: options.stats ? new EventStats() : undefined,
     plugins: new PluginRegistry(options.plugins),
     limits,
+    isClosing: () => closing,
   };
-
-  let closing = false;
   app.addHook('preClose', (done) => {
     closing = true;
     done();
   });
-  // Global hooks run before the routes' authentication hook.
-  app.addHook('onRequest', (request, reply, done) => {
+  const bodyBudget = new BodyBudget(limits);
+
+  /**
+   * What every route touching the store checks before its key: closing (our own 503), a NUL in the URL
+   * (which no key, id or parameter can hold) and the body budget. Part of `authenticate`, not hooks of
+   * their own, which would cost every request on the insert path. False when it has answered.
+   */
+  const admit: (request: FastifyRequest, reply: FastifyReply) => boolean = (request, reply) => {
     if (closing) {
       reply.header('retry-after', '1').header('connection', 'close');
       sendMessage(reply, 503, MESSAGES.shuttingDown);
-      return;
+      return false;
     }
     if (ENCODED_NUL.test(request.url)) {
       sendMessage(reply, 400, MESSAGES.nulInUrl);
-      return;
+      return false;
     }
-    done();
-  });
-  registerBodyBudget(app, limits);
+    return bodyBudget.admit(request, reply);
+  };
 
   app.decorateRequest('eventServerAuth', null);
   registerBodyParsers(app);
 
   // Callback style: a cached key (nearly every request) is settled without a promise.
   const authenticate: Authenticate = (request, reply, done) => {
+    if (!admit(request, reply)) return; // answered: no done()
     const settle = (result: AuthResult) => {
       if (!result.ok) {
         sendMessage(reply, result.status, result.message); // answered: the route does not run, so no done()

@@ -21,6 +21,8 @@ export interface EventServerContext {
   stats: EventStats | undefined;
   plugins: PluginRegistry;
   limits: EventServerLimits;
+  /** True once the server is closing (requests then answer 503 with `Retry-After`). */
+  isClosing: () => boolean;
 }
 
 /** The authentication hook (callback style): answers 401 itself, or sets `eventServerAuth` and calls `done`. */

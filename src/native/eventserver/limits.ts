@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { sendMessage } from '../http/answer.js';
 import { MESSAGES } from './messages.js';
 
@@ -56,24 +56,40 @@ export function serverOptionsOf(limits: EventServerLimits) {
   };
 }
 
-/** Admits request bodies while the bytes being received stay within `limits.bodiesInFlight`. */
-export function registerBodyBudget(app: FastifyInstance, limits: EventServerLimits): void {
-  let inFlight = 0;
-  app.addHook('preParsing', (request, reply, payload, done) => {
+/**
+ * Bodies up to this size are not counted: the connection cap bounds them (1,024 × 64 KiB), and the
+ * insert hot path then pays nothing for the budget.
+ */
+const UNCOUNTED_BODY = 64 * 1024;
+
+/**
+ * Admits request bodies while the bytes being received stay within `limits.bodiesInFlight`. Called by
+ * the authentication hook (every route with a body has one) rather than as a hook of its own, which
+ * would cost every request.
+ */
+export class BodyBudget {
+  private inFlight = 0;
+
+  constructor(private readonly limits: EventServerLimits) {}
+
+  /** True when the body may be read; otherwise it has answered 503 with `Retry-After`. */
+  admit(request: FastifyRequest, reply: FastifyReply): boolean {
     const declared = Number(request.headers['content-length']);
-    const routeLimit = request.routeOptions.bodyLimit ?? limits.eventBody;
+    if (Number.isFinite(declared) && declared <= UNCOUNTED_BODY) return true;
+    if (request.method === 'GET' || request.method === 'DELETE') return true;
+    const routeLimit = request.routeOptions.bodyLimit ?? this.limits.eventBody;
     // Above the route limit fastify answers 413 itself without reading: nothing to reserve.
-    if (Number.isFinite(declared) && (declared === 0 || declared > routeLimit)) return done(null, payload);
+    if (declared > routeLimit) return true;
     const bytes = Number.isFinite(declared) ? declared : routeLimit;
-    if (inFlight + bytes > limits.bodiesInFlight) {
+    if (this.inFlight + bytes > this.limits.bodiesInFlight) {
       reply.header('retry-after', '1').header('connection', 'close');
       sendMessage(reply, 503, MESSAGES.busy);
-      return;
+      return false;
     }
-    inFlight += bytes;
+    this.inFlight += bytes;
     reply.raw.once('close', () => {
-      inFlight -= bytes;
+      this.inFlight -= bytes;
     });
-    done(null, payload);
-  });
+    return true;
+  }
 }
