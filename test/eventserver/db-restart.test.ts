@@ -107,4 +107,58 @@ describe('PostgreSQL restart during load', () => {
     expect(storedById.size).toBe(stored.length);
     for (const [eventId, entityId] of acknowledged) expect(storedById.get(eventId), eventId).toBe(entityId);
   });
+
+  it('with client event ids, clients that retry every 503 end with each event stored exactly once', async () => {
+    const agent = new Agent({ keepAlive: true, maxSockets: 8 });
+    const url = `${baseUrl}/events.json?accessKey=${testApp.key}`;
+    const sent = new Set<string>();
+    const unexpected: string[] = [];
+    let retried = 0;
+    let running = true;
+    let sequence = 0;
+
+    /** Sends one event until it is acknowledged, as the docs tell clients to (same body, same id). */
+    const deliver = async (eventId: string) => {
+      const body = JSON.stringify({ eventId, event: 'retry', entityType: 'user', entityId: eventId });
+      for (;;) {
+        const response = await post(agent, url, body).catch(() => ({ status: 0, body: 'connection error' }));
+        if (response.status === 201) {
+          if (response.body !== JSON.stringify({ eventId })) unexpected.push(response.body);
+          return;
+        }
+        if (response.status !== 503 && response.status !== 0) unexpected.push(`${response.status} ${response.body}`);
+        retried++;
+        await sleep(20);
+      }
+    };
+    const client = async () => {
+      while (running) {
+        const eventId = `retry-${sequence++}`;
+        sent.add(eventId);
+        await deliver(eventId);
+      }
+    };
+
+    const clients = Array.from({ length: 8 }, () => client());
+    try {
+      await sleep(300);
+      // Several restarts, each cutting commits in flight.
+      for (let restart = 0; restart < 3; restart++) {
+        await postgres.stop();
+        await sleep(300);
+        await postgres.start();
+        await sleep(400);
+      }
+    } finally {
+      running = false;
+      await Promise.all(clients);
+      agent.destroy();
+    }
+
+    expect(unexpected).toEqual([]);
+    expect(retried).toBeGreaterThan(0);
+    const stored = await storage.events.find({ appId: testApp.appId }, { limit: -1, eventNames: ['retry'] });
+    expect(stored.length).toBe(sent.size);
+    expect(new Set(stored.map((row) => row.eventId))).toEqual(sent);
+  });
 });

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_LIMITS } from '../../src/native/eventserver/limits.js';
 import { event, http, startTestEventServer, type TestEventServer } from './helpers.js';
 
 let server: TestEventServer;
@@ -56,11 +57,15 @@ describe('POST /events.json', () => {
     expect(fetched.text).not.toContain('targetEntityType');
   });
 
-  it('rejects a duplicate client eventId with 500 and a message, storing nothing new', async () => {
+  it('answers a retried client eventId 201 with that id, and the id under other content 409, storing nothing new', async () => {
     await http('POST', url('/events.json'), { body: event({ eventId: 'dup-id' }) });
     const again = await http('POST', url('/events.json'), { body: event({ eventId: 'dup-id' }) });
-    expect(again.status).toBe(500);
-    expect((again.json as { message: string }).message).toMatch(/duplicate key/);
+    expect(again.status).toBe(201);
+    expect(again.text).toBe('{"eventId":"dup-id"}');
+    const other = await http('POST', url('/events.json'), { body: event({ eventId: 'dup-id', entityId: 'someone-else' }) });
+    expect(other.status).toBe(409);
+    expect((other.json as { message: string }).message).toMatch(/"dup-id" is already stored with different content/);
+    expect(await server.storage.events.count({ appId: server.main.appId }, { entityId: 'someone-else' })).toBe(0);
   });
 
   it.each([
@@ -96,10 +101,10 @@ describe('POST /events.json', () => {
   });
 
   it('answers 413 for a body above the limit', async () => {
-    const big = JSON.stringify(event({ properties: { blob: 'x'.repeat(9 * 1024 * 1024) } }));
+    const big = JSON.stringify(event({ properties: { blob: 'x'.repeat(DEFAULT_LIMITS.eventBody) } }));
     const response = await http('POST', url('/events.json'), { raw: big });
     expect(response.status).toBe(413);
-    expect(response.text).toMatch(/exceeds the configured limit of 8388608/);
+    expect(response.text).toMatch(new RegExp(`exceeds the configured limit of ${DEFAULT_LIMITS.eventBody}`));
   });
 });
 

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { request } from 'node:http';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -129,6 +129,33 @@ describe('pio eventserver as a process', () => {
       await storage.close();
     }
   });
+
+  it('on SIGTERM with a slow uploader still sending, closes it after the drain time and exits within 10 s', async () => {
+    const port = await freePort();
+    const proc = spawn(process.execPath, [PIO, 'eventserver', '--ip', '127.0.0.1', '--port', String(port)], {
+      env: { ...process.env, ...storageEnv(database.url, pioHome), PIO_LOG_LEVEL: 'warn' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child = proc;
+    const exited = new Promise<number | null>((resolveExit) => proc.on('exit', (code) => resolveExit(code)));
+    await waitForAlive(port, 15_000);
+    const socket = connect(port, '127.0.0.1');
+    socket.on('error', () => undefined);
+    await new Promise((resolveConnect) => socket.once('connect', resolveConnect));
+    socket.write(`POST /events.json?accessKey=${testApp.key} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{`);
+    const trickle = setInterval(() => socket.write(' '), 300);
+    try {
+      await new Promise((resolveWait) => setTimeout(resolveWait, 500));
+      const signalled = Date.now();
+      proc.kill('SIGTERM');
+      const code = await exited;
+      expect(Date.now() - signalled).toBeLessThan(10_000);
+      expect(code).toBe(0);
+    } finally {
+      clearInterval(trickle);
+      socket.destroy();
+    }
+  }, 30_000);
 
   it('explains a port that is already in use', async () => {
     const blocker = createServer();

@@ -117,11 +117,12 @@ describe('event encoding (spec §4.4, §4.5)', () => {
     }
   });
 
-  it('honours a client event id; duplicate and over-long ids fail at the database', async () => {
+  it('honours a client event id; a retry of it stores nothing new, other content and over-long ids fail', async () => {
     const scope = await freshScope();
     const base = { event: 'e', entityType: 't', entityId: '1' };
     expect(await fixture.storage.events.insert(scope, { ...base, eventId: 'my-own-id' })).toBe('my-own-id');
-    await expect(fixture.storage.events.insert(scope, { ...base, eventId: 'my-own-id' })).rejects.toThrow(/duplicate key/);
+    expect(await fixture.storage.events.insert(scope, { ...base, eventId: 'my-own-id' })).toBe('my-own-id');
+    await expect(fixture.storage.events.insert(scope, { ...base, entityId: '2', eventId: 'my-own-id' })).rejects.toThrow(/duplicate key/);
     await expect(fixture.storage.events.insert(scope, { ...base, eventId: 'x'.repeat(33) })).rejects.toThrow(/too long/);
     expect(await fixture.storage.events.count(scope)).toBe(1);
   });

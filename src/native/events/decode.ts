@@ -13,7 +13,7 @@ import {
   type JsonNode,
 } from './json.js';
 import { parseEventTime, UTC_ZONE } from './time.js';
-import { validateEvent } from './validate.js';
+import { validateEvent, validateStorable } from './validate.js';
 
 /**
  * An input event after decoding and validation (spec §1.2): what the Event Server and `pio import`
@@ -94,6 +94,7 @@ function decodeNode(node: JsonNode, knownPlain: boolean, options: DecodeOptions)
   if (targetEntityId !== undefined) decoded.targetEntityId = targetEntityId;
   if (prId !== undefined) decoded.prId = prId;
   validateEvent(decoded);
+  validateStorable(decoded);
   return decoded;
 }
 

@@ -11,7 +11,9 @@ export type InvalidEventKind =
   | 'null'
   | 'type'
   | 'event-time'
-  | 'validation';
+  | 'validation'
+  /** Text the database cannot store as received (NUL, a lone surrogate) or an over-long event id. */
+  | 'unstorable';
 
 export class InvalidEventError extends Error {
   constructor(

@@ -8,10 +8,21 @@
  *   const line = formatEvent(storedEvent);          // §1.7 output, e.g. for GET /events.json and export
  */
 export { decodeEvent, decodeEventJson, type DecodedEvent, type DecodeOptions } from './decode.js';
-export { validateEvent, isReservedPrefix, SPECIAL_EVENTS, BUILTIN_ENTITY_TYPES, type ValidatableEvent } from './validate.js';
+export {
+  validateEvent,
+  validateStorable,
+  eventIdProblem,
+  textProblem,
+  isReservedPrefix,
+  SPECIAL_EVENTS,
+  BUILTIN_ENTITY_TYPES,
+  MAX_EVENT_ID_LENGTH,
+  type ValidatableEvent,
+} from './validate.js';
 export { InvalidEventError, isInvalidEventError, MAPPING_EXCEPTION, type InvalidEventKind } from './errors.js';
 export { formatEvent, eventToJson, type RenderableEvent } from './serialize.js';
 export { parseEventTime, canonicalUtcMillis, formatEventTime, formatOffset, zoneOffsetMinutes, UTC_ZONE, type ZonedTime } from './time.js';
+export { JSON_LIMITS, type JsonLimits } from './json-limits.js';
 export {
   parseJson,
   mayHoldUnfaithfulNumber,
@@ -25,6 +36,3 @@ export {
 } from './json.js';
 export { javaDoubleToString } from '../../lib/java-number.js';
 export { generateEventId } from '../storage/ids.js';
-
-/** Longest event id the JDBC layout stores (`varchar(32)`, spec §1.6). */
-export const MAX_EVENT_ID_LENGTH = 32;

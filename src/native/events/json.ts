@@ -1,5 +1,6 @@
 import { javaDoubleToString } from '../../lib/java-number.js';
 import type { JsonObject, JsonValue } from '../storage/index.js';
+import { jsonLimitExceeded } from './json-limits.js';
 
 /**
  * JSON the way PredictionIO's json4s sees it (spec §0.2): integers and doubles are distinct, integers
@@ -70,6 +71,8 @@ export function parseJson(text: string): JsonNode {
 
 /** `parseJson`, also telling whether the tree is plain (holds no `JsonNumber`), which saves a walk. */
 export function parseJsonTracked(text: string): { node: JsonNode; plain: boolean } {
+  const excess = jsonLimitExceeded(text);
+  if (excess !== undefined) throw new JsonSyntaxError(excess);
   let node: JsonNode;
   try {
     node = JSON.parse(text) as JsonNode;

@@ -61,3 +61,49 @@ export function validateEvent(e: ValidatableEvent): void {
     requirement(!isReservedPrefix(key), `The property ${key} is not allowed. 'pio_' is a reserved name prefix.`);
   }
 }
+
+/** Longest event id the JDBC layout stores (`varchar(32)`). */
+export const MAX_EVENT_ID_LENGTH = 32;
+
+/** Why a client-given event id cannot be stored, or undefined when it can (the REST API and `pio import`). */
+export function eventIdProblem(eventId: string): string | undefined {
+  if (eventId.length > MAX_EVENT_ID_LENGTH) return `eventId ${JSON.stringify(eventId)} is longer than ${MAX_EVENT_ID_LENGTH} characters`;
+  return undefined;
+}
+
+/** A UTF-16 surrogate without its other half: UTF-8 cannot encode it, so it would be stored as U+FFFD. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/**
+ * Why a text value cannot be stored exactly as received, or undefined when it can: PostgreSQL text holds
+ * no U+0000, and a lone surrogate would be stored as U+FFFD (an acknowledged id that cannot be fetched).
+ * Property values need no such check: they are stored as JSON text, where both are escaped.
+ */
+export function textProblem(what: string, value: string): string | undefined {
+  if (value.includes('\0')) return `${what} contains a NUL character (U+0000), which cannot be stored`;
+  if (LONE_SURROGATE.test(value)) return `${what} contains an unpaired UTF-16 surrogate, which cannot be stored as UTF-8`;
+  return undefined;
+}
+
+/** The event's text fields, as `validateStorable` checks them. */
+export interface StorableEvent extends ValidatableEvent {
+  eventId?: string | undefined;
+  prId?: string | undefined;
+}
+
+const TEXT_FIELDS = ['eventId', 'event', 'entityType', 'entityId', 'targetEntityType', 'targetEntityId', 'prId'] as const;
+
+/**
+ * What upstream's rules leave to the database (which then fails with a 500): text it cannot store as
+ * received and over-long event ids. Runs after `validateEvent`, so upstream's messages come first.
+ */
+export function validateStorable(e: StorableEvent): void {
+  for (const field of TEXT_FIELDS) {
+    const value = e[field];
+    if (value === undefined) continue;
+    const problem = textProblem(`The field ${field}`, value);
+    if (problem !== undefined) throw new InvalidEventError('unstorable', problem);
+  }
+  const idProblem = e.eventId === undefined ? undefined : eventIdProblem(e.eventId);
+  if (idProblem !== undefined) throw new InvalidEventError('unstorable', idProblem);
+}

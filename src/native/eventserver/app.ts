@@ -1,30 +1,34 @@
 import Fastify, {
   LogController,
   type FastifyBaseLogger,
-  type FastifyError,
   type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
   type FastifyServerOptions,
 } from 'fastify';
-import { isStorageUnavailable, type GroupCommitOptions, type Storage } from '../storage/index.js';
-import { HttpAnswer, sendAnswer, sendMessage, TEXT_CONTENT_TYPE } from '../http/answer.js';
+import type { GroupCommitOptions, Storage } from '../storage/index.js';
+import { JSON_CONTENT_TYPE, messageBody, sendMessage, TEXT_CONTENT_TYPE } from '../http/answer.js';
 import { NO_SCHEMAS } from '../http/no-schemas.js';
 import { AccessKeyResolver, type AuthResult } from './auth.js';
-import { MEDIA_TYPES, registerBodyParsers } from './body.js';
+import { registerBodyParsers } from './body.js';
 import type { Authenticate, EventServerContext } from './context.js';
+import { handleError } from './error-handler.js';
+import { BodyBudget, DEFAULT_LIMITS, serverOptionsOf, type EventServerLimits } from './limits.js';
 import { MESSAGES, PLAIN } from './messages.js';
 import { PluginRegistry, type EventServerPlugins } from './plugins.js';
-import { MalformedQueryParamError, parseQueryString, type QueryParams } from './query.js';
+import { parseQueryString, type QueryParams } from './query.js';
 import { registerEventRoutes } from './routes/events.js';
 import { registerMiscRoutes } from './routes/misc.js';
 import { registerWebhookRoutes } from './routes/webhooks.js';
+import { withCurrentAuth } from './stale-key.js';
 import { EventStats } from './stats.js';
 
 export interface EventServerOptions {
   storage: Storage;
   /** `--stats`: keep per-app insert counters and answer `GET /stats.json`. */
   stats?: boolean;
-  /** Largest accepted request body in bytes (default 8 MiB, upstream's HTTP stack default). */
-  bodyLimit?: number;
+  /** Body limits, timeouts and the connection cap (defaults: `DEFAULT_LIMITS`). */
+  limits?: Partial<EventServerLimits>;
   /** fastify/pino logger: `false` for none, options, or an existing pino logger. */
   logger?: FastifyServerOptions['logger'] | FastifyBaseLogger;
   /** How long a looked-up access key / channel list is reused (default 1000 ms; 0 = look up every time). */
@@ -34,7 +38,8 @@ export interface EventServerOptions {
   plugins?: EventServerPlugins;
 }
 
-export const DEFAULT_BODY_LIMIT = 8 * 1024 * 1024;
+/** A percent-encoded NUL anywhere in the path or query (a raw one never gets past Node's parser). */
+const ENCODED_NUL = /%00/;
 
 /** Paths the server knows, with their methods: an unknown method on a known path is a 405 (§2.1). */
 const KNOWN_PATHS: Array<[RegExp, readonly string[]]> = [
@@ -53,29 +58,66 @@ const KNOWN_PATHS: Array<[RegExp, readonly string[]]> = [
  * The caller owns `storage` and closes it after `app.close()`.
  */
 export async function buildEventServer(options: EventServerOptions): Promise<FastifyInstance> {
-  const bodyLimit = options.bodyLimit ?? DEFAULT_BODY_LIMIT;
+  const limits: EventServerLimits = { ...DEFAULT_LIMITS, ...options.limits };
   const loggerOption = options.logger ?? false;
   const isLoggerInstance = typeof loggerOption === 'object' && loggerOption !== null && 'child' in loggerOption;
   const app = Fastify({
     ...(isLoggerInstance ? { loggerInstance: loggerOption } : { logger: loggerOption as FastifyServerOptions['logger'] }),
-    bodyLimit,
+    // The largest route limit; each route sets its own (limits.ts).
+    bodyLimit: Math.max(limits.eventBody, limits.batchBody, limits.webhookBody),
+    ...serverOptionsOf(limits),
     logController: new LogController({ disableRequestLogging: true }),
     // Requests log through the server's logger: a pino child per request costs more than the insert path
     // can afford, and request logging is off anyway.
     childLoggerFactory: (logger) => logger,
-    routerOptions: { querystringParser: parseQueryString },
+    routerOptions: {
+      querystringParser: parseQueryString,
+      // fastify's own answer quotes the URL, access key and all.
+      onBadUrl: (_path, _request, response) => {
+        response.writeHead(400, { 'content-type': JSON_CONTENT_TYPE }).end(messageBody(MESSAGES.badUrl));
+      },
+    },
     schemaController: NO_SCHEMAS,
-    return503OnClosing: true,
+    // While closing, requests on open connections get our own 503 (below), with `Retry-After`.
+    return503OnClosing: false,
     forceCloseConnections: 'idle',
   });
+  app.server.maxConnections = limits.maxConnections;
 
   const resolver = new AccessKeyResolver(options.storage, options.accessKeyCacheMillis ?? 1000);
   const writer = options.storage.events.createGroupCommitWriter(options.groupCommit);
+  let closing = false;
   const context: EventServerContext = {
     storage: options.storage,
     insertOne: (auth, event) => writer.insert({ appId: auth.appId, channelId: auth.channelId }, event),
+    withCurrentAuth: (request, action) => withCurrentAuth(resolver, request, action),
     stats: options.stats ? new EventStats() : undefined,
     plugins: new PluginRegistry(options.plugins),
+    limits,
+    isClosing: () => closing,
+  };
+  app.addHook('preClose', (done) => {
+    closing = true;
+    done();
+  });
+  const bodyBudget = new BodyBudget(limits);
+
+  /**
+   * What every route touching the store checks before its key: closing (our own 503), a NUL in the URL
+   * (which no key, id or parameter can hold) and the body budget. Part of `authenticate`, not hooks of
+   * their own, which would cost every request on the insert path. False when it has answered.
+   */
+  const admit: (request: FastifyRequest, reply: FastifyReply) => boolean = (request, reply) => {
+    if (closing) {
+      reply.header('retry-after', '1').header('connection', 'close');
+      sendMessage(reply, 503, MESSAGES.shuttingDown);
+      return false;
+    }
+    if (ENCODED_NUL.test(request.url)) {
+      sendMessage(reply, 400, MESSAGES.nulInUrl);
+      return false;
+    }
+    return bodyBudget.admit(request, reply);
   };
 
   app.decorateRequest('eventServerAuth', null);
@@ -83,9 +125,10 @@ export async function buildEventServer(options: EventServerOptions): Promise<Fas
 
   // Callback style: a cached key (nearly every request) is settled without a promise.
   const authenticate: Authenticate = (request, reply, done) => {
+    if (!admit(request, reply)) return; // answered: no done()
     const settle = (result: AuthResult) => {
       if (!result.ok) {
-        sendMessage(reply, 401, result.message); // answered: the route does not run, so no done()
+        sendMessage(reply, result.status, result.message); // answered: the route does not run, so no done()
         return;
       }
       request.eventServerAuth = result.auth;
@@ -104,30 +147,7 @@ export async function buildEventServer(options: EventServerOptions): Promise<Fas
     });
   }
 
-  app.setErrorHandler((error: FastifyError | Error, request, reply) => {
-    // Read these before the type guards below narrow `error` away.
-    const { message } = error;
-    const { code, statusCode } = error as Partial<FastifyError>;
-    if (error instanceof HttpAnswer) return sendAnswer(reply, error);
-    if (error instanceof MalformedQueryParamError) return sendAnswer(reply, HttpAnswer.plain(400, error.message));
-    if (isStorageUnavailable(error)) {
-      request.log.warn({ err: error.message }, 'event store unavailable');
-      return sendMessage(reply.header('retry-after', '1'), 503, MESSAGES.storageUnavailable);
-    }
-    if (code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-      return sendAnswer(reply, HttpAnswer.plain(413, PLAIN.tooLarge(request.headers['content-length'], bodyLimit)));
-    }
-    if (code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
-      const expected = (request.url.split('?')[0] ?? '').endsWith('.form') ? MEDIA_TYPES.form : MEDIA_TYPES.json;
-      return sendAnswer(reply, HttpAnswer.plain(415, PLAIN.unsupportedMediaType(expected)));
-    }
-    if (statusCode !== undefined && statusCode >= 400 && statusCode < 500) {
-      // Framework-level client errors (bad content length, aborted body…) answer in plain text.
-      return sendAnswer(reply, HttpAnswer.plain(statusCode, message));
-    }
-    request.log.error({ err: error }, 'request failed');
-    return sendMessage(reply, 500, message);
-  });
+  app.setErrorHandler(handleError);
 
   app.setNotFoundHandler((request, reply) => {
     const path = request.url.split('?')[0] ?? '';

@@ -1,3 +1,4 @@
+import { textProblem } from '../events/index.js';
 import type { AccessKey, Channel, Storage } from '../storage/index.js';
 import { MESSAGES } from './messages.js';
 import type { QueryParams } from './query.js';
@@ -10,7 +11,10 @@ export interface AuthData {
   allowedEvents: readonly string[];
 }
 
-export type AuthResult = { ok: true; auth: AuthData } | { ok: false; message: string };
+/** A failure is 401 (no such key or channel) or 400 (a key that no key can be, such as one holding NUL). */
+export type AuthResult = { ok: true; auth: AuthData } | { ok: false; status: 400 | 401; message: string };
+
+const refused = (message: string): AuthResult => ({ ok: false, status: 401, message });
 
 interface Cached<T> {
   value: T;
@@ -21,7 +25,9 @@ interface Cached<T> {
  * Resolves the access key and channel of a request the way upstream's `withAccessKey` does (spec §2.2).
  * Keys and channel lists are cached for `cacheMillis` (and concurrent look-ups of one key share one query)
  * so the hot insert path does not spend a database round trip per request on them; unknown keys are never
- * cached, so a new key works at once and a revoked key stops working within `cacheMillis`.
+ * cached, so a new key works at once and a revoked key stops working within `cacheMillis`. A cached key
+ * whose app was deleted and created again (same key, new app) is found out at once: an unknown channel
+ * looks the key up again here, and a missing event table makes the routes call `revalidate`.
  */
 export class AccessKeyResolver {
   private readonly keys = new Map<string, Cached<AccessKey | undefined> | Promise<AccessKey | undefined>>();
@@ -35,24 +41,44 @@ export class AccessKeyResolver {
   async resolve(query: QueryParams, authorization: string | undefined): Promise<AuthResult> {
     const keyParam = query.accessKey;
     if (keyParam !== undefined) {
-      const accessKey = await this.accessKey(keyParam);
-      if (accessKey === undefined) return { ok: false, message: MESSAGES.invalidAccessKey };
+      const unusable = unusableKey('The accessKey parameter', keyParam);
+      if (unusable !== undefined) return unusable;
+      let accessKey = await this.accessKey(keyParam);
+      if (accessKey === undefined) return refused(MESSAGES.invalidAccessKey);
       const channelName = query.channel;
       if (channelName === undefined) return { ok: true, auth: authData(accessKey, undefined) };
       const named = (channels: Channel[]) => channels.find((candidate) => candidate.name === channelName);
       // A cached list may predate a channel created just now: look again before rejecting.
-      const channel = named(await this.channelsOf(accessKey.appId)) ?? named(await this.reloadChannels(accessKey.appId));
-      if (channel === undefined) return { ok: false, message: MESSAGES.invalidChannel(channelName) };
+      let channel = named(await this.channelsOf(accessKey.appId)) ?? named(await this.reloadChannels(accessKey.appId));
+      if (channel === undefined) {
+        // So may the cached key (its app deleted and created again under the same key).
+        this.keys.delete(keyParam);
+        accessKey = await this.accessKey(keyParam);
+        if (accessKey === undefined) return refused(MESSAGES.invalidAccessKey);
+        channel = named(await this.reloadChannels(accessKey.appId));
+      }
+      if (channel === undefined) return refused(MESSAGES.invalidChannel(channelName));
       return { ok: true, auth: authData(accessKey, channel.id) };
     }
     if (authorization !== undefined) {
       // Upstream ignores `channel` with header authentication: the default channel is always used.
       const key = basicAuthKey(authorization);
+      const unusable = key === undefined ? undefined : unusableKey('The access key of the Authorization header', key);
+      if (unusable !== undefined) return unusable;
       const accessKey = key === undefined ? undefined : await this.accessKey(key);
-      if (accessKey === undefined) return { ok: false, message: MESSAGES.invalidAccessKey };
+      if (accessKey === undefined) return refused(MESSAGES.invalidAccessKey);
       return { ok: true, auth: authData(accessKey, undefined) };
     }
-    return { ok: false, message: MESSAGES.missingAccessKey };
+    return refused(MESSAGES.missingAccessKey);
+  }
+
+  /** `resolve` without the cache for this request's key and its app's channels (after a stale answer). */
+  async revalidate(query: QueryParams, authorization: string | undefined): Promise<AuthResult> {
+    const key = query.accessKey ?? (authorization === undefined ? undefined : basicAuthKey(authorization));
+    const cached = key === undefined ? undefined : this.keys.get(key);
+    if (key !== undefined && !(cached instanceof Promise)) this.keys.delete(key);
+    if (cached !== undefined && !(cached instanceof Promise) && cached.value !== undefined) this.channels.delete(cached.value.appId);
+    return this.resolve(query, authorization);
   }
 
   /**
@@ -105,6 +131,12 @@ export class AccessKeyResolver {
     cache.set(key, pending);
     return pending;
   }
+}
+
+/** A key no stored key can equal (PostgreSQL text holds no NUL): 400 naming it, without a look-up. */
+function unusableKey(what: string, key: string): AuthResult | undefined {
+  const problem = textProblem(what, key);
+  return problem === undefined ? undefined : { ok: false, status: 400, message: `${problem}.` };
 }
 
 function authData(accessKey: AccessKey, channelId: number | undefined): AuthData {

@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { EventInput, Storage } from '../storage/index.js';
 import type { AuthData } from './auth.js';
+import type { EventServerLimits } from './limits.js';
 import type { PluginRegistry } from './plugins.js';
 import type { EventStats } from './stats.js';
 
@@ -12,8 +13,16 @@ export interface EventServerContext {
   storage: Storage;
   /** Inserts one event through the group-commit writer; resolves with its id after COMMIT. */
   insertOne: (auth: AuthData, event: EventInput) => Promise<string>;
+  /**
+   * Runs a storage action as the request's key, again with the key looked up afresh if the action finds
+   * its event table missing (see `stale-key.ts`).
+   */
+  withCurrentAuth: <T>(request: FastifyRequest, action: (auth: AuthData) => Promise<T>) => Promise<T>;
   stats: EventStats | undefined;
   plugins: PluginRegistry;
+  limits: EventServerLimits;
+  /** True once the server is closing (requests then answer 503 with `Retry-After`). */
+  isClosing: () => boolean;
 }
 
 /** The authentication hook (callback style): answers 401 itself, or sets `eventServerAuth` and calls `done`. */

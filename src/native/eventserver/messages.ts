@@ -17,6 +17,15 @@ export const MESSAGES = {
     'requirement failed: the parameter reversed can only be used with both entityType and entityId specified.',
   storageUnavailable: 'The event store (PostgreSQL) is unavailable. Retry later.',
   shuttingDown: 'The Event Server is shutting down. Retry later.',
+  busy: 'The Event Server is receiving too many request bodies at once. Retry later.',
+  nulInUrl: 'The request URL contains a NUL character (%00), which no access key, event id or parameter can hold.',
+  badUrl: 'The request URL is not valid (malformed percent-encoding).',
+  eventIdConflict: (eventId: string) =>
+    `eventId ${JSON.stringify(eventId)} is already stored with different content; a retry must send the same event.`,
+  internalError: 'Internal error of the event store; the Event Server log has the details.',
+  missingEventData: (appId: number, channelId: number | undefined) =>
+    `The event data of app ID ${appId}${channelId === undefined ? '' : `, channel ID ${channelId}`} does not exist.`,
+  tooManyStreams: 'Too many large event reads are running. Retry later.',
 } as const;
 
 /** Framework-level answers, sent as plain text the way upstream's HTTP stack does (§2.1). */

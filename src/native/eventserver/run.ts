@@ -21,8 +21,13 @@ export interface RunningEventServer {
   close(): Promise<void>;
 }
 
-/** Heroku sends SIGKILL 30 s after SIGTERM; give up a little earlier so the exit is ours. */
-const SHUTDOWN_TIMEOUT_MS = 25_000;
+/**
+ * After SIGTERM: requests in flight get this long to finish (new ones on open connections are answered
+ * 503 with `Retry-After`); then every connection still open is closed, and the process exits within
+ * `SHUTDOWN_DEADLINE_MS` whatever happens (well before Heroku's SIGKILL at 30 s).
+ */
+const DRAIN_MS = 8_000;
+const SHUTDOWN_DEADLINE_MS = 10_000;
 
 function logLevel(env: NodeJS.ProcessEnv): string {
   const level = (env.PIO_LOG_LEVEL ?? env.LOG_LEVEL ?? 'info').toLowerCase();
@@ -117,11 +122,16 @@ export async function runEventServer(options: RunEventServerOptions): Promise<vo
       if (stopping) return;
       stopping = true;
       server.app.log.info({ signal }, 'Event Server shutting down');
-      const timer = setTimeout(() => {
+      const drain = setTimeout(() => {
+        server.app.log.warn('requests still in flight after the drain time; closing their connections');
+        server.app.server.closeAllConnections();
+      }, DRAIN_MS);
+      const deadline = setTimeout(() => {
         server.app.log.error('shutdown timed out; exiting');
         process.exit(1);
-      }, SHUTDOWN_TIMEOUT_MS);
-      timer.unref();
+      }, SHUTDOWN_DEADLINE_MS);
+      drain.unref();
+      deadline.unref();
       server
         .close()
         .catch((error: unknown) => {
@@ -129,7 +139,8 @@ export async function runEventServer(options: RunEventServerOptions): Promise<vo
           process.exitCode = 1;
         })
         .finally(() => {
-          clearTimeout(timer);
+          clearTimeout(drain);
+          clearTimeout(deadline);
           resolve();
         });
     };

@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { basename } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
-import { InvalidEventError, MAX_EVENT_ID_LENGTH } from '../events/index.js';
+import { eventIdProblem, InvalidEventError } from '../events/index.js';
 import { CopyRowWriter } from '../storage/copy-rows.js';
 import { ImportRowEncoder } from './import-row.js';
 
@@ -116,9 +116,8 @@ class LineDecoder {
     }
     const id = this.encoder.eventId;
     if (id !== undefined) {
-      if (id.length > MAX_EVENT_ID_LENGTH) {
-        this.fail(`eventId ${JSON.stringify(id)} is longer than ${MAX_EVENT_ID_LENGTH} characters`);
-      }
+      const idProblem = eventIdProblem(id);
+      if (idProblem !== undefined) this.fail(idProblem);
       const first = this.seenIds.get(id);
       if (first !== undefined) this.fail(`eventId ${JSON.stringify(id)} appears twice (first on ${first})`);
       this.seenIds.set(id, this.where());

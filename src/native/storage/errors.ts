@@ -17,6 +17,26 @@ export class StorageUnavailableError extends StorageError {
   }
 }
 
+/** A client-given event id is already taken by an event with other content (the Event Server answers 409). */
+export class EventIdConflictError extends StorageError {
+  constructor(readonly eventId: string) {
+    super(`duplicate key: eventId ${JSON.stringify(eventId)} is already stored with different content`);
+    this.name = 'EventIdConflictError';
+  }
+}
+
+/** The scope's event table does not exist (its app or channel was deleted, or never initialised). */
+export class MissingEventTableError extends StorageError {
+  constructor(
+    message: string,
+    readonly scope: { appId: number; channelId?: number | undefined },
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    // Keeps the name `StorageError`: a failed find answers 400 with the error's toString (compat).
+  }
+}
+
 export function isStorageUnavailable(error: unknown): error is StorageUnavailableError {
   return error instanceof StorageUnavailableError;
 }
@@ -58,6 +78,19 @@ export function isConnectionFailure(error: unknown): boolean {
   if (UNAVAILABLE_MESSAGES.some((text) => error.message.includes(text))) return true;
   const errors = (error as { errors?: unknown }).errors; // AggregateError from multi-address connects
   if (Array.isArray(errors) && errors.some((inner) => isConnectionFailure(inner))) return true;
+  return false;
+}
+
+/**
+ * True for an error from the database or the storage layer (SQL state, table, constraint or column
+ * names in its text): servers log it and never send its text to a client.
+ */
+export function isDatabaseError(error: unknown): boolean {
+  for (let current = error, depth = 0; current instanceof Error && depth < 5; current = current.cause, depth++) {
+    if (current instanceof StorageError) return true;
+    const { code, severity } = current as { code?: unknown; severity?: unknown };
+    if (typeof severity === 'string' && typeof code === 'string') return true; // pg's DatabaseError
+  }
   return false;
 }
 

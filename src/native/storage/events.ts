@@ -1,14 +1,16 @@
 import { PropertyAggregator } from './aggregate.js';
 import { eventIdFor } from './copy-rows.js';
 import { createEventTable, eventTableName } from './ddl.js';
-import { copyRestEvents, copyRowsInTransaction, importRowsOf } from './event-copy.js';
+import { copyRowsInTransaction, importRowsOf } from './event-copy.js';
+import { EventIdConflictError } from './errors.js';
 import { buildEventQuery } from './event-query.js';
 import { EVENT_COLUMN_LIST, fromEventRow, type StoredRow } from './event-rows.js';
 import { streamEvents } from './event-stream.js';
 import { createGroupCommitWriter } from './group-commit.js';
+import { insertEventsOnce } from './insert-once.js';
 import { explainMissingTable } from './missing-table.js';
 import type { Database } from './pool.js';
-import type { AggregateQuery, EventInput, EventQuery, EventScope, EventsRepository } from './types.js';
+import type { AggregateQuery, EventInput, EventQuery, EventScope, EventsRepository, InsertOutcome } from './types.js';
 
 /** What the repository's methods share: the pool and how a scope names its table. */
 interface EventTables {
@@ -92,16 +94,27 @@ function propertyEventsOf(query: AggregateQuery): EventQuery {
   return { entityType: query.entityType, startTime: query.startTime, untilTime: query.untilTime, eventNames: ['$set', '$unset', '$delete'] };
 }
 
-type WriteMethods = Pick<EventsRepository, 'insert' | 'insertBatch' | 'delete' | 'importStream' | 'importRows' | 'createGroupCommitWriter'>;
+type WriteMethods = Pick<EventsRepository, 'insert' | 'insertBatch' | 'insertEach' | 'delete' | 'importStream' | 'importRows' | 'createGroupCommitWriter'>;
 
 function writeMethods({ db, tableName, explain, guarded }: EventTables): WriteMethods {
-  const insertEvents = (table: string, events: readonly EventInput[], ids: readonly string[]) => copyRestEvents(db, table, events, ids);
+  const insertEvents = (table: string, events: readonly EventInput[], ids: readonly string[]) =>
+    insertEventsOnce(db, table, events, ids, 'skip');
   const insertBatch: WriteMethods['insertBatch'] = async (scope, events) => {
     if (events.length === 0) return [];
     return guarded(scope, async (table) => {
       const ids = events.map(eventIdFor);
-      await insertEvents(table, events, ids);
+      const outcomes = await insertEventsOnce(db, table, events, ids, 'abort');
+      const conflict = outcomes.indexOf('conflict');
+      if (conflict >= 0) throw new EventIdConflictError(ids[conflict] as string);
       return ids;
+    });
+  };
+  const insertEach: WriteMethods['insertEach'] = async (scope, events) => {
+    if (events.length === 0) return [];
+    return guarded(scope, async (table) => {
+      const ids = events.map(eventIdFor);
+      const outcomes = await insertEventsOnce(db, table, events, ids, 'skip');
+      return ids.map((eventId, i) => ({ eventId, outcome: outcomes[i] as InsertOutcome }));
     });
   };
   const importRows: WriteMethods['importRows'] = (scope, rows) => guarded(scope, (table) => copyRowsInTransaction(db, table, rows));
@@ -111,6 +124,7 @@ function writeMethods({ db, tableName, explain, guarded }: EventTables): WriteMe
       return id as string;
     },
     insertBatch,
+    insertEach,
     delete: (scope, eventId) =>
       guarded(scope, async (table) => {
         const result = await db.query(`DELETE FROM ${table} WHERE id = $1`, [eventId]);

@@ -1,6 +1,13 @@
 import { eventIdFor } from './copy-rows.js';
-import { isConnectionFailure, isStorageUnavailable, StorageError, StorageUnavailableError, toStorageError } from './errors.js';
-import type { EventInput, EventScope, GroupCommitOptions, GroupCommitWriter } from './types.js';
+import {
+  EventIdConflictError,
+  isConnectionFailure,
+  isStorageUnavailable,
+  StorageError,
+  StorageUnavailableError,
+  toStorageError,
+} from './errors.js';
+import type { EventInput, EventScope, GroupCommitOptions, GroupCommitWriter, InsertOutcome } from './types.js';
 
 interface Pending {
   event: EventInput;
@@ -14,8 +21,11 @@ export interface GroupCommitDeps extends GroupCommitOptions {
   /** Connections in the pool: the default concurrency leaves one for everything else. */
   poolSize: number;
   tableName: (scope: EventScope) => string;
-  /** Stores the events under the ids in one transaction (all or none). */
-  insertEvents: (table: string, events: readonly EventInput[], ids: readonly string[]) => Promise<void>;
+  /**
+   * Stores the events under the ids in one transaction, each exactly once: the outcome of each (none
+   * means all `created`).
+   */
+  insertEvents: (table: string, events: readonly EventInput[], ids: readonly string[]) => Promise<readonly InsertOutcome[] | void>;
   explain: (error: unknown, scope: EventScope) => unknown;
 }
 
@@ -79,10 +89,15 @@ export function createGroupCommitWriter(deps: GroupCommitDeps): GroupCommitWrite
       batch.map((pending) => pending.id),
     );
 
+  const settle = (pending: Pending, outcome: InsertOutcome | undefined) => {
+    if (outcome === 'conflict') pending.reject(new EventIdConflictError(pending.id));
+    else pending.resolve(pending.id);
+  };
+
   const flush = async (table: string, batch: Pending[]) => {
     try {
-      await store(table, batch);
-      for (const pending of batch) pending.resolve(pending.id);
+      const outcomes = await store(table, batch);
+      batch.forEach((pending, i) => settle(pending, outcomes?.[i]));
       return;
     } catch (error) {
       if (batch.length === 1 || isStorageUnavailable(error) || isConnectionFailure(error)) {
@@ -91,13 +106,13 @@ export function createGroupCommitWriter(deps: GroupCommitDeps): GroupCommitWrite
         return;
       }
     }
-    // One bad event (duplicate or over-long id…) fails the whole batch: retry one by one so only the
-    // offender's caller sees the error.
+    // One bad event fails the whole batch (duplicate ids do not: the store sorts those out itself):
+    // retry one by one so only the offender's caller sees the error.
     await Promise.all(
       batch.map(async (pending) => {
         try {
-          await store(table, [pending]);
-          pending.resolve(pending.id);
+          const outcomes = await store(table, [pending]);
+          settle(pending, outcomes?.[0]);
         } catch (error) {
           pending.reject(deps.explain(toStorageError(error, 'insert event'), pending.scope));
         }

@@ -19,7 +19,7 @@ export type * from './types.js';
 export { resolveStorageSettings, parseJdbcUrl } from './settings.js';
 export { openStorage, type OpenStorageOptions } from './open.js';
 export { aggregateProperties } from './aggregate.js';
-export { StorageError, StorageUnavailableError, isStorageUnavailable } from './errors.js';
+export { StorageError, StorageUnavailableError, EventIdConflictError, MissingEventTableError, isStorageUnavailable, isDatabaseError } from './errors.js';
 export type { EmbeddedConnection, EmbeddedStatus } from './embedded.js';
 export { ensureEmbeddedPostgres, stopEmbeddedPostgres, embeddedPostgresStatus } from './embedded-on-demand.js';
 export { generateAccessKey, generateEventId, generateInstanceId } from './ids.js';

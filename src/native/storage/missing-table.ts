@@ -1,4 +1,4 @@
-import { StorageError } from './errors.js';
+import { MissingEventTableError } from './errors.js';
 import type { EventScope } from './types.js';
 
 const UNDEFINED_TABLE = '42P01';
@@ -10,7 +10,7 @@ const UNDEFINED_TABLE = '42P01';
 export function explainMissingTable(error: unknown, scope: EventScope, tableName: (scope: EventScope) => string): unknown {
   if ((error as { code?: string }).code === UNDEFINED_TABLE || (error as { cause?: { code?: string } }).cause?.code === UNDEFINED_TABLE) {
     const where = scope.channelId === undefined ? `app ID ${scope.appId}` : `app ID ${scope.appId}, channel ID ${scope.channelId}`;
-    return new StorageError(`The event table ${tableName(scope)} (${where}) does not exist.`, { cause: error });
+    return new MissingEventTableError(`The event table ${tableName(scope)} (${where}) does not exist.`, scope, { cause: error });
   }
   return error;
 }

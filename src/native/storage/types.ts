@@ -113,6 +113,18 @@ export interface AggregatableEvent {
   eventTimeZone: string;
 }
 
+/**
+ * What storing one event with `insertEach` (or the group-commit writer) did: `created`; `duplicate`, its
+ * client-given id was stored before with the same content (a retry: nothing new is stored); `conflict`,
+ * the id is taken by an event with other content (nothing is stored).
+ */
+export type InsertOutcome = 'created' | 'duplicate' | 'conflict';
+
+export interface InsertResult {
+  eventId: string;
+  outcome: InsertOutcome;
+}
+
 /** Result of `events.importStream`. */
 export interface ImportResult {
   count: number;
@@ -120,9 +132,10 @@ export interface ImportResult {
 
 /**
  * Coalesces concurrent single-event inserts into one COPY per table and transaction
- * (group commit). Each `insert` resolves with the event id only after its COMMIT; if the batch fails
- * because of one bad event (e.g. duplicate id) only that caller gets the error; if the database fails,
- * every waiting caller does.
+ * (group commit). Each `insert` resolves with the event id only after its COMMIT (or at once when the
+ * same event was stored under its client-given id before, see `InsertOutcome`); an id taken by other
+ * content rejects with `EventIdConflictError`. If the batch fails because of one bad event only that
+ * caller gets the error; if the database fails, every waiting caller does.
  */
 export interface GroupCommitWriter {
   insert(scope: EventScope, event: EventInput): Promise<string>;
@@ -149,8 +162,17 @@ export interface EventsRepository {
   exists(scope: EventScope): Promise<boolean>;
   /** Returns the event id once committed. */
   insert(scope: EventScope, event: EventInput): Promise<string>;
-  /** All rows in one statement/transaction; ids in input order. */
+  /**
+   * All rows in one statement/transaction; ids in input order. A client-given id stored before with the
+   * same content counts as stored (a retry); one taken by other content fails the whole call with
+   * `EventIdConflictError`.
+   */
   insertBatch(scope: EventScope, events: readonly EventInput[]): Promise<string[]>;
+  /**
+   * The rows in one transaction, each with its own outcome: conflicting client-given ids are left out
+   * and reported, the rest is stored (the REST batch answers per event).
+   */
+  insertEach(scope: EventScope, events: readonly EventInput[]): Promise<InsertResult[]>;
   get(scope: EventScope, eventId: string): Promise<StoredEvent | undefined>;
   /** true when a row was deleted. */
   delete(scope: EventScope, eventId: string): Promise<boolean>;

@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { Readable } from 'node:stream';
 import {
   decodeEvent,
   decodeEventJson,
@@ -8,9 +9,15 @@ import {
   MAPPING_EXCEPTION,
   type DecodedEvent,
 } from '../../events/index.js';
-import { isStorageUnavailable, type EventScope, type StoredEvent } from '../../storage/index.js';
-import { HttpAnswer, sendJson, sendMessage } from '../../http/answer.js';
-import { authOf, type Authenticate, type EventServerContext } from '../context.js';
+import {
+  isStorageUnavailable,
+  type EventQuery,
+  type EventScope,
+  type InsertResult,
+  type StoredEvent,
+} from '../../storage/index.js';
+import { HttpAnswer, JSON_CONTENT_TYPE, sendJson, sendMessage } from '../../http/answer.js';
+import type { Authenticate, EventServerContext } from '../context.js';
 import type { AuthData } from '../auth.js';
 import { jsonBody, jsonText } from '../body.js';
 import { MESSAGES, PLAIN } from '../messages.js';
@@ -22,6 +29,12 @@ import { parseTimeParam } from '../time-param.js';
 export const MAX_BATCH_EVENTS = 50;
 /** `GET /events.json` without `limit`. */
 export const DEFAULT_FIND_LIMIT = 20;
+/** Up to this `limit` a find is read and rendered at once; a larger one (or -1, all) is streamed. */
+const BUFFERED_FIND_LIMIT = 1000;
+/** Streamed finds at a time: each holds a pool connection for as long as its client reads. */
+const MAX_STREAMED_FINDS = 2;
+/** Rendered events per chunk of a streamed answer. */
+const EVENTS_PER_CHUNK = 200;
 
 export function scopeOf(auth: AuthData): EventScope {
   return { appId: auth.appId, channelId: auth.channelId };
@@ -63,25 +76,55 @@ function renderEvents(events: readonly StoredEvent[]): string {
   return `${text}]`;
 }
 
+/**
+ * The JSON array of a streamed find, a few hundred events per chunk, pulled only as fast as the client
+ * reads (constant memory); stopping early (the client went away) closes the cursor.
+ */
+async function* renderStream(first: StoredEvent, rest: AsyncIterator<StoredEvent>): AsyncGenerator<string> {
+  let chunk = `[${formatEvent(first)}`;
+  let count = 1;
+  try {
+    for (let next = await rest.next(); next.done !== true; next = await rest.next()) {
+      chunk += `,${formatEvent(next.value)}`;
+      if (++count % EVENTS_PER_CHUNK === 0) {
+        yield chunk;
+        chunk = '';
+      }
+    }
+    yield `${chunk}]`;
+  } finally {
+    await rest.return?.();
+  }
+}
+
+/** Upstream 0.12/0.13 answers a failed find with 400 and the exception's toString. */
+function findFailure(error: unknown): HttpAnswer {
+  if (isStorageUnavailable(error)) throw error;
+  const failure = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  return HttpAnswer.message(400, failure);
+}
+
 /** `/events.json`, `/events/<id>.json` and `/batch/events.json` (spec §2.5–2.8). */
 export function registerEventRoutes(app: FastifyInstance, context: EventServerContext, authenticate: Authenticate): void {
   const { storage, plugins } = context;
 
-  app.post('/events.json', { onRequest: authenticate }, async (request, reply) => {
-    const auth = authOf(request);
+  app.post('/events.json', { onRequest: authenticate, bodyLimit: context.limits.eventBody }, async (request, reply) => {
     const event = decodeOr400(() => decodeEventJson(jsonText(request)));
-    if (!isAllowed(auth, event.event)) return sendMessage(reply, 403, MESSAGES.eventNotAllowed(event.event));
-    const info: EventInfo = { appId: auth.appId, channelId: auth.channelId, event };
-    if (plugins.hasBlockers) await plugins.block(info);
-    const eventId = await context.insertOne(auth, event);
+    const { info, eventId } = await context.withCurrentAuth(request, async (auth) => {
+      if (!isAllowed(auth, event.event)) throw HttpAnswer.message(403, MESSAGES.eventNotAllowed(event.event));
+      const accepted: EventInfo = { appId: auth.appId, channelId: auth.channelId, event };
+      if (plugins.hasBlockers) await plugins.block(accepted);
+      return { info: accepted, eventId: await context.insertOne(auth, event) };
+    });
     afterInsert(context, request, [info]);
     return sendJson(reply, 201, `{"eventId":${JSON.stringify(eventId)}}`);
   });
 
+  let streamedFinds = 0;
+
   app.get('/events.json', { onRequest: authenticate }, async (request, reply) => {
-    const auth = authOf(request);
     const query = request.query as QueryParams;
-    const limit = optionalInt32(query, 'limit');
+    const limit = optionalInt32(query, 'limit') ?? DEFAULT_FIND_LIMIT;
     const reversed = optionalBoolean(query, 'reversed');
     if (reversed === true && (query.entityType === undefined || query.entityId === undefined)) {
       return sendMessage(reply, 500, MESSAGES.reversedMisuse);
@@ -94,84 +137,121 @@ export function registerEventRoutes(app: FastifyInstance, context: EventServerCo
       if (!parsed.ok) return sendMessage(reply, 400, parsed.message);
       times[name] = parsed.date;
     }
-    let events: StoredEvent[];
-    try {
-      events = await storage.events.find(scopeOf(auth), {
-        ...times,
-        entityType: query.entityType,
-        entityId: query.entityId,
-        eventNames: query.event === undefined ? undefined : [query.event],
-        targetEntityType: query.targetEntityType,
-        targetEntityId: query.targetEntityId,
-        limit: limit ?? DEFAULT_FIND_LIMIT,
-        reversed: reversed ?? false,
-      });
-    } catch (error) {
-      if (isStorageUnavailable(error)) throw error;
-      // Upstream 0.12/0.13 answers a failed find with 400 and the exception's toString.
-      const failure = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-      return sendMessage(reply, 400, failure);
+    const find: EventQuery = {
+      ...times,
+      entityType: query.entityType,
+      entityId: query.entityId,
+      eventNames: query.event === undefined ? undefined : [query.event],
+      targetEntityType: query.targetEntityType,
+      targetEntityId: query.targetEntityId,
+      limit: limit < 0 ? undefined : limit,
+      reversed: reversed ?? false,
+    };
+    if (limit >= 0 && limit <= BUFFERED_FIND_LIMIT) {
+      const events = await context
+        .withCurrentAuth(request, (auth) => storage.events.find(scopeOf(auth), find))
+        .catch((error: unknown) => Promise.reject(findFailure(error)));
+      if (events.length === 0) return sendMessage(reply, 404, MESSAGES.notFound);
+      return sendJson(reply, 200, renderEvents(events));
     }
-    if (events.length === 0) return sendMessage(reply, 404, MESSAGES.notFound);
-    return sendJson(reply, 200, renderEvents(events));
+    if (streamedFinds >= MAX_STREAMED_FINDS) return sendMessage(reply.header('retry-after', '1'), 503, MESSAGES.tooManyStreams);
+    streamedFinds++;
+    let released = false;
+    const release = () => {
+      if (!released) streamedFinds--;
+      released = true;
+    };
+    try {
+      // The first event decides between 404 and a streamed 200 before anything is sent.
+      const { events, first } = await context
+        .withCurrentAuth(request, async (auth) => {
+          const iterator = storage.events.stream(scopeOf(auth), find)[Symbol.asyncIterator]();
+          return { events: iterator, first: await iterator.next() };
+        })
+        .catch((error: unknown) => Promise.reject(findFailure(error)));
+      if (first.done === true) {
+        release();
+        return sendMessage(reply, 404, MESSAGES.notFound);
+      }
+      const body = Readable.from(renderStream(first.value, events));
+      body.once('close', release);
+      body.once('error', (error) => request.log.error({ err: error }, 'streamed find failed'));
+      return reply.code(200).header('content-type', JSON_CONTENT_TYPE).send(body);
+    } catch (error) {
+      release();
+      throw error;
+    }
   });
 
   app.get('/events/:file', { onRequest: authenticate }, async (request, reply) => {
-    const auth = authOf(request);
-    const event = await storage.events.get(scopeOf(auth), eventIdOf(request));
+    const eventId = eventIdOf(request);
+    const event = await context.withCurrentAuth(request, (auth) => storage.events.get(scopeOf(auth), eventId));
     if (event === undefined) return sendMessage(reply, 404, MESSAGES.notFound);
     return sendJson(reply, 200, formatEvent(event));
   });
 
   app.delete('/events/:file', { onRequest: authenticate }, async (request, reply) => {
-    const auth = authOf(request);
-    const deleted = await storage.events.delete(scopeOf(auth), eventIdOf(request));
+    const eventId = eventIdOf(request);
+    const deleted = await context.withCurrentAuth(request, (auth) => storage.events.delete(scopeOf(auth), eventId));
     return deleted ? sendMessage(reply, 200, MESSAGES.found) : sendMessage(reply, 404, MESSAGES.notFound);
   });
 
-  app.post('/batch/events.json', { onRequest: authenticate }, async (request, reply) => {
-    const auth = authOf(request);
+  app.post('/batch/events.json', { onRequest: authenticate, bodyLimit: context.limits.batchBody }, async (request, reply) => {
     const body = jsonBody(request);
     if (!Array.isArray(body)) {
       return sendMessage(reply, 400, `${MAPPING_EXCEPTION}: Expected collection but got ${json4sDebugString(body)}`);
     }
     if (body.length > MAX_BATCH_EVENTS) return sendMessage(reply, 400, MESSAGES.batchTooLarge);
     const now = new Date();
-    const results: string[] = new Array<string>(body.length);
-    const accepted: Array<{ index: number; info: EventInfo }> = [];
-    body.forEach((element, index) => {
-      let event: DecodedEvent;
+    const decoded = body.map((element): DecodedEvent | string => {
       try {
-        event = decodeEvent(element, { now });
+        return decodeEvent(element, { now });
       } catch (error) {
         if (!isInvalidEventError(error)) throw error;
-        results[index] = `{"status":400,"message":${JSON.stringify(error.message)}}`;
-        return;
+        return `{"status":400,"message":${JSON.stringify(error.message)}}`;
       }
-      if (!isAllowed(auth, event.event)) {
-        results[index] = `{"status":403,"message":${JSON.stringify(MESSAGES.eventNotAllowed(event.event))}}`;
-        return;
-      }
-      accepted.push({ index, info: { appId: auth.appId, channelId: auth.channelId, event } });
     });
-    if (plugins.hasBlockers) {
-      for (const { info } of accepted) await plugins.block(info);
-    }
-    if (accepted.length > 0) {
-      // One transaction for the whole batch: either every accepted event is stored or none is.
-      const ids = await storage.events.insertBatch(
-        scopeOf(auth),
-        accepted.map(({ info }) => info.event),
-      );
-      accepted.forEach(({ index }, position) => {
-        results[index] = `{"status":201,"eventId":${JSON.stringify(ids[position])}}`;
-      });
-      afterInsert(
-        context,
-        request,
-        accepted.map(({ info }) => info),
-      );
-    }
+    const { results, accepted } = await context.withCurrentAuth(request, (auth) => storeBatch(context, auth, decoded));
+    if (accepted.length > 0) afterInsert(context, request, accepted);
     return sendJson(reply, 200, `[${results.join(',')}]`);
   });
+}
+
+/**
+ * Stores a batch's decoded events in one transaction and answers per event: 201 with its id (also for a
+ * retry of an event already stored under its id), 400/403 as decoded and allowed, 409 for an id taken
+ * by other content.
+ */
+async function storeBatch(
+  context: EventServerContext,
+  auth: AuthData,
+  decoded: ReadonlyArray<DecodedEvent | string>,
+): Promise<{ results: string[]; accepted: EventInfo[] }> {
+  const results: string[] = new Array<string>(decoded.length);
+  const toStore: Array<{ index: number; info: EventInfo }> = [];
+  decoded.forEach((event, index) => {
+    if (typeof event === 'string') results[index] = event;
+    else if (!isAllowed(auth, event.event)) {
+      results[index] = `{"status":403,"message":${JSON.stringify(MESSAGES.eventNotAllowed(event.event))}}`;
+    } else toStore.push({ index, info: { appId: auth.appId, channelId: auth.channelId, event } });
+  });
+  if (context.plugins.hasBlockers) {
+    for (const { info } of toStore) await context.plugins.block(info);
+  }
+  if (toStore.length === 0) return { results, accepted: [] };
+  const stored = await context.storage.events.insertEach(
+    scopeOf(auth),
+    toStore.map(({ info }) => info.event),
+  );
+  const accepted: EventInfo[] = [];
+  toStore.forEach(({ index, info }, position) => {
+    const { eventId, outcome } = stored[position] as InsertResult;
+    if (outcome === 'conflict') {
+      results[index] = `{"status":409,"message":${JSON.stringify(MESSAGES.eventIdConflict(eventId))}}`;
+    } else {
+      results[index] = `{"status":201,"eventId":${JSON.stringify(eventId)}}`;
+      if (outcome === 'created') accepted.push(info);
+    }
+  });
+  return { results, accepted };
 }

@@ -7,7 +7,12 @@ const ALIVE = '{"status":"alive"}';
 
 /** `GET /`, `GET /stats.json` and the plugin routes (spec §2.4, §2.9, §2.11). */
 export function registerMiscRoutes(app: FastifyInstance, context: EventServerContext, authenticate: Authenticate): void {
-  app.get('/', async (_request, reply) => sendJson(reply, 200, ALIVE));
+  // A router polling this while the server drains sees it going, as every other route answers then.
+  app.get('/', async (_request, reply) =>
+    context.isClosing()
+      ? sendMessage(reply.header('retry-after', '1').header('connection', 'close'), 503, MESSAGES.shuttingDown)
+      : sendJson(reply, 200, ALIVE),
+  );
 
   app.get('/stats.json', { onRequest: authenticate }, async (request, reply) => {
     const auth = authOf(request);

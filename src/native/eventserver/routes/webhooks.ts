@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { decodeEvent, isJsonObjectNode, json4sDebugString, toPlainJson, type JsonNode } from '../../events/index.js';
+import { decodeEvent, isInvalidEventError, isJsonObjectNode, json4sDebugString, toPlainJson, type DecodedEvent, type JsonNode } from '../../events/index.js';
 import { HttpAnswer, sendJson, sendMessage } from '../../http/answer.js';
 import { authOf, type Authenticate, type EventServerContext } from '../context.js';
 import { formBody, jsonBody } from '../body.js';
@@ -40,6 +40,19 @@ function convert(target: WebhookTarget, request: FastifyRequest): EventJson | un
   }
 }
 
+/**
+ * A converted event that does not decode is the server's fault (500), not the client's; text the
+ * database cannot store (a NUL the client sent) is the client's (400).
+ */
+function decodeConverted(eventJson: EventJson): DecodedEvent {
+  try {
+    return decodeEvent(eventJson as JsonNode);
+  } catch (error) {
+    if (isInvalidEventError(error) && error.kind === 'unstorable') throw HttpAnswer.message(400, error.message);
+    throw error;
+  }
+}
+
 /** Webhook connectors (spec §2.10): the access-key allow-list does not apply to them. */
 export function registerWebhookRoutes(app: FastifyInstance, context: EventServerContext, authenticate: Authenticate): void {
   app.get('/webhooks/:file', { onRequest: authenticate }, async (request, reply) => {
@@ -49,15 +62,16 @@ export function registerWebhookRoutes(app: FastifyInstance, context: EventServer
     return sendMessage(reply, 200, MESSAGES.webhookOk);
   });
 
-  app.post('/webhooks/:file', { onRequest: authenticate }, async (request, reply) => {
-    const auth = authOf(request);
+  app.post('/webhooks/:file', { onRequest: authenticate, bodyLimit: context.limits.webhookBody }, async (request, reply) => {
     const target = targetOf(request);
     const eventJson = convert(target, request);
     if (eventJson === undefined) return sendMessage(reply, 404, MESSAGES.webhookNotSupported(target.name));
-    // A converted event that does not decode is the server's fault (500), not the client's.
-    const event = decodeEvent(eventJson as JsonNode);
+    const event = decodeConverted(eventJson);
     // As upstream, plugins do not see webhook events; `--stats` counts them.
-    const eventId = await context.insertOne(auth, event);
+    const { auth, eventId } = await context.withCurrentAuth(request, async (current) => ({
+      auth: current,
+      eventId: await context.insertOne(current, event),
+    }));
     context.stats?.record(auth.appId, 201, event);
     return sendJson(reply, 201, `{"eventId":${JSON.stringify(eventId)}}`);
   });
