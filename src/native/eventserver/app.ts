@@ -8,6 +8,8 @@ import Fastify, {
 import { isStorageUnavailable, type GroupCommitOptions, type Storage } from '../storage/index.js';
 import { HttpAnswer, sendAnswer, sendMessage, TEXT_CONTENT_TYPE } from '../http/answer.js';
 import { NO_SCHEMAS } from '../http/no-schemas.js';
+import { createEventServerObservability } from '../observability/event-server.js';
+import type { ObservabilitySettings } from '../observability/settings.js';
 import { AccessKeyResolver, type AuthResult } from './auth.js';
 import { MEDIA_TYPES, registerBodyParsers } from './body.js';
 import type { Authenticate, EventServerContext } from './context.js';
@@ -32,6 +34,8 @@ export interface EventServerOptions {
   /** Group commit tuning for single-event inserts (default: the storage's, see `createGroupCommitWriter`). */
   groupCommit?: GroupCommitOptions;
   plugins?: EventServerPlugins;
+  /** Metrics, request logs and tracing (default: from the environment). */
+  observability?: ObservabilitySettings;
 }
 
 export const DEFAULT_BODY_LIMIT = 8 * 1024 * 1024;
@@ -54,7 +58,8 @@ const KNOWN_PATHS: Array<[RegExp, readonly string[]]> = [
  */
 export async function buildEventServer(options: EventServerOptions): Promise<FastifyInstance> {
   const bodyLimit = options.bodyLimit ?? DEFAULT_BODY_LIMIT;
-  const loggerOption = options.logger ?? false;
+  const observed = createEventServerObservability(options.storage, options.observability);
+  const loggerOption = observed.logger(options.logger ?? false);
   const isLoggerInstance = typeof loggerOption === 'object' && loggerOption !== null && 'child' in loggerOption;
   const app = Fastify({
     ...(isLoggerInstance ? { loggerInstance: loggerOption } : { logger: loggerOption as FastifyServerOptions['logger'] }),
@@ -69,10 +74,11 @@ export async function buildEventServer(options: EventServerOptions): Promise<Fas
     forceCloseConnections: 'idle',
   });
 
-  const resolver = new AccessKeyResolver(options.storage, options.accessKeyCacheMillis ?? 1000);
-  const writer = options.storage.events.createGroupCommitWriter(options.groupCommit);
+  const storage = observed.storage;
+  const resolver = new AccessKeyResolver(storage, options.accessKeyCacheMillis ?? 1000);
+  const writer = storage.events.createGroupCommitWriter({ ...options.groupCommit, observer: observed.groupCommit });
   const context: EventServerContext = {
-    storage: options.storage,
+    storage,
     insertOne: (auth, event) => writer.insert({ appId: auth.appId, channelId: auth.channelId }, event),
     stats: options.stats ? new EventStats() : undefined,
     plugins: new PluginRegistry(options.plugins),
@@ -93,6 +99,7 @@ export async function buildEventServer(options: EventServerOptions): Promise<Fas
     };
     const query = request.query as QueryParams;
     const known = resolver.resolveNow(query, request.headers.authorization);
+    observed.accessKey?.(known !== undefined);
     if (known !== undefined) settle(known);
     else resolver.resolve(query, request.headers.authorization).then(settle, done);
   };
@@ -142,6 +149,7 @@ export async function buildEventServer(options: EventServerOptions): Promise<Fas
     return reply.code(404).header('content-type', TEXT_CONTENT_TYPE).send(PLAIN.notFound);
   });
 
+  observed.attach(app);
   registerMiscRoutes(app, context, authenticate);
   registerEventRoutes(app, context, authenticate);
   registerWebhookRoutes(app, context, authenticate);

@@ -37,6 +37,7 @@ export function createGroupCommitWriter(deps: GroupCommitDeps): GroupCommitWrite
   const maxBatchSize = Math.max(1, deps.maxBatchSize ?? 500);
   const maxQueued = Math.max(1, deps.maxQueuedEvents ?? 10_000);
   const maxConcurrent = Math.max(1, deps.maxConcurrentBatches ?? deps.poolSize - 1);
+  const observer = deps.observer;
   const queues = new Map<string, Pending[]>();
   const committing = new Set<string>();
   /** Events waiting in `queues` (not yet in a committing batch). */
@@ -61,6 +62,7 @@ export function createGroupCommitWriter(deps: GroupCommitDeps): GroupCommitWrite
       if (committing.has(table)) continue;
       const batch = queue.splice(0, maxBatchSize);
       queued -= batch.length;
+      observer?.batchStarted?.(batch.length, queued);
       queues.delete(table);
       if (queue.length > 0) queues.set(table, queue); // back of the line, so one busy table cannot starve others
       committing.add(table);
@@ -82,6 +84,7 @@ export function createGroupCommitWriter(deps: GroupCommitDeps): GroupCommitWrite
   const flush = async (table: string, batch: Pending[]) => {
     try {
       await store(table, batch);
+      observer?.committed?.(batch[0]!.scope, batch.map((pending) => pending.event));
       for (const pending of batch) pending.resolve(pending.id);
       return;
     } catch (error) {
@@ -97,6 +100,7 @@ export function createGroupCommitWriter(deps: GroupCommitDeps): GroupCommitWrite
       batch.map(async (pending) => {
         try {
           await store(table, [pending]);
+          observer?.committed?.(pending.scope, [pending.event]);
           pending.resolve(pending.id);
         } catch (error) {
           pending.reject(deps.explain(toStorageError(error, 'insert event'), pending.scope));
@@ -111,6 +115,7 @@ export function createGroupCommitWriter(deps: GroupCommitDeps): GroupCommitWrite
       // PostgreSQL is not keeping up (a long lock, a stalled disk): shed load rather than hold every
       // request in memory until the process runs out of it.
       if (queued >= maxQueued) {
+        observer?.shed?.(queued);
         return Promise.reject(new StorageUnavailableError(`Storage is busy: ${queued} events are waiting for PostgreSQL.`));
       }
       let table: string;
