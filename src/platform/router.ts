@@ -14,7 +14,7 @@ export { STOP_GRACE_MS, deployRequestSchema, type DeployRequest, type DeployResp
 /**
  * The per-app router daemon of the local platform. It owns the app's stable port and proxies every
  * request to the current web process; a deploy boots the new release's web process on a fresh port,
- * waits for it to answer, switches traffic, lets requests in flight to the old one finish, then stops
+ * waits until it is ready (`/readyz`, else `/`), switches traffic, lets requests in flight to the old one finish, then stops
  * the old one. So a deploy never fails a request, and a new release that does not boot never receives
  * traffic. It also restarts a crashed web process (with backoff), as a platform does.
  */
