@@ -128,6 +128,7 @@ async function main() {
   const work = await mkdtemp(join(tmpdir(), 'pio-bench-ur-'));
   const engineDir = join(work, 'ur');
   const children = [];
+  /** @type {{ trains: Array<{ events: number; importSeconds: number; seconds: number; peakRssMb: number; read: string | undefined }>; [key: string]: unknown }} */
   const results = { trains: [] };
   try {
     // An upstream UR engine directory: engine.json only, run on the native runtime's port.
@@ -146,7 +147,8 @@ async function main() {
     log('pio build');
     results.build = await pio(['build'], { cwd: engineDir, env: baseEnv });
 
-    let at;
+    /** @type {{ cwd: string; env: Record<string, string> }} */
+    let at = { cwd: engineDir, env: baseEnv };
     for (const events of sizes) {
       const appName = `ur${events}`;
       at = { cwd: engineDir, env: { ...baseEnv, PIO_EVENTSERVER_APP_NAME: appName } };
@@ -203,6 +205,7 @@ async function main() {
     log('warm-up');
     await load(engineUrl, config.warmup, isAnswer);
     await load(ceilingUrl, config.warmup, (status) => status === 200);
+    /** @type {{ engine: import('../lib/load.mjs').LoadSummary | undefined; ceiling: import('../lib/load.mjs').LoadSummary | undefined }} */
     const best = { engine: undefined, ceiling: undefined };
     let invalid = 0;
     let rssLoad = 0;

@@ -499,6 +499,80 @@ export const ENV_VARIABLES = {
     example: '4',
     schema: wholeNumber(1),
   }),
+  PIO_METRICS: declare({
+    phases: ['web'],
+    description: 'Native event and engine servers: answer GET /metrics (Prometheus) and keep the counters behind it.',
+    default: 'true',
+    example: 'false',
+    schema: boolean(true),
+  }),
+  PIO_REQUEST_LOG: declare({
+    phases: ['web'],
+    description: 'Native event and engine servers: one JSON log line per request (route, status, duration, trace id, engine instance).',
+    default: 'false',
+    example: 'true',
+    schema: boolean(false),
+  }),
+  PIO_QUERY_LOG_SAMPLE: declare({
+    phases: ['web'],
+    description: 'Native engine server: fraction of answered queries logged with their prediction (0 to 1), for monitoring.',
+    default: '0',
+    example: '0.01',
+    schema: text((raw) => {
+      const value = Number(raw.trim());
+      if (!Number.isFinite(value) || value < 0 || value > 1) throw new InvalidValue('must be a number from 0 to 1');
+    }),
+  }),
+  OTEL_EXPORTER_OTLP_ENDPOINT: declare({
+    phases: ['web'],
+    description: 'OpenTelemetry: base URL of an OTLP/HTTP receiver; set, the native servers export traces to <url>/v1/traces.',
+    default: '(unset: no tracing)',
+    example: 'http://otel-collector:4318',
+    schema: text(),
+  }),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: declare({
+    phases: ['web'],
+    description: 'OpenTelemetry: full URL traces are POSTed to (overrides OTEL_EXPORTER_OTLP_ENDPOINT for traces).',
+    default: '(unset)',
+    example: 'http://otel-collector:4318/v1/traces',
+    schema: text(),
+  }),
+  OTEL_EXPORTER_OTLP_HEADERS: declare({
+    phases: ['web'],
+    description: 'OpenTelemetry: headers sent with every export, as key=value pairs separated by commas (read by the exporter).',
+    default: '(none)',
+    example: 'authorization=Bearer <token>',
+    secret: 'value',
+    schema: text(),
+  }),
+  OTEL_SERVICE_NAME: declare({
+    phases: ['web'],
+    description: 'OpenTelemetry: service.name of the spans.',
+    default: 'pio-event-server or pio-engine-server',
+    example: 'shop-recommender',
+    schema: text(),
+  }),
+  OTEL_TRACES_EXPORTER: declare({
+    phases: ['web'],
+    description: 'OpenTelemetry: none turns tracing off even when an endpoint is set (otlp is the only exporter).',
+    default: 'otlp',
+    example: 'none',
+    schema: oneOf(['otlp', 'none']),
+  }),
+  OTEL_SDK_DISABLED: declare({
+    phases: ['web'],
+    description: 'OpenTelemetry: true turns tracing off even when an endpoint is set.',
+    default: 'false',
+    example: 'true',
+    schema: boolean(false),
+  }),
+  OTEL_BSP_SCHEDULE_DELAY: declare({
+    phases: ['web'],
+    description: 'OpenTelemetry: milliseconds between span exports (read by the batch span processor).',
+    default: '5000',
+    example: '1000',
+    schema: wholeNumber(1),
+  }),
 
   // ---- processes --------------------------------------------------------------------------------------
   PORT: declare({

@@ -111,16 +111,24 @@ export function startWeb(web: { command: string; slugDir: string; env: Record<st
   return startDyno({ name: WEB_DYNO, ...web });
 }
 
-/** Step 5: waits until the web process answers; `output` is what its failure report shows of its output. */
+/** Answers of `/readyz` that mean the web process does not serve it (another kind of app): check `/` instead. */
+const NO_READINESS_ROUTE = new Set([404, 405]);
+
+/**
+ * Step 5: waits until the web process is ready: `GET /readyz` answers 200 (the native servers: database
+ * reachable, model loaded), or, for a web process without that route, `GET /` answers below 500.
+ * `output` is what its failure report shows of its output.
+ */
 export async function waitUntilUp(
   dyno: Dyno,
   check: { port: number; timeoutMs: number; isAlive?: () => boolean; output?: () => string[] },
 ): Promise<{ status: number }> {
-  const health = await waitForHealthy({
-    port: check.port,
-    timeoutMs: check.timeoutMs,
-    isAlive: () => dyno.isRunning() && (check.isAlive?.() ?? true),
-  });
+  const deadline = Date.now() + check.timeoutMs;
+  const isAlive = () => dyno.isRunning() && (check.isAlive?.() ?? true);
+  let health = await waitForHealthy({ port: check.port, path: '/readyz', timeoutMs: check.timeoutMs, isAlive });
+  if (health.ok && NO_READINESS_ROUTE.has(health.status)) {
+    health = await waitForHealthy({ port: check.port, timeoutMs: Math.max(1_000, deadline - Date.now()), isAlive });
+  }
   if (!health.ok) {
     throw new PhaseFailed({ phase: 'web.1', reason: health.reason, output: check.output?.() ?? [] }, `web.1 did not come up: ${health.reason}`);
   }

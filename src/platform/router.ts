@@ -4,6 +4,7 @@ import { rm } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import { appLayout, readApp, readReleases, writeJson, type AppLayout } from './app-state.js';
 import { createControlServer } from './router/control-server.js';
+import { createRouterMetrics } from './router/metrics.js';
 import { createProxy } from './router/proxy.js';
 import { createCrashRestarts } from './router/restart-policy.js';
 import { createWebProcesses, type WebProcesses } from './router/web-processes.js';
@@ -13,7 +14,7 @@ export { STOP_GRACE_MS, deployRequestSchema, type DeployRequest, type DeployResp
 /**
  * The per-app router daemon of the local platform. It owns the app's stable port and proxies every
  * request to the current web process; a deploy boots the new release's web process on a fresh port,
- * waits for it to answer, switches traffic, lets requests in flight to the old one finish, then stops
+ * waits until it is ready (`/readyz`, else `/`), switches traffic, lets requests in flight to the old one finish, then stops
  * the old one. So a deploy never fails a request, and a new release that does not boot never receives
  * traffic. It also restarts a crashed web process (with backoff), as a platform does.
  */
@@ -25,16 +26,23 @@ export async function runRouter(appDir: string): Promise<void> {
   const token = randomBytes(24).toString('hex');
 
   const restarts = createCrashRestarts({ log, restart: (release) => web.restart(release) });
-  const web: WebProcesses = createWebProcesses({ layout, appPort: app.port, appLog, log, onCrash: (release) => restarts.crashed(release) });
-  const proxy = createProxy({ target: () => web.current(), appPort: app.port });
+  const metrics = createRouterMetrics(() => web.status()?.version);
+  const onCrash = (release: Parameters<typeof restarts.crashed>[0]) => {
+    metrics.crashed();
+    restarts.crashed(release);
+  };
+  const web: WebProcesses = createWebProcesses({ layout, appPort: app.port, appLog, log, onCrash });
+  const proxy = createProxy({ target: () => web.current(), appPort: app.port, metrics: metrics.http });
   const control = createControlServer(token, {
     status: () => ({ pid: process.pid, port: app.port, web: web.status() }),
     deploy: async (request) => {
       const result = await web.deploy(request.release, request.bootTimeoutMs);
+      metrics.deployed(result.ok);
       if (result.ok) restarts.booted();
       return result;
     },
     stop: () => void shutdown('stop requested'),
+    metrics: metrics.registry,
   });
 
   let shuttingDown = false;

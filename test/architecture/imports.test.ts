@@ -57,13 +57,18 @@ const LAYER_RULES: readonly LayerRule[] = [
   },
   {
     files: 'native/eventserver/',
-    onlyFrom: ['lib/', 'config/', 'native/storage/index.ts', 'native/events/', 'native/http/', 'native/console/'],
+    onlyFrom: ['lib/', 'config/', 'native/storage/index.ts', 'native/events/', 'native/http/', 'native/console/', 'native/observability/'],
     because: 'the Event Server serves stored events: no engine workflow, no engine server, no pio commands',
   },
   {
     files: 'native/http/',
     onlyFrom: [],
     because: 'native/http is what both fastify servers share (answers, content types, schema settings): a leaf',
+  },
+  {
+    files: 'native/observability/',
+    onlyFrom: ['lib/', 'native/storage/index.ts', 'native/engine/types.ts', 'native/workflow/serving-state.ts'],
+    because: 'metrics, health, request logs and tracing wrap what both servers hold; the servers import them, never the reverse',
   },
   {
     files: 'native/workflow/',

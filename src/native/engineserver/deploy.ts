@@ -9,6 +9,7 @@ import { loadEngine } from '../workflow/load-engine.js';
 import { selectEngineInstance, servingTarget } from '../workflow/select-instance.js';
 import { loadServingState } from '../workflow/serving-state.js';
 import { checkTemplate } from '../workflow/template-check.js';
+import { createEngineObservability } from '../observability/engine-server.js';
 import { createFeedbackSender } from './feedback.js';
 import { createModelWatcher } from './hot-swap.js';
 import { createEngineServer } from './server.js';
@@ -106,7 +107,9 @@ export async function runDeploy(
       warn: (message) => (structured ? structured.warn(message) : console.warn('Engine$', message)),
       error: (message) => (structured ? structured.error(message) : console.error('Engine$', message)),
     };
-    const load = (next: EngineInstance) => loadServingState({ storage, instance: next, variant, console, log: engineLog });
+    const observability = createEngineObservability({ ready: () => storage.accessKeys.get('').then(() => undefined) });
+    const load = (next: EngineInstance) =>
+      observability.timeLoad(() => loadServingState({ storage, instance: next, variant, console, log: engineLog }));
     const initialState = await load(instance);
 
     let feedback;
@@ -131,7 +134,16 @@ export async function runDeploy(
 
     // Feedback failures log through the server's pino logger, which exists only once the server does.
     const sender = feedback
-      ? createFeedbackSender(feedback, { warn: (fields, message) => server.app.log.warn(fields, message) })
+      ? createFeedbackSender(
+          feedback,
+          {
+            warn: (fields, message) => {
+              observability.feedbackFailed();
+              server.app.log.warn(fields, message);
+            },
+          },
+          observability.feedbackCall,
+        )
       : undefined;
     const server = createEngineServer({
       ip: options.ip,
@@ -142,6 +154,7 @@ export async function runDeploy(
       serverKey: options.serverKey,
       onStop: () => void close(),
       logger: io.logger,
+      observability,
     });
     if (feedback) server.app.log.info({ eventServerIp: feedback.eventServerIp, eventServerPort: feedback.eventServerPort }, 'Feedback loop enabled');
 

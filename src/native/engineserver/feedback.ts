@@ -2,6 +2,7 @@ import { randomInt } from 'node:crypto';
 import { Agent, request } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { renderPredictionJson } from '../engine/java-double.js';
+import type { TracedCall } from '../observability/engine-server.js';
 
 export interface FeedbackSettings {
   eventServerIp: string;
@@ -41,7 +42,7 @@ export function isoWithOffset(date: Date): string {
  * prediction is POSTed to the Event Server, asynchronously; failures are only logged. The access key
  * travels in the request URL and is never logged.
  */
-export function createFeedbackSender(settings: FeedbackSettings, log: FeedbackLog) {
+export function createFeedbackSender(settings: FeedbackSettings, log: FeedbackLog, startCall?: () => TracedCall) {
   // Upstream speaks plain http; an event server reached through a TLS-terminating router on 443 needs https.
   const secure = settings.eventServerPort === 443;
   const agent = secure ? new HttpsAgent({ keepAlive: true, maxSockets: 8 }) : new Agent({ keepAlive: true, maxSockets: 8 });
@@ -68,14 +69,26 @@ export function createFeedbackSender(settings: FeedbackSettings, log: FeedbackLo
       if (isObject(queryJson) && typeof queryJson.prId === 'string') event.prId = queryJson.prId;
       // The prediction as the response prints it (Java doubles included), so the stored event matches.
       const body = renderPredictionJson(event);
+      const call = startCall?.();
       const req = post(
-        { agent, host, port: settings.eventServerPort, method: 'POST', path, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
+        {
+          agent,
+          host,
+          port: settings.eventServerPort,
+          method: 'POST',
+          path,
+          headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...call?.headers },
+        },
         (res) => {
           res.resume();
+          call?.end(res.statusCode);
           if (res.statusCode !== 201) log.warn({ statusCode: res.statusCode }, `Feedback event failed. Status code: ${res.statusCode}.Data: ${body}.`);
         },
       );
-      req.on('error', (error) => log.warn({}, `Feedback event failed: ${error.message}`));
+      req.on('error', (error) => {
+        call?.end(undefined, error);
+        log.warn({}, `Feedback event failed: ${error.message}`);
+      });
       req.end(body);
       return ownPrId !== undefined && isObject(predictionJson) ? { ...predictionJson, prId } : predictionJson;
     },

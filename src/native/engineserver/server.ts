@@ -3,6 +3,7 @@ import { renderPredictionJson } from '../engine/java-double.js';
 import { parseJsonValue } from '../events/json.js';
 import { HTML_CONTENT_TYPE, sendJson, sendMessage, sendText } from '../http/answer.js';
 import { NO_SCHEMAS } from '../http/no-schemas.js';
+import { createEngineObservability, type EngineObservability } from '../observability/engine-server.js';
 import { predictQuery } from '../workflow/dase-pipeline.js';
 import { errorMessage } from '../workflow/errors.js';
 import type { FeedbackSender } from './feedback.js';
@@ -22,6 +23,8 @@ export interface EngineServerOptions {
   onStop: () => void;
   /** pino options, or `false` for silence (tests). */
   logger?: boolean | Record<string, unknown>;
+  /** Metrics, request logs and tracing (default: from the environment). */
+  observability?: EngineObservability | undefined;
 }
 
 export interface EngineServer {
@@ -37,12 +40,13 @@ export interface EngineServer {
  * state is one reference: a hot swap replaces it while each query keeps the state it started with.
  */
 export function createEngineServer(options: EngineServerOptions): EngineServer {
-  let state = options.initialState;
+  const observed = options.observability ?? createEngineObservability();
+  let state = observed.instrument(options.initialState);
   let watcher: ModelWatcher | undefined;
   const stats: ServerStats = { startTime: new Date(), requestCount: 0, averageServingTime: 0, lastServingTime: 0 };
 
   const app = Fastify({
-    logger: options.logger ?? { level: 'info' },
+    logger: observed.logger(options.logger ?? { level: 'info' }),
     // Per-request log lines would cost more than answering a query; errors and swaps are logged.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 16 * 1024 * 1024,
@@ -52,6 +56,7 @@ export function createEngineServer(options: EngineServerOptions): EngineServer {
   // Upstream reads the body as text whatever the content type (spec §6.3).
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => done(null, body));
+  observed.attach(app, () => state);
 
   const authorized = (query: unknown): boolean =>
     options.serverKey === undefined || (query as { accessKey?: string } | undefined)?.accessKey === options.serverKey;
@@ -132,7 +137,8 @@ export function createEngineServer(options: EngineServerOptions): EngineServer {
     app,
     current: () => state,
     swap(next) {
-      state = next;
+      state = observed.instrument(next);
+      observed.swapped();
     },
     attachWatcher(next) {
       watcher = next;

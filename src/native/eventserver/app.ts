@@ -9,6 +9,8 @@ import Fastify, {
 import type { GroupCommitOptions, Storage } from '../storage/index.js';
 import { JSON_CONTENT_TYPE, messageBody, sendMessage, TEXT_CONTENT_TYPE } from '../http/answer.js';
 import { NO_SCHEMAS } from '../http/no-schemas.js';
+import { createEventServerObservability } from '../observability/event-server.js';
+import type { ObservabilitySettings } from '../observability/settings.js';
 import { AccessKeyResolver, type AuthResult } from './auth.js';
 import { registerBodyParsers } from './body.js';
 import type { Authenticate, EventServerContext } from './context.js';
@@ -36,6 +38,8 @@ export interface EventServerOptions {
   /** Group commit tuning for single-event inserts (default: the storage's, see `createGroupCommitWriter`). */
   groupCommit?: GroupCommitOptions;
   plugins?: EventServerPlugins;
+  /** Metrics, request logs and tracing (default: from the environment). */
+  observability?: ObservabilitySettings;
 }
 
 /** A percent-encoded NUL anywhere in the path or query (a raw one never gets past Node's parser). */
@@ -59,7 +63,8 @@ const KNOWN_PATHS: Array<[RegExp, readonly string[]]> = [
  */
 export async function buildEventServer(options: EventServerOptions): Promise<FastifyInstance> {
   const limits: EventServerLimits = { ...DEFAULT_LIMITS, ...options.limits };
-  const loggerOption = options.logger ?? false;
+  const observed = createEventServerObservability(options.storage, options.observability);
+  const loggerOption = observed.logger(options.logger ?? false);
   const isLoggerInstance = typeof loggerOption === 'object' && loggerOption !== null && 'child' in loggerOption;
   const app = Fastify({
     ...(isLoggerInstance ? { loggerInstance: loggerOption } : { logger: loggerOption as FastifyServerOptions['logger'] }),
@@ -84,11 +89,12 @@ export async function buildEventServer(options: EventServerOptions): Promise<Fas
   });
   app.server.maxConnections = limits.maxConnections;
 
-  const resolver = new AccessKeyResolver(options.storage, options.accessKeyCacheMillis ?? 1000);
-  const writer = options.storage.events.createGroupCommitWriter(options.groupCommit);
+  const storage = observed.storage;
+  const resolver = new AccessKeyResolver(storage, options.accessKeyCacheMillis ?? 1000);
+  const writer = storage.events.createGroupCommitWriter({ ...options.groupCommit, observer: observed.groupCommit });
   let closing = false;
   const context: EventServerContext = {
-    storage: options.storage,
+    storage,
     insertOne: (auth, event) => writer.insert({ appId: auth.appId, channelId: auth.channelId }, event),
     withCurrentAuth: (request, action) => withCurrentAuth(resolver, request, action),
     stats: options.stats ? new EventStats() : undefined,
@@ -136,6 +142,7 @@ export async function buildEventServer(options: EventServerOptions): Promise<Fas
     };
     const query = request.query as QueryParams;
     const known = resolver.resolveNow(query, request.headers.authorization);
+    observed.accessKey?.(known !== undefined);
     if (known !== undefined) settle(known);
     else resolver.resolve(query, request.headers.authorization).then(settle, done);
   };
@@ -162,6 +169,7 @@ export async function buildEventServer(options: EventServerOptions): Promise<Fas
     return reply.code(404).header('content-type', TEXT_CONTENT_TYPE).send(PLAIN.notFound);
   });
 
+  observed.attach(app);
   registerMiscRoutes(app, context, authenticate);
   registerEventRoutes(app, context, authenticate);
   registerWebhookRoutes(app, context, authenticate);

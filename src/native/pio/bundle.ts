@@ -32,6 +32,8 @@ const EXTERNAL = [
   '@fastify/ajv-compiler',
   '@fastify/fast-json-stringify-compiler',
   'light-my-request',
+  // Tracing: the SDK loads only when OTEL_* variables are set, and the API must be the one the SDK uses.
+  '@opentelemetry/*',
 ];
 
 interface InputRecord {

@@ -47,6 +47,7 @@ export function createGroupCommitWriter(deps: GroupCommitDeps): GroupCommitWrite
   const maxBatchSize = Math.max(1, deps.maxBatchSize ?? 500);
   const maxQueued = Math.max(1, deps.maxQueuedEvents ?? 10_000);
   const maxConcurrent = Math.max(1, deps.maxConcurrentBatches ?? deps.poolSize - 1);
+  const observer = deps.observer;
   const queues = new Map<string, Pending[]>();
   const committing = new Set<string>();
   /** Events waiting in `queues` (not yet in a committing batch). */
@@ -71,6 +72,7 @@ export function createGroupCommitWriter(deps: GroupCommitDeps): GroupCommitWrite
       if (committing.has(table)) continue;
       const batch = queue.splice(0, maxBatchSize);
       queued -= batch.length;
+      observer?.batchStarted?.(batch.length, queued);
       queues.delete(table);
       if (queue.length > 0) queues.set(table, queue); // back of the line, so one busy table cannot starve others
       committing.add(table);
@@ -97,6 +99,7 @@ export function createGroupCommitWriter(deps: GroupCommitDeps): GroupCommitWrite
   const flush = async (table: string, batch: Pending[]) => {
     try {
       const outcomes = await store(table, batch);
+      observer?.committed?.(batch[0]!.scope, created(batch, outcomes));
       batch.forEach((pending, i) => settle(pending, outcomes?.[i]));
       return;
     } catch (error) {
@@ -112,6 +115,7 @@ export function createGroupCommitWriter(deps: GroupCommitDeps): GroupCommitWrite
       batch.map(async (pending) => {
         try {
           const outcomes = await store(table, [pending]);
+          observer?.committed?.(pending.scope, created([pending], outcomes));
           settle(pending, outcomes?.[0]);
         } catch (error) {
           pending.reject(deps.explain(toStorageError(error, 'insert event'), pending.scope));
@@ -126,6 +130,7 @@ export function createGroupCommitWriter(deps: GroupCommitDeps): GroupCommitWrite
       // PostgreSQL is not keeping up (a long lock, a stalled disk): shed load rather than hold every
       // request in memory until the process runs out of it.
       if (queued >= maxQueued) {
+        observer?.shed?.(queued);
         return Promise.reject(new StorageUnavailableError(`Storage is busy: ${queued} events are waiting for PostgreSQL.`));
       }
       let table: string;
@@ -151,4 +156,9 @@ export function createGroupCommitWriter(deps: GroupCommitDeps): GroupCommitWrite
       });
     },
   };
+}
+
+/** The events of a batch that were stored by it (not a retried duplicate, not a conflict). */
+function created(batch: readonly Pending[], outcomes: readonly InsertOutcome[] | void): EventInput[] {
+  return batch.filter((_, i) => (outcomes?.[i] ?? 'created') === 'created').map((pending) => pending.event);
 }

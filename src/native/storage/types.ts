@@ -150,6 +150,18 @@ export interface GroupCommitOptions {
   maxQueuedEvents?: number;
   /** Most batches committing at the same time, across tables (one per table; default: pool size - 1, at least 1). */
   maxConcurrentBatches?: number;
+  /** Told about batches and shed inserts (metrics); storage itself keeps no counters. */
+  observer?: GroupCommitObserver | undefined;
+}
+
+/** What a group-commit writer reports as it works; every callback is optional and must not throw. */
+export interface GroupCommitObserver {
+  /** A batch of `size` events leaves the queue; `queued` events are still waiting. */
+  batchStarted?(size: number, queued: number): void;
+  /** These events of one scope are committed. */
+  committed?(scope: EventScope, events: readonly EventInput[]): void;
+  /** An insert was refused because `queued` events are already waiting (answered 503). */
+  shed?(queued: number): void;
 }
 
 export interface EventsRepository {

@@ -1,5 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
+import type { Registry } from 'prom-client';
 import { deployRequestSchema, type DeployRequest, type DeployResponse, type RouterStatus } from './protocol.js';
 
 export interface ControlHandlers {
@@ -7,6 +8,8 @@ export interface ControlHandlers {
   deploy(request: DeployRequest): Promise<DeployResponse>;
   /** Called once the answer to `POST /stop` has been sent. */
   stop(): void;
+  /** Served at `GET /metrics` without the token: counts only, on 127.0.0.1, for a local Prometheus. */
+  metrics: Registry;
 }
 
 /** The router's control server: checks the bearer token, validates requests, answers JSON. */
@@ -17,6 +20,16 @@ export function createControlServer(token: string, handlers: ControlHandlers): S
       res.writeHead(status, { 'content-type': 'application/json' });
       res.end(JSON.stringify(body));
     };
+    if (req.method === 'GET' && req.url === '/metrics') {
+      handlers.metrics.metrics().then(
+        (text) => {
+          res.writeHead(200, { 'content-type': handlers.metrics.contentType });
+          res.end(text);
+        },
+        (error: Error) => reply(500, { error: error.message }),
+      );
+      return;
+    }
     const given = Buffer.from(req.headers.authorization ?? '');
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
       reply(401, { error: 'unauthorised' });

@@ -1,4 +1,5 @@
 import { createServer, request, type Agent, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { HttpMetrics } from '../../native/observability/metrics.js';
 
 const HOP_BY_HOP = new Set([
   'connection',
@@ -31,8 +32,13 @@ function forwardHeaders(headers: IncomingHttpHeaders): IncomingHttpHeaders {
  * The app's public port: every request goes to the current web process, with the `X-Forwarded-*`
  * headers a platform router adds; 503 while none runs, 502 when it does not answer.
  */
-export function createProxy(options: { target: () => ProxyTarget | undefined; appPort: number }): Server {
+export function createProxy(options: { target: () => ProxyTarget | undefined; appPort: number; metrics?: HttpMetrics }): Server {
   return createServer((req, res) => {
+    if (options.metrics) {
+      const { metrics } = options;
+      const started = performance.now();
+      res.once('finish', () => metrics.observe('proxy', req.method ?? 'GET', res.statusCode, (performance.now() - started) / 1000));
+    }
     const target = options.target();
     if (!target) {
       res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8', 'retry-after': '5' });
