@@ -102,6 +102,11 @@ export function createEngineServer(options: EngineServerOptions): EngineServer {
   app.setErrorHandler((error: FastifyError | Error, request, reply) => {
     const { code, statusCode } = error as Partial<FastifyError>;
     if (code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      // fastify closes the connection rather than read the body; a client still sending it then gets a
+      // reset and never this answer. A body declared at most 16 times the limit and not yet read is
+      // discarded as it arrives instead (no memory; the request timeout bounds it), so the client reads why.
+      const declared = Number(request.headers['content-length']);
+      if (!request.raw.readableDidRead && declared <= 16 * bodyLimit) reply.removeHeader('connection');
       return sendMessage(
         reply,
         413,
