@@ -462,7 +462,7 @@ export const ENV_VARIABLES = {
     phases: ['web'],
     description:
       'Native engine server key: POST /stop and /reload then need ?accessKey=<key> (pio undeploy sends it); unset, they answer only to clients on this machine. pio-deploy init generates one.',
-    default: '(unset: loopback only)',
+    default: '(unset: this machine only)',
     example: '<a long random string>',
     secret: 'value',
     schema: text(),

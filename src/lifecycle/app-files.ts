@@ -46,7 +46,7 @@ export interface AppJsonInput {
   buildpackUrl: string;
 }
 
-/** app.json in the form Heroku's app.json schema reads (spec 1.14). */
+/** app.json in the form Heroku's app.json schema reads. */
 export function appJson(input: AppJsonInput): Record<string, unknown> {
   return {
     name: input.name.slice(0, MAX_NAME),

@@ -95,7 +95,7 @@ export function createEngineServer(options: EngineServerOptions): EngineServer {
     message: 'The engine server is shutting down; try again shortly.',
     retryAfterSeconds: 1,
   });
-  // Upstream reads the body as text whatever the content type (spec §6.3).
+  // Upstream reads the body as text whatever the content type (BEHAVIOUR.md#serving-a-query).
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => done(null, body));
 
@@ -191,7 +191,7 @@ export function createEngineServer(options: EngineServerOptions): EngineServer {
   });
   app.route({ method: ['GET', 'PUT', 'DELETE', 'PATCH'], url: '/reload', handler: (_request, reply) => methodNotAllowed(reply) });
 
-  // Upstream's `pio undeploy` sends GET while the server only accepted POST (spec §5.11): accept both.
+  // Upstream's `pio undeploy` sends GET while the server only accepted POST (BEHAVIOUR.md#pio-undeploy): accept both.
   app.route({
     method: ['POST', 'GET'],
     url: '/stop',
