@@ -138,17 +138,21 @@ function sha512() {
   }, undefined);
 }
 
-/** `512m`, `2.5g`, `14G`, `1073741824` → bytes. */
-function memorySize() {
+/** `512k`, `2.5g`, `14G`, `1073741824` → bytes, at least `minimum` (written as `minimumText`). */
+function byteSize(minimum: number, minimumText: string, expected: string) {
   return parsed<number | undefined>((raw) => {
     const match = /^(\d+(?:\.\d+)?)\s*([kmgt]i?b?|b)?$/i.exec(raw.trim());
-    if (!match) throw new InvalidValue('must be a memory size such as 2560m or 14g');
+    if (!match) throw new InvalidValue(`must be ${expected}`);
     const unit = (match[2] ?? 'b').charAt(0).toLowerCase();
     const factor = { b: 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 }[unit] ?? 1;
     const bytes = Math.floor(Number(match[1]) * factor);
-    if (bytes < 64 * 1024 ** 2) throw new InvalidValue('must be at least 64m');
+    if (bytes < minimum) throw new InvalidValue(`must be at least ${minimumText}`);
     return bytes;
   }, undefined);
+}
+
+function memorySize() {
+  return byteSize(64 * 1024 ** 2, '64m', 'a memory size such as 2560m or 14g');
 }
 
 function declare<S extends z.ZodType>(declaration: VariableDeclaration<S>): VariableDeclaration<S> {
@@ -463,10 +467,18 @@ export const ENV_VARIABLES = {
     example: '60000',
     schema: wholeNumber(0),
   }),
+  PIO_ENGINE_QUERY_BODY_LIMIT: declare({
+    phases: ['web'],
+    description: 'Native engine server: largest POST /queries.json body; larger ones are answered 413.',
+    default: '1m',
+    example: '4m',
+    schema: byteSize(1024, '1k', 'a size such as 512k or 4m'),
+  }),
   PIO_SERVER_ACCESS_KEY: declare({
     phases: ['web'],
-    description: 'Native engine server key: POST /stop and /reload then need ?accessKey=<key> (pio undeploy sends it).',
-    default: '(unset: not enforced)',
+    description:
+      'Native engine server key: POST /stop and /reload then need ?accessKey=<key> (pio undeploy sends it); unset, they answer only to clients on this machine. pio-deploy init generates one.',
+    default: '(unset: this machine only)',
     example: '<a long random string>',
     secret: 'value',
     schema: text(),

@@ -46,7 +46,7 @@ export interface AppJsonInput {
   buildpackUrl: string;
 }
 
-/** app.json in the form Heroku's app.json schema reads (spec 1.14). */
+/** app.json in the form Heroku's app.json schema reads. */
 export function appJson(input: AppJsonInput): Record<string, unknown> {
   return {
     name: input.name.slice(0, MAX_NAME),
@@ -63,6 +63,16 @@ export function appJson(input: AppJsonInput): Record<string, unknown> {
         generator: 'secret',
         required: true,
       },
+      // The native engine server's /stop and /reload need it; without one they answer no remote client.
+      ...(input.runtime === 'native'
+        ? {
+            PIO_SERVER_ACCESS_KEY: {
+              description: 'Engine server key: POST /stop and /reload need ?accessKey=<this key> (pio undeploy sends it).',
+              generator: 'secret',
+              required: true,
+            },
+          }
+        : {}),
     },
     // The native runtime serves from a 512 MB dyno; Apache PredictionIO runs Spark in the dyno and
     // needs a larger one.
@@ -78,20 +88,23 @@ export const ENGINE_PROCFILE = PROCFILES.engine;
 export interface LocalEnv {
   appName: string;
   accessKey: string;
+  /** The engine server's key for /stop and /reload. */
+  serverKey: string;
 }
 
 export function newLocalEnv(appName: string): LocalEnv {
-  return { appName, accessKey: generateAccessKey() };
+  return { appName, accessKey: generateAccessKey(), serverKey: generateAccessKey() };
 }
 
 /** `.env` for `pio-deploy up`/`smoke`: no DATABASE_URL, so the embedded PostgreSQL is used. */
 export function dotEnv(env: LocalEnv): string {
   return [
-    '# Config vars for local runs (pio-deploy up, pio-deploy smoke). Not committed: it holds a secret.',
+    '# Config vars for local runs (pio-deploy up, pio-deploy smoke). Not committed: it holds secrets.',
     '# No DATABASE_URL: pio-deploy runs an embedded PostgreSQL under ~/.pio. Set one to use your own.',
     formatConfigVars({
       PIO_EVENTSERVER_APP_NAME: env.appName,
       PIO_EVENTSERVER_ACCESS_KEY: env.accessKey,
+      PIO_SERVER_ACCESS_KEY: env.serverKey,
       PIO_POSTGRES_OPTIONAL_SSL: 'true',
     }).trimEnd(),
     '',
@@ -167,7 +180,7 @@ export function readme(input: ReadmeInput): string {
     '# Or to Heroku (app.json declares PostgreSQL, the config vars and the buildpack):',
     `heroku create ${input.name} --buildpack ${buildpackUrl()}`,
     'heroku addons:create heroku-postgresql',
-    `heroku config:set PIO_EVENTSERVER_APP_NAME=${input.name} PIO_EVENTSERVER_ACCESS_KEY=$(openssl rand -hex 32)`,
+    `heroku config:set PIO_EVENTSERVER_APP_NAME=${input.name} PIO_EVENTSERVER_ACCESS_KEY=$(openssl rand -hex 32) PIO_SERVER_ACCESS_KEY=$(openssl rand -hex 32)`,
     'git push heroku main',
     '```',
     '',

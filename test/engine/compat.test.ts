@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { freePort } from '../../src/lib/net.js';
 import { engineVersionOf } from '../../src/native/workflow/engine-variant.js';
-import { createEngineTestContext, deploy, query, type DeployedEngine, type EngineTestContext } from './helpers.js';
+import { createEngineTestContext, deploy, query, waitFor, type DeployedEngine, type EngineTestContext } from './helpers.js';
 
 /**
  * Where the native engine commands and engine server knowingly differ from Apache PredictionIO
@@ -64,11 +64,18 @@ describe('engine compatibility', () => {
     expect(lenient.status).toBe(200);
     expect((lenient.json as { label: string }).label).toBe('x');
 
-    // Upstream: 500 text/plain "Query:\n…\n\nStack Trace:\n…"; here a JSON message.
+    // Upstream: 500 text/plain "Query:\n…\n\nStack Trace:\n…"; here a JSON message with a request id,
+    // and the error (which may name tables and constraints) only in the log line with that id.
     const failed = await query(server.url, '{"offset": 13}');
     expect(failed.status).toBe(500);
     expect(failed.contentType).toBe('application/json; charset=UTF-8');
-    expect(failed.json).toEqual({ message: expect.stringMatching(/^Query failed: .*unlucky offset/) });
+    const { requestId } = failed.json as { requestId: string };
+    expect(failed.json).toEqual({ message: `Query failed. The engine server's log has the error under request id ${requestId}.`, requestId });
+    await waitFor(
+      async () => (server.output().split('\n').some((line) => line.includes(`"reqId":"${requestId}"`) && line.includes('unlucky offset')) ? true : undefined),
+      5000,
+      'the log line of the failed query',
+    );
     // Upstream: invalid JSON is a 500 (Gson also fails), a mapping error a text/plain 400.
     const invalid = await query(server.url, '{"offset": ');
     expect(invalid.status).toBe(400);

@@ -1,5 +1,5 @@
 import { execa, type ResultPromise } from 'execa';
-import { cp, mkdtemp, rm } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openStorage, resolveStorageSettings, type Storage } from '../../src/native/storage/index.js';
@@ -128,10 +128,31 @@ export async function deploy(
     output: () => output,
     exited,
     async kill() {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      if (child.exitCode === null && child.signalCode === null) {
+        // With a heap limit `pio deploy` serves from a child of its own, which SIGKILL cannot reach
+        // through the parent (and which keeps the output pipes open).
+        for (const pid of (await descendantPids(child.pid!)).reverse()) {
+          try {
+            process.kill(pid, 'SIGKILL');
+          } catch {
+            // already gone
+          }
+        }
+        child.kill('SIGKILL');
+      }
       await exited.catch(() => undefined);
     },
   };
+}
+
+/** The processes below `pid`, parents before their children (Linux /proc). */
+export async function descendantPids(pid: number): Promise<number[]> {
+  const children = (await readFile(`/proc/${pid}/task/${pid}/children`, 'utf8').catch(() => ''))
+    .split(/\s+/)
+    .filter(Boolean)
+    .map(Number);
+  const below = await Promise.all(children.map(descendantPids));
+  return children.flatMap((child, index) => [child, ...below[index]!]);
 }
 
 export async function query(url: string, body: string): Promise<{ status: number; json: unknown; text: string; contentType: string }> {

@@ -1,6 +1,7 @@
 import { request } from 'node:http';
 import { connect } from 'node:net';
 import type { Logger } from '../engine/types.js';
+import type { ConnectionLimits } from '../http/connection-limits.js';
 import type { EngineInstance, Storage } from '../storage/index.js';
 import type { ConsoleLines } from '../workflow/context.js';
 import { engineIdentityOf, locateEngine, readEngineVariant } from '../workflow/engine-variant.js';
@@ -12,6 +13,7 @@ import { checkTemplate } from '../workflow/template-check.js';
 import { createEngineObservability } from '../observability/engine-server.js';
 import { createFeedbackSender } from './feedback.js';
 import { createModelWatcher } from './hot-swap.js';
+import { queryBodyLimitFrom } from './query-body-limit.js';
 import { createEngineServer } from './server.js';
 
 export const DEFAULT_POLL_INTERVAL_MS = 5000;
@@ -29,12 +31,18 @@ export interface DeployOptions {
   /** Milliseconds between hot-swap polls; 0 = off. */
   pollIntervalMs: number;
   serverKey?: string | undefined;
+  /** Bytes; unset: `PIO_ENGINE_QUERY_BODY_LIMIT`, else 1 MiB. */
+  queryBodyLimit?: number | undefined;
+  /** Unset: the defaults of `native/http/connection-limits.ts` (tests shorten them). */
+  connectionLimits?: ConnectionLimits | undefined;
+  shutdownDeadlineMs?: number | undefined;
 }
 
 export interface DeployedServer {
   url: string;
   /** Resolves when the server has shut down (after `/stop` or `close()`). */
   stopped: Promise<void>;
+  /** Refuses new queries with 503, drains those in flight within the shutdown deadline, then closes. */
   close(): Promise<void>;
 }
 
@@ -74,14 +82,21 @@ async function waitForPortFree(ip: string, port: number, timeoutMs: number): Pro
 }
 
 /**
- * `pio deploy` (spec §5.10, §6): selects and loads the engine instance, stops a previous engine server on
+ * `pio deploy` (BEHAVIOUR.md#pio-deploy): selects and loads the engine instance, stops a previous engine server on
  * the same ip:port, binds, and keeps a model watcher running for hot swaps.
  */
 export async function runDeploy(
   options: DeployOptions,
-  io: { console: ConsoleLines; openStorage: () => Promise<Storage>; cwd?: string; logger?: boolean | Record<string, unknown> },
+  io: {
+    console: ConsoleLines;
+    openStorage: () => Promise<Storage>;
+    cwd?: string;
+    logger?: boolean | Record<string, unknown>;
+    env?: NodeJS.ProcessEnv;
+  },
 ): Promise<DeployedServer> {
   const { console } = io;
+  const queryBodyLimit = options.queryBodyLimit ?? queryBodyLimitFrom(io.env ?? process.env);
   const location = await locateEngine(options, io.cwd);
   await checkTemplate(location.engineDir, console, { fatal: true });
   const variant = await readEngineVariant(location);
@@ -124,7 +139,8 @@ export async function runDeploy(
     const close = () => {
       closing ??= (async () => {
         watcher.stop();
-        await server.app.close();
+        server.app.log.info('Engine server shutting down');
+        await server.close();
         sender?.close();
         await storage.close();
         resolveStopped();
@@ -152,6 +168,9 @@ export async function runDeploy(
       feedback: sender,
       feedbackInfo: { enabled: feedback !== undefined, eventServerIp: options.eventServerIp, eventServerPort: options.eventServerPort },
       serverKey: options.serverKey,
+      queryBodyLimit,
+      connectionLimits: options.connectionLimits,
+      shutdownDeadlineMs: options.shutdownDeadlineMs,
       onStop: () => void close(),
       logger: io.logger,
       observability,

@@ -16,7 +16,7 @@ export interface FeedbackLog {
 
 const ALPHANUMERIC = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 
-/** 64 random `[A-Za-z0-9]` characters (spec §4.5, predicted-result id). */
+/** 64 random `[A-Za-z0-9]` characters (the predicted-result id, BEHAVIOUR.md#feedback-loop). */
 export function randomPrId(): string {
   let id = '';
   for (let index = 0; index < 64; index++) id += ALPHANUMERIC[randomInt(ALPHANUMERIC.length)];
@@ -27,7 +27,7 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** `2024-05-01T12:00:00.000+00:00`-style time with the server's offset (spec §6.4 eventTime). */
+/** `2024-05-01T12:00:00.000+00:00`-style time with the server's offset (the `eventTime` of BEHAVIOUR.md#feedback-loop). */
 export function isoWithOffset(date: Date): string {
   const offsetMinutes = -date.getTimezoneOffset();
   const local = new Date(date.getTime() + offsetMinutes * 60_000).toISOString().slice(0, -1);
@@ -38,7 +38,7 @@ export function isoWithOffset(date: Date): string {
 }
 
 /**
- * The feedback loop (spec §6.4): after each answered query, a `predict` event with the query and the
+ * The feedback loop (BEHAVIOUR.md#feedback-loop): after each answered query, a `predict` event with the query and the
  * prediction is POSTed to the Event Server, asynchronously; failures are only logged. The access key
  * travels in the request URL and is never logged.
  */
@@ -53,7 +53,7 @@ export function createFeedbackSender(settings: FeedbackSettings, log: FeedbackLo
   return {
     /**
      * Returns the response JSON: the prediction with `prId` merged in when the prediction carries one
-     * (spec §6.4), else unchanged.
+     * (BEHAVIOUR.md#feedback-loop), else unchanged.
      */
     send(options: { engineInstanceId: string; queryJson: unknown; predictionJson: unknown; receivedAt: Date }): unknown {
       const { queryJson, predictionJson } = options;

@@ -62,7 +62,7 @@ export function statusJson(info: StatusInfo) {
   };
 }
 
-/** The HTML status page with upstream's labels (spec §6.7). */
+/** The HTML status page with upstream's labels (BEHAVIOUR.md#status-page). */
 export function statusHtml(info: StatusInfo): string {
   const data = statusJson(info);
   const at = `${info.ip}:${info.port}`;
