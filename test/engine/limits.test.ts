@@ -2,7 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { controlAccess, isSameMachine, keysMatch } from '../../src/native/engineserver/control-access.js';
 import { queryBodyLimitFrom } from '../../src/native/engineserver/query-body-limit.js';
 import { DEFAULT_QUERY_BODY_LIMIT } from '../../src/native/engineserver/server.js';
-import { JsonSyntaxError, MAX_JSON_DEPTH, MAX_QUERY_JSON_VALUES, parseJsonValue } from '../../src/native/events/json.js';
+import { JSON_LIMITS } from '../../src/native/events/json-limits.js';
+import { JsonSyntaxError, MAX_JSON_DEPTH, parseJsonValue } from '../../src/native/events/json.js';
+
+const MAX_VALUES = JSON_LIMITS.maxValues;
 
 /** The engine server's bounds as plain functions: the query JSON reader, the control-route access rule. */
 
@@ -19,17 +22,17 @@ describe('query JSON limits', () => {
     expect(parseJsonValue(JSON.stringify({ text: `${'['.repeat(5000)}\\"{` }))).toEqual({ text: `${'['.repeat(5000)}\\"{` });
     expect(parseJsonValue(`${'['.repeat(MAX_JSON_DEPTH)}${']'.repeat(MAX_JSON_DEPTH)}`)).toBeInstanceOf(Array);
     // The array itself and its elements: exactly the limit.
-    expect(parseJsonValue(`[${Array(MAX_QUERY_JSON_VALUES - 1).fill('1').join(',')}]`)).toHaveLength(MAX_QUERY_JSON_VALUES - 1);
+    expect(parseJsonValue(`[${Array(MAX_VALUES - 1).fill('1').join(',')}]`)).toHaveLength(MAX_VALUES - 1);
   });
 
   it('refuses nesting deeper than the limit and more values than the limit, naming them, before JSON.parse', () => {
     const deep = `{"offset": 1, "ignored": ${'['.repeat(MAX_JSON_DEPTH + 1)}${']'.repeat(MAX_JSON_DEPTH + 1)}}`;
     expect(() => parseJsonValue(deep)).toThrow(new JsonSyntaxError(`JSON nested deeper than ${MAX_JSON_DEPTH} levels`));
-    const values = `JSON holding more than ${MAX_QUERY_JSON_VALUES} values (the limit for a query)`;
-    expect(() => parseJsonValue(`[${Array(MAX_QUERY_JSON_VALUES).fill('{}').join(',')}]`)).toThrow(values);
+    const values = `JSON holding more than ${MAX_VALUES} values`;
+    expect(() => parseJsonValue(`[${Array(MAX_VALUES).fill('{}').join(',')}]`)).toThrow(values);
     // Member names count, comma-less json4s text counts the same, numbers and literals count once each.
-    expect(() => parseJsonValue(`{${Array(MAX_QUERY_JSON_VALUES / 2).fill('"k": 1').join(' ')}}`)).toThrow(values);
-    expect(() => parseJsonValue(`[${Array(MAX_QUERY_JSON_VALUES).fill('true').join(' ')}]`)).toThrow(values);
+    expect(() => parseJsonValue(`{${Array(MAX_VALUES / 2).fill('"k": 1').join(' ')}}`)).toThrow(values);
+    expect(() => parseJsonValue(`[${Array(MAX_VALUES).fill('true').join(' ')}]`)).toThrow(values);
     // An unterminated string is the parser's error, not a hang or a limit.
     expect(() => parseJsonValue('{"a": "b')).toThrow(JsonSyntaxError);
   });

@@ -25,10 +25,10 @@ describe('bodies that would cost the server dearly', () => {
       const nested = `${'['.repeat(depth)}${']'.repeat(depth)}`;
       const single = await http('POST', url('/events.json'), { raw: `{"event":"a","entityType":"u","entityId":"1","properties":{"x":${nested}}}` });
       expect(single.status).toBe(400);
-      expect(messageOf(single)).toMatch(/nests deeper than 100 levels/);
+      expect(messageOf(single)).toMatch(/nested deeper than 100 levels/);
       const batch = await http('POST', url('/batch/events.json'), { raw: `[${nested}]` });
       expect(batch.status).toBe(400);
-      expect(messageOf(batch)).toMatch(/nests deeper than 100 levels/);
+      expect(messageOf(batch)).toMatch(/nested deeper than 100 levels/);
     }
     const webhook = await http('POST', url('/webhooks/segmentio.json'), { raw: `{"a":${'['.repeat(500)}${']'.repeat(500)}}` });
     expect(webhook.status).toBe(400);

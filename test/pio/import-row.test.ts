@@ -122,7 +122,8 @@ describe('import fast path', () => {
     ['unicode', withId({ entityId: 'ü\u00e9\u{1F600}漢', properties: { name: 'Zoë 😀' } })],
     ['escapes in strings', withId({ entityId: 'tab\there\nnew\\back"quote', properties: { 'k\ney': 'a\tb\\c\r"d' } })],
     ['\\u escapes as written', '{"eventId":"u","event":"rate","entityType":"user","entityId":"\\u0041\\u00e9","properties":{"x":"\\u2028\\u0001"}}'],
-    ['a lone surrogate', '{"eventId":"s","event":"rate","entityType":"user","entityId":"\\ud800","properties":{"x":"\\udc00"}}'],
+    ['a lone surrogate in properties', '{"eventId":"s","event":"rate","entityType":"user","entityId":"u","properties":{"x":"\\udc00"}}'],
+    ['a NUL in properties', '{"eventId":"n","event":"rate","entityType":"user","entityId":"u","properties":{"x":"a\\u0000b"}}'],
     ['integers JSON.parse keeps', withId({ properties: { a: 0, b: -7, c: 9007199254740991, d: 123456789012345 } })],
     ['numbers inside strings', withId({ properties: { a: '4.0', b: '1e2' }, entityId: '12345678901234567890' })],
     ['null, booleans and nesting', withId({ properties: { a: null, b: true, c: [false, { d: [] }], e: {} } })],
@@ -175,6 +176,8 @@ describe('import fast path', () => {
     ['a bad eventTime', '{"event":"rate","entityType":"user","entityId":"u","eventTime":"2014-13-02T09:39:45.618Z"}'],
     ['February 30', '{"event":"rate","entityType":"user","entityId":"u","eventTime":"2015-02-29T00:00:00.000Z"}'],
     ['a numeric eventTime', '{"event":"rate","entityType":"user","entityId":"u","eventTime":1}'],
+    ['a lone surrogate in a field', '{"event":"rate","entityType":"user","entityId":"\\ud800"}'],
+    ['a NUL in a field', '{"event":"rate","entityType":"user","entityId":"u\\u0000"}'],
   ])('rejects %s with the complete decoder’s message', (_name, line) => {
     let expected: unknown;
     try {

@@ -1,6 +1,6 @@
 import { javaDoubleToString } from '../../lib/java-number.js';
 import type { JsonObject, JsonValue } from '../storage/index.js';
-import { jsonLimitExceeded } from './json-limits.js';
+import { JSON_LIMITS, jsonLimitExceeded } from './json-limits.js';
 
 /**
  * JSON the way PredictionIO's json4s sees it (spec §0.2): integers and doubles are distinct, integers
@@ -60,10 +60,11 @@ export function mayHoldUnfaithfulNumber(text: string): boolean {
 }
 
 /**
- * Containers nested deeper than this are refused in json4s' dialect (json4s itself has no limit, but
- * overflows its stack far below what `JSON.parse` takes), so no walk over a parsed tree can overflow.
+ * Containers nested deeper than this are refused (json4s itself has no limit, but overflows its stack far
+ * below what `JSON.parse` takes), so no walk over a parsed tree can overflow: the scan before parsing and
+ * the dialect parser itself both enforce it.
  */
-export const MAX_JSON_DEPTH = 1000;
+export const MAX_JSON_DEPTH = JSON_LIMITS.maxDepth;
 
 export function parseJson(text: string): JsonNode {
   return parseJsonTracked(text).node;
@@ -71,8 +72,7 @@ export function parseJson(text: string): JsonNode {
 
 /** `parseJson`, also telling whether the tree is plain (holds no `JsonNumber`), which saves a walk. */
 export function parseJsonTracked(text: string): { node: JsonNode; plain: boolean } {
-  const excess = jsonLimitExceeded(text);
-  if (excess !== undefined) throw new JsonSyntaxError(excess);
+  refuseOverLimits(text);
   let node: JsonNode;
   try {
     node = JSON.parse(text) as JsonNode;
@@ -85,19 +85,11 @@ export function parseJsonTracked(text: string): { node: JsonNode; plain: boolean
 }
 
 /**
- * The most values (containers, strings, numbers and literals, member names included) a query may hold:
- * far above any real query, low enough that a hostile `[{},{},…]` is refused before `JSON.parse` builds
- * a JS object per element (millions of them exhaust a 192 MB heap).
- */
-export const MAX_QUERY_JSON_VALUES = 100_000;
-
-/**
- * Plain JSON values (numbers as JS numbers) from text, in the same dialect as `parseJson`: for engine
- * queries, whose schemas read JS numbers (so `1.0` and `1` are the same value there). Text nested deeper
- * than `MAX_JSON_DEPTH` or holding more than `MAX_QUERY_JSON_VALUES` values is refused before parsing.
+ * Plain JSON values (numbers as JS numbers) from text, in the same dialect and within the same limits as
+ * `parseJson`: for engine queries, whose schemas read JS numbers (so `1.0` and `1` are the same value there).
  */
 export function parseJsonValue(text: string): JsonValue {
-  checkQueryJsonSize(text);
+  refuseOverLimits(text);
   try {
     return JSON.parse(text) as JsonValue;
   } catch (error) {
@@ -106,57 +98,9 @@ export function parseJsonValue(text: string): JsonValue {
   }
 }
 
-/**
- * One pass over the text counting what a parse would allocate, without allocating: value starts and
- * open containers outside strings. It reads any dialect (commas are not counted, so json4s' comma-less
- * text counts the same), and leaves syntax errors to the parser.
- */
-function checkQueryJsonSize(text: string): void {
-  let values = 0;
-  let depth = 0;
-  const length = text.length;
-  for (let pos = 0; pos < length; pos++) {
-    const code = text.charCodeAt(pos);
-    if (code === 0x7b || code === 0x5b) {
-      // { [
-      if (++depth > MAX_JSON_DEPTH) throw new JsonSyntaxError(`JSON nested deeper than ${MAX_JSON_DEPTH} levels`);
-    } else if (code === 0x7d || code === 0x5d) {
-      // } ]
-      if (depth > 0) depth--;
-      continue;
-    } else if (code === 0x22) {
-      pos = closingQuote(text, pos);
-    } else if (isTokenStart(code)) {
-      while (pos + 1 < length && isTokenPart(text.charCodeAt(pos + 1))) pos++;
-    } else {
-      continue;
-    }
-    if (++values > MAX_QUERY_JSON_VALUES) {
-      throw new JsonSyntaxError(`JSON holding more than ${MAX_QUERY_JSON_VALUES} values (the limit for a query)`);
-    }
-  }
-}
-
-/** Position of the quote closing the string opened at `open` (the end of the text when unterminated). */
-function closingQuote(text: string, open: number): number {
-  let pos = open;
-  for (;;) {
-    pos = text.indexOf('"', pos + 1);
-    if (pos === -1) return text.length;
-    let backslashes = 0;
-    while (text.charCodeAt(pos - 1 - backslashes) === 0x5c) backslashes++;
-    if (backslashes % 2 === 0) return pos;
-  }
-}
-
-/** A number (`-`, `+`, digit) or a literal (`t`, `f`, `n`) starts here. */
-function isTokenStart(code: number): boolean {
-  return (code >= 0x30 && code <= 0x39) || code === 0x2d || code === 0x2b || code === 0x74 || code === 0x66 || code === 0x6e;
-}
-
-/** Letters, digits, `.`, `+`, `-`: the rest of a number or literal token. */
-function isTokenPart(code: number): boolean {
-  return (code >= 0x30 && code <= 0x39) || (code >= 0x61 && code <= 0x7a) || (code >= 0x41 && code <= 0x5a) || code === 0x2e || code === 0x2b || code === 0x2d;
+function refuseOverLimits(text: string): void {
+  const excess = jsonLimitExceeded(text);
+  if (excess !== undefined) throw new JsonSyntaxError(excess);
 }
 
 /** True for a JSON object (not null, not an array, not a number token). */

@@ -42,7 +42,7 @@ export class ImportRowEncoder {
 
   /** Writes the row of a common, valid event; `false` (nothing written) leaves the line to the complete decoder. */
   private writeCommon(line: string): boolean {
-    if (mayHoldUnfaithfulNumber(line)) return false;
+    if (mayHoldUnfaithfulNumber(line) || UNSTORABLE_ESCAPE.test(line)) return false;
     let parsed: unknown;
     try {
       parsed = JSON.parse(line);
@@ -104,6 +104,12 @@ export class ImportRowEncoder {
     return true;
   }
 }
+
+/**
+ * A NUL or a surrogate escape: PostgreSQL text cannot hold a NUL and a lone surrogate would be stored as
+ * U+FFFD, so the complete decoder decides (a 400-style rejection in fields, an escaped store in properties).
+ */
+const UNSTORABLE_ESCAPE = /\\u(?:0000|[dD][89a-fA-F])/;
 
 function isOptionalString(value: unknown): value is string | null | undefined {
   return value == null || typeof value === 'string';
