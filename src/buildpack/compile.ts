@@ -94,7 +94,7 @@ async function compileApp(options: CompileOptions & { buildDir: string; cacheDir
   return { downloadedBytes: installed.downloadedBytes, distribution: plan.title, procfile };
 }
 
-/** Build by-products that must not reach the slug (spec §3.3 step 9, §4 W17). */
+/** Build by-products that must not reach the slug (BEHAVIOUR.md#original-build-flow step 9, BEHAVIOUR.md#slug-contents). */
 const LEFTOVERS = [
   'target/streams',
   `${DISTRIBUTION_DIR}/vendors/spark-hadoop/examples`,

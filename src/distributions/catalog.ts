@@ -130,7 +130,7 @@ function release(
   });
 }
 
-/** Apache PredictionIO binary releases (spec §6.1/§6.2); 0.11 and older shipped no binary tarball. */
+/** Apache PredictionIO binary releases (BEHAVIOUR.md#apache-downloads); 0.11 and older shipped no binary tarball. */
 export const APACHE_RELEASES: readonly ApacheRelease[] = [
   release('0.12.0-incubating', 'incubator/predictionio', ['0.12.0'], {
     scala: '2.11.8',

@@ -7,7 +7,7 @@ import { trainIn } from './train.js';
 import { webMode } from './web.js';
 
 /**
- * `pio-deploy release`, the release phase (spec 3.10, original `heroku-buildpack-pio-release`):
+ * `pio-deploy release`, the release phase (BEHAVIOUR.md#runtime-scripts, original `heroku-buildpack-pio-release`):
  *
  * 1. PIO_TRAIN_ON_RELEASE=false → no data load, no training, exit 0.
  * 2. Load data (data hooks). Missing configuration → message, skip training, exit 0, so setting the

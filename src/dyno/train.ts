@@ -4,7 +4,7 @@ import type { Output } from '../lib/output.js';
 import { runChild } from './run-child.js';
 import { prepareRuntime, type RuntimeContext } from './runtime-config.js';
 
-/** `pio train [PIO_OPTS] -- [PIO_TRAIN_SPARK_OPTS] [S3]` (spec 3.10 shape). */
+/** `pio train [PIO_OPTS] -- [PIO_TRAIN_SPARK_OPTS] [S3]` (as in BEHAVIOUR.md#runtime-scripts). */
 export function trainArgv(config: PioDeployConfig, memory: SparkMemoryPlan): string[] {
   return ['train', ...config.values.PIO_OPTS, '--', ...sparkArgs(config.values.PIO_TRAIN_SPARK_OPTS, config, memory)];
 }

@@ -4,7 +4,7 @@ import type { RuntimeContext } from './runtime-config.js';
 
 /**
  * What `pio deploy` prints, upstream and native alike, when no training of this engine and variant
- * completed (spec predictionio-compat §5.10 step 3). Seeing it, `pio-deploy web` explains why (W11).
+ * completed (BEHAVIOUR.md#pio-deploy step 3). Seeing it, `pio-deploy web` explains why (BEHAVIOUR.md#untrained-release).
  */
 export const NO_TRAINED_INSTANCE = /No valid engine instance found for engine /;
 

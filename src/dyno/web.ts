@@ -60,7 +60,7 @@ export function requirePort(config: PioDeployConfig): number {
 }
 
 /**
- * `pio deploy --port $PORT [PIO_OPTS] [--feedback …] -- [spark opts]` for an engine (spec 3.10 shape),
+ * `pio deploy --port $PORT [PIO_OPTS] [--feedback …] -- [spark opts]` for an engine (as in BEHAVIOUR.md#runtime-scripts),
  * `pio eventserver --ip 0.0.0.0 --port $PORT` for an event server.
  *
  * The feedback access key stays out of argv (anyone on the machine can read a process's arguments):
@@ -94,7 +94,7 @@ export function webArgv(mode: WebMode, config: PioDeployConfig, memory: SparkMem
 
 /**
  * `pio-deploy web`: render config, then run the server in the foreground; its exit code is ours. When
- * there is no trained engine, pio deploy exits at once and this says why and what to do (W11), so a
+ * there is no trained engine, pio deploy exits at once and this says why and what to do (BEHAVIOUR.md#untrained-release), so a
  * crash-looping dyno's log explains itself.
  */
 export async function runWeb(appDir: string, env: NodeJS.ProcessEnv, output: Output): Promise<number> {

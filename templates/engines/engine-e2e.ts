@@ -146,7 +146,7 @@ export async function createEngineWorkspace(template: string): Promise<EngineWor
           try {
             parsed = JSON.parse(text);
           } catch {
-            // Error answers are text/plain (spec §6.3); keep the text.
+            // Error answers are text/plain (BEHAVIOUR.md#serving-a-query); keep the text.
           }
           return { status: response.status, body: parsed };
         },

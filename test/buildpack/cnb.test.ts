@@ -129,7 +129,7 @@ async function layerToml(lifecycle: Lifecycle, name: string) {
 }
 
 /**
- * What the lifecycle does between two builds of the same app (spec 2.4): cached layers come back with
+ * What the lifecycle does between two builds of the same app (BEHAVIOUR.md#cnb-layer-caching): cached layers come back with
  * their contents and metadata but without [types]; launch-only layers come back as metadata only;
  * everything else, launch.toml included, is gone. The app dir is a fresh checkout.
  */

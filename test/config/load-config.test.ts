@@ -148,7 +148,7 @@ describe('the schema', () => {
     }
   });
 
-  it('covers every variable of the original (spec 3.2) and the build overrides', () => {
+  it('covers every variable of the original (BEHAVIOUR.md#original-variables) and the build overrides', () => {
     const expected = [
       'PIO_BUILD_SPARK_VERSION', 'PIO_BUILD_HADOOP_VERSION', 'PIO_MAVEN_REPO', 'PIO_VERBOSE', 'PIO_RUN_AS_EVENTSERVER',
       'PIO_S3_BUCKET_NAME', 'PIO_S3_AWS_ACCESS_KEY_ID', 'PIO_S3_AWS_SECRET_ACCESS_KEY', 'AWS_REGION', 'PIO_ELASTICSEARCH_URL',

@@ -81,7 +81,7 @@ describe('pio-env.sh', () => {
     });
   });
 
-  it('only sets defaults: variables already in the environment win (spec 3.18)', async () => {
+  it('only sets defaults: variables already in the environment win (BEHAVIOUR.md#predictionio-launcher)', async () => {
     const config = loadConfig({ DATABASE_URL: 'postgres://u:p@h/d' });
     const values = await sourceAndPrint(renderPioEnv(config, 'apache'), ['PIO_STORAGE_SOURCES_PGSQL_URL', 'SPARK_HOME'], {
       PIO_STORAGE_SOURCES_PGSQL_URL: 'jdbc:postgresql://mine/x',

@@ -127,7 +127,7 @@ describe('pio-deploy release', () => {
     expectNoSecrets(result, [ACCESS_KEY, dbPassword]);
   });
 
-  it('imports the initial data again after a failed first import (W10), clearing partial events', async () => {
+  it('imports the initial data again after a failed first import (BEHAVIOUR.md#idempotent-data-import), clearing partial events', async () => {
     app = await createRuntimeApp({
       spy: { commands: { 'app show': [appShowMissing, appShowOk], 'app new': appNewOk, import: [{ exitCode: 5 }, {}] } },
     });
@@ -213,7 +213,7 @@ describe('pio-deploy release', () => {
     expect(await importState()).toEqual([{ app_id: 4, status: 'pending' }]);
   });
 
-  it('creates the app and syncs right away when there is only a sync hook (W10)', async () => {
+  it('creates the app and syncs right away when there is only a sync hook (BEHAVIOUR.md#idempotent-data-import)', async () => {
     app = await createRuntimeApp({ spy: { commands: { 'app show': appShowMissing, 'app new': appNewOk } } });
     await app.write('data/create-sync-events', '#!/usr/bin/env bash\necho "{}" > data/sync-events.json\n', 0o755);
     const result = await app.run(['release'], env);

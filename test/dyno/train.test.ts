@@ -8,7 +8,7 @@ describe('pio-deploy train', () => {
     app = undefined;
   });
 
-  it('runs pio train -- with autoset driver memory (spec 3.10: `train --`)', async () => {
+  it('runs pio train -- with autoset driver memory (BEHAVIOUR.md#runtime-scripts: `train --`)', async () => {
     app = await createRuntimeApp();
     const result = await app.run(['train']);
     expect(result.exitCode, result.stderr).toBe(0);

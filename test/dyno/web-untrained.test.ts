@@ -10,7 +10,7 @@ const CLI = resolve('bin/pio-deploy');
 const NATIVE_PIO = resolve('bin/pio');
 const FIXTURE_ENGINE = resolve('test/fixtures/engines/mean');
 
-describe('pio-deploy web with the real native pio and no trained engine (W11)', () => {
+describe('pio-deploy web with the real native pio and no trained engine (BEHAVIOUR.md#untrained-release)', () => {
   let dir: string | undefined;
   let db: TestDatabase | undefined;
   afterEach(async () => {

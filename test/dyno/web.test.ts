@@ -14,7 +14,7 @@ describe('pio-deploy web', () => {
     app = undefined;
   });
 
-  it('runs pio deploy --port $PORT -- with autoset driver memory (spec 3.10 shape)', async () => {
+  it('runs pio deploy --port $PORT -- with autoset driver memory (as in BEHAVIOUR.md#runtime-scripts)', async () => {
     app = await createRuntimeApp();
     const result = await app.run(['web'], { PORT: '8532' });
     expect(result.exitCode, result.stderr).toBe(0);
@@ -153,7 +153,7 @@ describe('pio-deploy web', () => {
     expect(pioEnv.mode & 0o777).toBe(0o600);
   });
 
-  describe('without a trained engine (W11)', () => {
+  describe('without a trained engine (BEHAVIOUR.md#untrained-release)', () => {
     const NO_INSTANCE = [
       '[ERROR] [Engine$] No valid engine instance found for engine x.Engine 0123abcd.',
       "[ERROR] [Engine$] Try running 'train' before 'deploy'. Aborting.",

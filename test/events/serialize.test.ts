@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { decodeEventJson, formatEvent } from '../../src/native/events/index.js';
 
-describe('formatEvent (spec §1.7)', () => {
-  it('renders the spec example with members in order', () => {
+describe('formatEvent (BEHAVIOUR.md#event-output)', () => {
+  it('renders the BEHAVIOUR.md#event-output example with members in order', () => {
     expect(
       formatEvent({
         eventId: '3f2c0e1b9a7d4c2e8f6a5b4c3d2e1f00',

@@ -13,7 +13,7 @@ function failure(overrides: Partial<ValidatableEvent>): string | undefined {
   }
 }
 
-describe('validateEvent (spec §1.3, in rule order)', () => {
+describe('validateEvent (BEHAVIOUR.md#event-validation, in rule order)', () => {
   it('accepts ordinary and special events', () => {
     expect(failure({})).toBeUndefined();
     expect(failure({ targetEntityType: 'item', targetEntityId: '2' })).toBeUndefined();

@@ -9,7 +9,7 @@ const ev = (event: string, entityId: string, properties: JsonObject, iso: string
   ...at(iso, zone),
 });
 
-/** Spec §3.5, the manual's worked example. */
+/** BEHAVIOUR.md#aggregation-example, the manual's worked example. */
 const WORKED_EXAMPLE: AggregatableEvent[] = [
   ev('$set', '2', { a: 3, b: 4 }, '2014-09-09T16:17:42.937-08:00'),
   ev('$set', '2', { b: 5, c: 6 }, '2014-09-10T13:12:04.937-08:00'),
@@ -18,7 +18,7 @@ const WORKED_EXAMPLE: AggregatableEvent[] = [
   ev('$set', '2', {}, '2014-09-13T16:17:42.143-08:00'),
 ];
 
-describe('aggregateProperties (spec §3)', () => {
+describe('aggregateProperties (BEHAVIOUR.md#property-aggregation)', () => {
   it('worked example, all events: {} with first/last updated', () => {
     const result = aggregateProperties(WORKED_EXAMPLE);
     expect([...result.keys()]).toEqual(['2']);

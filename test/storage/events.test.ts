@@ -19,7 +19,7 @@ async function freshScope(channelId?: number) {
 
 const t = (iso: string) => new Date(iso);
 
-describe('event encoding (spec §4.4, §4.5)', () => {
+describe('event encoding (BEHAVIOUR.md#value-encodings, BEHAVIOUR.md#identifiers)', () => {
   it('stores columns as upstream: JSON text, UTC wall-clock timestamps, zone ids, NULL optionals', async () => {
     const scope = await freshScope();
     const id = await fixture.storage.events.insert(scope, {
@@ -175,7 +175,7 @@ describe('event encoding (spec §4.4, §4.5)', () => {
   });
 });
 
-describe('queries (spec §4.6)', () => {
+describe('queries (BEHAVIOUR.md#event-queries)', () => {
   const scopePromise = (async () => undefined)();
   let scope: { appId: number };
   const ids: Record<string, string> = {};
@@ -368,7 +368,7 @@ describe('group commit writer', () => {
   });
 });
 
-describe('aggregateProperties on stored events (spec §3.5 worked example)', () => {
+describe('aggregateProperties on stored events (BEHAVIOUR.md#aggregation-example worked example)', () => {
   it('selects $set/$unset/$delete of the entity type and applies the time window', async () => {
     const scope = await freshScope();
     const z = '-08:00';

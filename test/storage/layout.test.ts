@@ -56,7 +56,7 @@ const EVENT_TABLE = [
   'creationtimezone character varying(50) NOT NULL',
 ];
 
-describe('PostgreSQL layout (spec §4.2, §4.3)', () => {
+describe('PostgreSQL layout (BEHAVIOUR.md#table-names, BEHAVIOUR.md#table-ddl)', () => {
   let fixture: StorageFixture | undefined;
   afterEach(async () => {
     await fixture?.close();

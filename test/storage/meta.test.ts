@@ -105,7 +105,7 @@ const engineInstance = (overrides: Partial<EngineInstance>): Omit<EngineInstance
   ...overrides,
 });
 
-describe('engine instances (spec §4.7)', () => {
+describe('engine instances (BEHAVIOUR.md#engine-instances-and-models)', () => {
   it('stores the upstream encodings and finds the latest completed instance by start time', async () => {
     const repo = fixture.storage.engineInstances;
     const oldDone = await repo.insert(engineInstance({ status: 'COMPLETED', startTime: new Date('2020-01-01T00:00:00Z') }));

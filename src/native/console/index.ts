@@ -1,5 +1,5 @@
 /**
- * The `pio` console: log4j's `[%p] [%c{1}] %m%n` lines on stdout (spec §0.4), e.g.
+ * The `pio` console: log4j's `[%p] [%c{1}] %m%n` lines on stdout (BEHAVIOUR.md#console-lines), e.g.
  * `[INFO] [App$] Initialized Event Store for this app ID: 1.` Scripts split these lines on whitespace,
  * so the two-token prefix is part of the contract. Every native `pio` command and the Event Server log
  * through here (the engine workflow gets these lines through `ConsoleLines`, wired in pio/engine-command.ts).

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { javaDoubleToString } from '../../lib/java-number.js';
 
 /**
- * How upstream turns a JSON scalar into a string field (spec §0.2 item 3): integers as decimal text.
+ * How upstream turns a JSON scalar into a string field (BEHAVIOUR.md#json-parsing item 3): integers as decimal text.
  * `1.0` in a request arrives from `JSON.parse` as the integer 1, so it becomes `"1"` (documented difference).
  */
 export function jsonScalarToString(value: string | number): string {

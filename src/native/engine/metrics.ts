@@ -4,7 +4,7 @@ import type { EvalDataSet, Metric } from './types.js';
    here must fit an engine's evaluation whatever its query, prediction and actual types. */
 
 /**
- * The metric kinds upstream provides (spec §8.6). Each takes a per-(query, prediction, actual) score
+ * The metric kinds upstream provides (BEHAVIOUR.md#evaluation). Each takes a per-(query, prediction, actual) score
  * function; the `option` kinds skip results that are `undefined`.
  */
 type Score<Q, P, A, R> = (query: Q, prediction: P, actual: A) => R;

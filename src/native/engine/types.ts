@@ -8,9 +8,9 @@ export type { JavaDouble };
    which `unknown` would refuse through their (contravariant) parameter types. */
 
 /**
- * The DASE contracts an engine implements (spec §8): DataSource → Preparator → Algorithm(s) → Serving,
+ * The DASE contracts an engine implements (BEHAVIOUR.md#dase-contracts): DataSource → Preparator → Algorithm(s) → Serving,
  * plus the context the runtime hands to every component. Spark's local/parallel split collapses into one
- * asynchronous API (spec §8.2): every method may return a value or a promise.
+ * asynchronous API (BEHAVIOUR.md#local-and-parallel-components): every method may return a value or a promise.
  *
  * The runtime never uses `instanceof` on anything an engine hands it (the engine bundle carries its own
  * copy of this module), so everything here is structural.
@@ -51,7 +51,7 @@ export interface WorkflowParams {
 export type RunMode = 'train' | 'eval' | 'deploy' | 'batchpredict' | 'build';
 
 export interface EngineContext {
-  /** Event data of the apps (spec §8.7). */
+  /** Event data of the apps (BEHAVIOUR.md#engine-event-store). */
   events: EventStore;
   log: Logger;
   workflow: WorkflowParams;
@@ -64,7 +64,7 @@ export interface EngineContext {
 // Events
 // ---------------------------------------------------------------------------------------------------
 
-/** An event as engines read it (spec §1.1). Absent optional fields are `undefined`. */
+/** An event as engines read it (BEHAVIOUR.md#event-fields). Absent optional fields are `undefined`. */
 export interface EngineEvent extends EventSubject {
   eventId: string;
   properties: JsonObject;
@@ -119,7 +119,7 @@ export interface EventStore {
   stream(query: FindEventsQuery): AsyncIterable<EngineEvent>;
   /** Low-latency lookup of one entity's events for use inside `predict`/`serve`. */
   findByEntity(query: FindByEntityQuery): Promise<EngineEvent[]>;
-  /** Entity properties derived from `$set`/`$unset`/`$delete` (spec §3). */
+  /** Entity properties derived from `$set`/`$unset`/`$delete` (BEHAVIOUR.md#property-aggregation). */
   aggregateProperties(query: AggregatePropertiesQuery): Promise<Map<string, PropertyMap>>;
 }
 
@@ -177,7 +177,7 @@ export interface Serving<Q = unknown, P = unknown> {
   serve(query: Q, predictions: P[]): MaybePromise<P>;
 }
 
-/** Optional on training data, prepared data and models: throwing aborts training (spec §8.3). */
+/** Optional on training data, prepared data and models: throwing aborts training (BEHAVIOUR.md#training-workflow). */
 export interface SanityCheck {
   sanityCheck(): void;
 }
@@ -220,7 +220,7 @@ export interface ComponentParams {
   params?: { [key: string]: unknown } | undefined;
 }
 
-/** Engine params in engine.json form (spec §7.1): used by `engineParams(key)` and evaluations. */
+/** Engine params in engine.json form (BEHAVIOUR.md#engine-variants): used by `engineParams(key)` and evaluations. */
 export interface EngineParams {
   datasource?: ComponentParams | undefined;
   preparator?: ComponentParams | undefined;

@@ -16,7 +16,7 @@ import { parseEventTime, UTC_ZONE } from './time.js';
 import { validateEvent, validateStorable } from './validate.js';
 
 /**
- * An input event after decoding and validation (spec §1.2): what the Event Server and `pio import`
+ * An input event after decoding and validation (BEHAVIOUR.md#event-decoding): what the Event Server and `pio import`
  * hand to storage (it is a storage `EventInput`). `creationTime` is the time of receipt, always UTC.
  */
 export type DecodedEvent = Omit<EventInput, 'tags'> &

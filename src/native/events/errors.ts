@@ -1,5 +1,5 @@
 /**
- * Why an input event was rejected. `message` is the exact text upstream reports (spec §1.2 table):
+ * Why an input event was rejected. `message` is the exact text upstream reports (BEHAVIOUR.md#event-decoding table):
  * `<Java exception class>: <detail>`; the Event Server returns it as `{"message": …}` with 400.
  */
 export type InvalidEventKind =

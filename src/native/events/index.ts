@@ -1,11 +1,11 @@
 /**
- * The PredictionIO event model (spec §1), shared by the Event Server, `pio import`/`export` and engines:
+ * The PredictionIO event model (BEHAVIOUR.md#event-model), shared by the Event Server, `pio import`/`export` and engines:
  * decoding an input event from JSON (with upstream's coercions and exact error messages), validation,
  * time parsing/printing that keeps the zone, event ids and the output representation.
  *
  *   const event = decodeEventJson(line);            // throws InvalidEventError (message = upstream's)
  *   await storage.events.insert(scope, event);      // a DecodedEvent is a storage EventInput
- *   const line = formatEvent(storedEvent);          // §1.7 output, e.g. for GET /events.json and export
+ *   const line = formatEvent(storedEvent);          // BEHAVIOUR.md#event-output output, e.g. for GET /events.json and export
  */
 export { decodeEvent, decodeEventJson, type DecodedEvent, type DecodeOptions } from './decode.js';
 export {

@@ -3,7 +3,7 @@ import type { JsonObject, JsonValue } from '../storage/index.js';
 import { JSON_LIMITS, jsonLimitExceeded } from './json-limits.js';
 
 /**
- * JSON the way PredictionIO's json4s sees it (spec §0.2): integers and doubles are distinct, integers
+ * JSON the way PredictionIO's json4s sees it (BEHAVIOUR.md#json-parsing): integers and doubles are distinct, integers
  * keep full precision, doubles re-render with Java's `Double.toString` (`5.0`, `1.0E-4`). `JSON.parse`
  * loses both distinctions, so numbers it cannot represent faithfully are kept as `JsonNumber` tokens.
  *

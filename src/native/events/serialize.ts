@@ -15,7 +15,7 @@ export interface RenderableEvent extends EventSubject {
 }
 
 /**
- * The output representation (spec §1.7) shared by the REST API and `pio export`: compact JSON with
+ * The output representation (BEHAVIOUR.md#event-output) shared by the REST API and `pio export`: compact JSON with
  * members in upstream's order, optional members omitted, `tags` never emitted, times in their own zone.
  */
 export function formatEvent(e: RenderableEvent): string {

@@ -1,7 +1,7 @@
 import { digitsAt, utcMillis } from '../storage/timestamps.js';
 
 /**
- * Event times as PredictionIO reads and writes them (spec §1.5): an instant plus the zone it was given
+ * Event times as PredictionIO reads and writes them (BEHAVIOUR.md#event-time-format): an instant plus the zone it was given
  * in. Parsing follows Joda's `ISODateTimeFormat.dateTime()` then `dateTimeNoMillis()` with the offset
  * kept; printing is `yyyy-MM-dd'T'HH:mm:ss.SSS` + `Z` or `±HH:mm` of the value's own zone.
  */

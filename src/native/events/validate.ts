@@ -1,7 +1,7 @@
 import type { EventSubject, JsonObject } from '../storage/index.js';
 import { InvalidEventError } from './errors.js';
 
-/** The fields validation looks at (spec §1.3). */
+/** The fields validation looks at (BEHAVIOUR.md#event-validation). */
 export interface ValidatableEvent extends EventSubject {
   properties: JsonObject;
 }

@@ -45,7 +45,7 @@ export interface EventServerOptions {
 /** A percent-encoded NUL anywhere in the path or query (a raw one never gets past Node's parser). */
 const ENCODED_NUL = /%00/;
 
-/** Paths the server knows, with their methods: an unknown method on a known path is a 405 (§2.1). */
+/** Paths the server knows, with their methods: an unknown method on a known path is a 405 (BEHAVIOUR.md#event-server-http). */
 const KNOWN_PATHS: Array<[RegExp, readonly string[]]> = [
   [/^\/$/, ['GET']],
   [/^\/events\.json$/, ['GET', 'POST']],
@@ -58,7 +58,7 @@ const KNOWN_PATHS: Array<[RegExp, readonly string[]]> = [
 ];
 
 /**
- * Builds the PredictionIO-compatible Event Server (spec §2) as a fastify instance, not yet listening.
+ * Builds the PredictionIO-compatible Event Server (BEHAVIOUR.md#event-server) as a fastify instance, not yet listening.
  * The caller owns `storage` and closes it after `app.close()`.
  */
 export async function buildEventServer(options: EventServerOptions): Promise<FastifyInstance> {

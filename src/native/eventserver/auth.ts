@@ -22,7 +22,7 @@ interface Cached<T> {
 }
 
 /**
- * Resolves the access key and channel of a request the way upstream's `withAccessKey` does (spec §2.2).
+ * Resolves the access key and channel of a request the way upstream's `withAccessKey` does (BEHAVIOUR.md#authentication-and-channels).
  * Keys and channel lists are cached for `cacheMillis` (and concurrent look-ups of one key share one query)
  * so the hot insert path does not spend a database round trip per request on them; unknown keys are never
  * cached, so a new key works at once and a revoked key stops working within `cacheMillis`. A cached key

@@ -1,5 +1,5 @@
 /**
- * The Event Server's response texts (spec §2.1 and the error catalogue §2.12). Clients and upstream's
+ * The Event Server's response texts (BEHAVIOUR.md#event-server-http and the error catalogue BEHAVIOUR.md#error-catalogue). Clients and upstream's
  * integration tests compare these literally, so every one of them lives here and nowhere else.
  */
 export const MESSAGES = {
@@ -28,7 +28,7 @@ export const MESSAGES = {
   tooManyStreams: 'Too many large event reads are running. Retry later.',
 } as const;
 
-/** Framework-level answers, sent as plain text the way upstream's HTTP stack does (§2.1). */
+/** Framework-level answers, sent as plain text the way upstream's HTTP stack does (BEHAVIOUR.md#event-server-http). */
 export const PLAIN = {
   notFound: 'The requested resource could not be found.',
   methodNotAllowed: (allowed: readonly string[]) => `HTTP method not allowed, supported methods: ${allowed.join(', ')}`,

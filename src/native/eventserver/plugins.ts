@@ -4,7 +4,7 @@ import { UserError } from '../../lib/errors.js';
 import type { EventInput } from '../storage/index.js';
 
 /**
- * Event Server plugins (spec §2.11), registered as modules instead of JARs. An input blocker runs before
+ * Event Server plugins (BEHAVIOUR.md#event-server-plugins), registered as modules instead of JARs. An input blocker runs before
  * an event is stored and rejects it by throwing (the request then fails with 500); an input sniffer sees
  * each stored event afterwards, asynchronously. Both may answer `GET /plugins/<type>/<name>/<args…>`.
  */

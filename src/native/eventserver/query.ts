@@ -46,7 +46,7 @@ function decodeComponent(text: string): string {
   }
 }
 
-/** A typed query parameter that did not parse; answered with 400 and a plain-text body (§2.1). */
+/** A typed query parameter that did not parse; answered with 400 and a plain-text body (BEHAVIOUR.md#event-server-http). */
 export class MalformedQueryParamError extends Error {
   constructor(message: string) {
     super(message);

@@ -1,5 +1,5 @@
 /**
- * `--stats` bookkeeping (spec §2.9, the 0.12/0.13 behaviour): per app, counts of successfully inserted
+ * `--stats` bookkeeping (BEHAVIOUR.md#event-server-stats, the 0.12/0.13 behaviour): per app, counts of successfully inserted
  * events by (entityType, targetEntityType, event) and by status code, for the current hour, the previous
  * hour and the server's lifetime.
  */

@@ -1,7 +1,7 @@
 import { parseEventTime } from '../events/index.js';
 
 /**
- * `startTime`/`untilTime` query parameters (spec §2.6): parsed like event times; on failure upstream
+ * `startTime`/`untilTime` query parameters (BEHAVIOUR.md#query-events): parsed like event times; on failure upstream
  * 0.12/0.13 answers 400 with the Joda exception, e.g. `Invalid format: "2014-11-01" is too short`.
  */
 export type TimeParamResult = { ok: true; date: Date } | { ok: false; message: string };

@@ -2,7 +2,7 @@ import type { Storage } from '../storage/index.js';
 import { formatAllowedEvents } from './app.js';
 import { abort, pioLogger } from '../console/index.js';
 
-/** What `pio accesskey new|list|delete` do (spec §5.5). */
+/** What `pio accesskey new|list|delete` do (BEHAVIOUR.md#pio-accesskey). */
 
 const pio = pioLogger('Pio$');
 const accessKeyLog = pioLogger('AccessKey$');

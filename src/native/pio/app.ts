@@ -4,7 +4,7 @@ import { confirmDestructive } from './prompt.js';
 
 /**
  * What `pio app new|list|show|delete|data-delete|channel-new|channel-delete` do, with upstream's console
- * lines (spec §5.4). Confirmation blocks and listings log as `Pio$`, actions as `App$`.
+ * lines (BEHAVIOUR.md#pio-app). Confirmation blocks and listings log as `Pio$`, actions as `App$`.
  */
 
 const pio = pioLogger('Pio$');

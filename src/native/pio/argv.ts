@@ -4,7 +4,7 @@
  * not understand), and several options have multi-letter single-dash short forms (`-ei`, `-ssc`).
  */
 
-/** Multi-letter single-dash aliases of upstream options (spec §5.1, §5.8). */
+/** Multi-letter single-dash aliases of upstream options (BEHAVIOUR.md#pio-invocation, BEHAVIOUR.md#pio-train). */
 export const MULTI_LETTER_ALIASES: Readonly<Record<string, string>> = {
   '-ei': '--engine-id',
   '-ev': '--engine-version',

@@ -9,8 +9,8 @@ import { withStorage } from './with-storage.js';
 import { resolveScope } from './import.js';
 
 /**
- * `pio export --appid <id> --output <dir> [--channel <name>] [--format json]` (spec §5.14): a directory
- * with `part-00000` (one §1.7 event per line) and a `_SUCCESS` marker, as upstream's Spark job writes
+ * `pio export --appid <id> --output <dir> [--channel <name>] [--format json]` (BEHAVIOUR.md#pio-export): a directory
+ * with `part-00000` (one BEHAVIOUR.md#event-output event per line) and a `_SUCCESS` marker, as upstream's Spark job writes
  * it. The directory appears only when complete (written under a temporary name, then renamed).
  */
 

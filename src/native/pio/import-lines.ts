@@ -6,7 +6,7 @@ import { CopyRowWriter } from '../storage/copy-rows.js';
 import { ImportRowEncoder } from './import-row.js';
 
 /**
- * The decoding half of `pio import` (spec §5.13): reads the input files a chunk at a time and turns
+ * The decoding half of `pio import` (BEHAVIOUR.md#pio-import): reads the input files a chunk at a time and turns
  * their lines (one event JSON object each) into COPY rows, synchronously per chunk, so per-event cost is
  * the decoder's and not the event loop's.
  */

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { decodeImportFiles, type ImportProgress } from './import-lines.js';
 
 /**
- * Reads `pio import` input (spec §5.13), from a file or from the part files of a directory (as
+ * Reads `pio import` input (BEHAVIOUR.md#pio-import), from a file or from the part files of a directory (as
  * `pio export` and Spark write them), as COPY rows for storage's `importRows`.
  *
  * Decoding stays on the main thread: PostgreSQL consumes the previous chunk while the next one is

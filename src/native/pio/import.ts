@@ -4,7 +4,7 @@ import { abort, pioLogger } from '../console/index.js';
 import type { ImportLineError, ImportProgress } from './import-lines.js';
 
 /**
- * `pio import --appid <id> --input <path> [--channel <name>]` (spec §5.13). Unlike upstream the import
+ * `pio import --appid <id> --input <path> [--channel <name>]` (BEHAVIOUR.md#pio-import). Unlike upstream the import
  * is all or nothing: every event goes through one COPY in one transaction, and the first invalid line
  * fails the import with its line number before anything is committed.
  */

@@ -7,7 +7,7 @@ import { isPioVerbose, PioExit, pioLogger, setPioVerbose } from '../console/inde
 
 /**
  * The native `pio` program: upstream's global options (accepted before or after the command), help on
- * stderr, exit code 1 for usage errors and for `pio help` (spec §5.1).
+ * stderr, exit code 1 for usage errors and for `pio help` (BEHAVIOUR.md#pio-invocation).
  */
 export function createPioProgram(): Command {
   const program = new Command('pio')

@@ -6,7 +6,7 @@ import { PioExit, pioLogger } from '../console/index.js';
 import { nativeRuntimeVersion, PREDICTIONIO_COMPAT_VERSION } from '../version/index.js';
 
 /**
- * `pio status` (spec §5.3): the installation, the runtime (in place of upstream's Spark check) and a
+ * `pio status` (BEHAVIOUR.md#pio-status): the installation, the runtime (in place of upstream's Spark check) and a
  * write test against every storage repository. Ends with `Your system is all ready to go.` on success.
  */
 

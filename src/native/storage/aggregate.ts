@@ -15,10 +15,10 @@ interface EntityState {
 
 /**
  * Derives entity properties from `$set`/`$unset`/`$delete` events the way engines observe them upstream
- * (spec §3.2, parallel aggregation): per key the latest `$set` wins, an `$unset` or `$delete` at the same
+ * (BEHAVIOUR.md#aggregation-rules, parallel aggregation): per key the latest `$set` wins, an `$unset` or `$delete` at the same
  * or a later millisecond removes it, a `$delete` at or after the last `$set` removes the entity. Other
  * events are ignored; callers select the entity type and time window. An `$unset` of a key no `$set`
- * ever carried is a no-op (upstream crashes there, spec §3.2 item 7).
+ * ever carried is a no-op (upstream crashes there, BEHAVIOUR.md#aggregation-rules).
  */
 export function aggregateProperties(
   events: Iterable<AggregatableEvent>,

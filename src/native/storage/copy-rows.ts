@@ -145,7 +145,7 @@ export interface EventRowOptions {
 }
 
 /**
- * Writes one event row (spec §4.4): NULL for absent optionals, tags comma-joined, both times as UTC
+ * Writes one event row (BEHAVIOUR.md#value-encodings): NULL for absent optionals, tags comma-joined, both times as UTC
  * wall-clock, `UTC` creation zone; the creation time defaults to now.
  */
 export function writeEventRow(writer: CopyRowWriter, event: EventInput, id: string, options: EventRowOptions): void {

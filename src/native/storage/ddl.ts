@@ -1,5 +1,5 @@
 /**
- * Table names and DDL exactly as Apache PredictionIO's JDBC backend creates them (spec §4.2, §4.3).
+ * Table names and DDL exactly as Apache PredictionIO's JDBC backend creates them (BEHAVIOUR.md#table-names, BEHAVIOUR.md#table-ddl).
  * Identifiers stay unquoted so PostgreSQL folds them to lower case, as in existing PIO databases.
  */
 

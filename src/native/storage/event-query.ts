@@ -1,7 +1,7 @@
 import { toUtcWallClock } from './timestamps.js';
 import type { EventQuery } from './types.js';
 
-/** Builds `WHERE … ORDER BY … [LIMIT n]` for spec §4.6's filters. */
+/** Builds `WHERE … ORDER BY … [LIMIT n]` for BEHAVIOUR.md#event-queries's filters. */
 export function buildEventQuery(query: EventQuery, options: { order: boolean }): { clause: string; params: unknown[] } {
   const params: unknown[] = [];
   const conditions: string[] = [];

@@ -89,7 +89,7 @@ function readMethods({ db, tableName, explain, guarded }: EventTables): ReadMeth
   };
 }
 
-/** The `$set`/`$unset`/`$delete` events an aggregation reads (spec §3.1). */
+/** The `$set`/`$unset`/`$delete` events an aggregation reads (BEHAVIOUR.md#aggregation-input). */
 function propertyEventsOf(query: AggregateQuery): EventQuery {
   return { entityType: query.entityType, startTime: query.startTime, untilTime: query.untilTime, eventNames: ['$set', '$unset', '$delete'] };
 }

@@ -2,7 +2,7 @@
  * Storage for the native PredictionIO runtime: the public interface other areas code against (types in
  * types.ts, implementations in the other modules; this file only re-exports).
  *
- * Same PostgreSQL layout as Apache PredictionIO's JDBC backend (spec §4): meta tables, one event table
+ * Same PostgreSQL layout as Apache PredictionIO's JDBC backend (BEHAVIOUR.md#storage): meta tables, one event table
  * per app and channel, engine/evaluation instances and model blobs. Settings come from the environment
  * the way PredictionIO reads them (`PIO_STORAGE_*`), else `DATABASE_URL`, else an embedded PostgreSQL
  * under `$PIO_HOME` shared by every `pio` process on the machine.

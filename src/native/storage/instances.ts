@@ -14,7 +14,7 @@ import { lazyInit } from './meta.js';
 import type { Database } from './pool.js';
 import { toUtcWallClock } from './timestamps.js';
 
-/** `K1=V1,K2=V2`, no escaping, empty string = empty map (spec §4.4). */
+/** `K1=V1,K2=V2`, no escaping, empty string = empty map (BEHAVIOUR.md#value-encodings). */
 export function encodeStringMap(map: Record<string, string>): string {
   return Object.entries(map)
     .map(([key, value]) => `${key}=${value}`)
@@ -35,7 +35,7 @@ export function decodeStringMap(text: string | null): Record<string, string> {
 const ENGINE_COLUMNS =
   'id, status, starttime, endtime, engineid, engineversion, enginevariant, enginefactory, batch, env, sparkconf, datasourceparams, preparatorparams, algorithmsparams, servingparams';
 
-/** A raw `<meta>_engineinstances` row: unquoted column names fold to lower case (spec §4.2). */
+/** A raw `<meta>_engineinstances` row: unquoted column names fold to lower case (BEHAVIOUR.md#table-names). */
 export interface EngineRow {
   id: string;
   status: string;
@@ -313,7 +313,7 @@ export function createModelsRepository(db: Database, namespace: string): ModelsR
   };
 }
 
-/** `TYPE=localfs` model repository: one file `<namespace><id>` per model in `dir` (spec §4.1). */
+/** `TYPE=localfs` model repository: one file `<namespace><id>` per model in `dir` (BEHAVIOUR.md#storage-settings). */
 export function createLocalFsModelsRepository(dir: string, namespace: string): ModelsRepository {
   const file = (id: string) => {
     if (id.includes('/') || id.includes('\0')) throw new RangeError(`Invalid model id ${JSON.stringify(id)}`);

@@ -24,8 +24,8 @@ export function lazyInit(db: Database, key: string, statements: readonly string[
 }
 
 /**
- * After an explicit id, move the serial sequence past it so later automatic ids do not collide (spec
- * Appendix B #15). Never backwards: ids of deleted rows are not handed out again.
+ * After an explicit id, move the serial sequence past it so later automatic ids do not collide
+ * (COMPATIBILITY.md#upstream-quirks row B15). Never backwards: ids of deleted rows are not handed out again.
  */
 async function advanceSequence(client: Queryable, table: string): Promise<void> {
   const sequence = `${table}_id_seq`; // the name `serial` gives it, here and in upstream-created tables

@@ -7,7 +7,7 @@ const TIMESTAMP_OID = 1114;
 const INT8_OID = 20;
 
 /**
- * `timestamp` columns hold UTC wall-clock (spec §4.4 recommendation), so they are read as UTC whatever the
+ * `timestamp` columns hold UTC wall-clock (BEHAVIOUR.md#value-encodings recommendation), so they are read as UTC whatever the
  * process time zone; counts (bigint) fit in a double.
  */
 const types: pg.CustomTypesConfig = {

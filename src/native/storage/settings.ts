@@ -33,7 +33,7 @@ const SOURCE_NAME = /^[A-Za-z0-9]+$/;
 const MAX_POSITIVE_INT = 10_000;
 
 /**
- * Reads storage settings the way Apache PredictionIO does (spec §4.1): repositories from
+ * Reads storage settings the way Apache PredictionIO does (BEHAVIOUR.md#storage-settings): repositories from
  * `PIO_STORAGE_REPOSITORIES_<REPO>_{NAME,SOURCE}`, sources from `PIO_STORAGE_SOURCES_<SRC>_*` with a JDBC
  * URL. A JDBC source without a URL (or no storage variables at all) falls back to `DATABASE_URL`, and
  * without that to the embedded PostgreSQL under `$PIO_HOME` (default `~/.pio`).

@@ -1,5 +1,5 @@
 /**
- * `timestamp` (without time zone) columns hold the UTC wall-clock of the instant (spec §4.4: upstream writes
+ * `timestamp` (without time zone) columns hold the UTC wall-clock of the instant (BEHAVIOUR.md#value-encodings: upstream writes
  * the JVM zone's wall-clock, and PredictionIO deployments run in UTC). Values are bound as text, never as
  * `Date`, because node-postgres would render a `Date` in the process's local zone and PostgreSQL drops
  * the offset when casting to `timestamp`.

@@ -48,7 +48,7 @@ export interface EventInput extends EventSubject {
   creationTime?: Date | undefined;
 }
 
-/** An event as stored and returned (spec §1.1); absent optional fields are `undefined`, never null. */
+/** An event as stored and returned (BEHAVIOUR.md#event-fields); absent optional fields are `undefined`, never null. */
 export interface StoredEvent extends EventSubject {
   eventId: string;
   /** Parsed `properties` column (NULL reads as `{}`). */
@@ -64,7 +64,7 @@ export interface StoredEvent extends EventSubject {
 }
 
 /**
- * Event filters (spec §4.6). Target filters are three-state: `undefined` = no condition, `null` = the
+ * Event filters (BEHAVIOUR.md#event-queries). Target filters are three-state: `undefined` = no condition, `null` = the
  * event must have no target (`IS NULL`), a string = equality.
  */
 export interface EventQuery {
@@ -84,7 +84,7 @@ export interface EventQuery {
   reversed?: boolean | undefined;
 }
 
-/** Entity properties derived from `$set`/`$unset`/`$delete` (spec §3). */
+/** Entity properties derived from `$set`/`$unset`/`$delete` (BEHAVIOUR.md#property-aggregation). */
 export interface PropertyMap {
   fields: JsonObject;
   firstUpdated: Date;
@@ -204,7 +204,7 @@ export interface EventsRepository {
   importRows(scope: EventScope, rows: AsyncIterable<Buffer> | Iterable<Buffer>): Promise<void>;
   /** Counts matching events without fetching them. */
   count(scope: EventScope, query?: EventQuery): Promise<number>;
-  /** `PEventStore.aggregateProperties` on this table (spec §3.1 selection + §3.2 semantics). */
+  /** `PEventStore.aggregateProperties` on this table (BEHAVIOUR.md#aggregation-input selection + BEHAVIOUR.md#aggregation-rules semantics). */
   aggregateProperties(scope: EventScope, query: AggregateQuery): Promise<Map<string, PropertyMap>>;
   createGroupCommitWriter(options?: GroupCommitOptions): GroupCommitWriter;
 }
@@ -238,7 +238,7 @@ export interface AccessKey {
 }
 
 export interface AccessKeysRepository {
-  /** Stores `key` as given, or generates a 64-char URL-safe key (spec §4.5) when absent/empty. Returns the key. */
+  /** Stores `key` as given, or generates a 64-char URL-safe key (BEHAVIOUR.md#identifiers) when absent/empty. Returns the key. */
   insert(accessKey: { key?: string | undefined; appId: number; events?: readonly string[] | undefined }): Promise<string>;
   get(key: string): Promise<AccessKey | undefined>;
   /** Storage order. */
@@ -277,7 +277,7 @@ export interface EngineInstance {
   /** Stored as `K1=V1,K2=V2`. */
   env: Record<string, string>;
   sparkConf: Record<string, string>;
-  /** Compact JSON text (spec §4.4), e.g. `{"":{"appName":"MyApp1"}}`. */
+  /** Compact JSON text (BEHAVIOUR.md#value-encodings), e.g. `{"":{"appName":"MyApp1"}}`. */
   dataSourceParams: string;
   preparatorParams: string;
   /** Compact JSON array text, e.g. `[{"als":{"rank":10}}]`. */
@@ -383,7 +383,7 @@ export interface Storage {
   models: ModelsRepository;
   servingPins: ServingPinsRepository;
   /**
-   * `pio status` storage check (spec §5.3): touches every meta/model table (creating them), then
+   * `pio status` storage check (BEHAVIOUR.md#pio-status): touches every meta/model table (creating them), then
    * creates app 0's event table, writes one event and drops it. Calls `log` with each console line text.
    */
   verify(log?: (line: string) => void): Promise<void>;

@@ -39,7 +39,7 @@ async function readQueryLines(input: string): Promise<Array<{ source: string; li
 }
 
 /**
- * `pio batchpredict` (spec §5.12, §6.8): every query line through the serving pipeline of the selected
+ * `pio batchpredict` (BEHAVIOUR.md#pio-batchpredict, BEHAVIOUR.md#batch-predict): every query line through the serving pipeline of the selected
  * engine instance; output is a new directory of `part-NNNNN` files with `{"query":…,"prediction":…}`
  * lines, written to a temp directory and renamed into place (any failing query aborts, nothing is left).
  */

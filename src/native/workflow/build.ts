@@ -15,7 +15,7 @@ export interface BuildCommandOptions {
 }
 
 /**
- * `pio build` (spec §5.7): bundles the engine with esbuild (no type-check: fast enough to run on every
+ * `pio build` (BEHAVIOUR.md#pio-build): bundles the engine with esbuild (no type-check: fast enough to run on every
  * build and start), then loads the bundle and checks that engine.json's components exist and its params
  * validate, so mistakes surface here rather than in the release phase.
  */

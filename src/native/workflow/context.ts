@@ -1,7 +1,7 @@
 import type { EngineContext, EventStore, Logger, RunMode, WorkflowParams } from '../engine/types.js';
 
 /**
- * How engine commands write upstream's console lines `[LEVEL] [Logger$] message` (spec §0.4). The pio
+ * How engine commands write upstream's console lines `[LEVEL] [Logger$] message` (BEHAVIOUR.md#console-lines). The pio
  * CLI supplies its console logger; tests capture lines.
  */
 export interface ConsoleLines {
@@ -50,7 +50,7 @@ const SECRET_KEY = /PASSWORD|SECRET|TOKEN|ACCESS_?KEY|CREDENTIAL/i;
 
 /**
  * The `env` column: all `PIO_*` variables of the process like upstream, but with secrets redacted
- * (spec Appendix B #13) and credentials removed from URLs.
+ * (COMPATIBILITY.md#upstream-quirks row B13) and credentials removed from URLs.
  */
 export function pioEnvironment(env: NodeJS.ProcessEnv): Record<string, string> {
   const result: Record<string, string> = {};

@@ -4,7 +4,7 @@ import { EngineWorkflowError, errorMessage } from './errors.js';
 import { storedModelFrom, type StoredModel } from './model-codec.js';
 
 /**
- * The DASE pipeline shared by train, eval, deploy and batch predict (spec §8.3–8.6), independent of
+ * The DASE pipeline shared by train, eval, deploy and batch predict (BEHAVIOUR.md#dase-contracts), independent of
  * storage and HTTP.
  */
 
@@ -20,7 +20,7 @@ export type TrainOutcome =
   | { kind: 'trained'; models: unknown[] }
   | { kind: 'interrupted'; interruption: 'StopAfterReadInterruption' | 'StopAfterPrepareInterruption' };
 
-/** A storage failure while reading training data gets upstream's dedicated message (spec §8.3 step 2). */
+/** A storage failure while reading training data gets upstream's dedicated message (BEHAVIOUR.md#training-workflow step 2). */
 export class DataSourceReadError extends EngineWorkflowError {
   constructor(cause: unknown) {
     super(
@@ -68,12 +68,12 @@ export async function trainEngine(components: EngineComponents, ctx: EngineConte
   return { kind: 'trained', models };
 }
 
-/** Model id of algorithm `index` named `name`: `<instanceId>-<index>-<name>` (spec §8.3 step 7). */
+/** Model id of algorithm `index` named `name`: `<instanceId>-<index>-<name>` (BEHAVIOUR.md#training-workflow step 7). */
 export function modelIdOf(instanceId: string, index: number, name: string): string {
   return `${instanceId}-${index}-${name}`;
 }
 
-/** Models → what goes into the models table (spec §8.3 step 7, §8.4). */
+/** Models → what goes into the models table (BEHAVIOUR.md#training-workflow step 7, BEHAVIOUR.md#model-persistence). */
 export async function persistModels(components: EngineComponents, models: unknown[], ctx: EngineContext): Promise<StoredModel[]> {
   const stored: StoredModel[] = [];
   for (const [index, { name, instance }] of components.algorithms.entries()) {
@@ -89,7 +89,7 @@ export async function persistModels(components: EngineComponents, models: unknow
 }
 
 /**
- * Stored entries → live models (spec §8.4 `prepareDeploy`): deserialised, loaded through the algorithm's
+ * Stored entries → live models (BEHAVIOUR.md#model-persistence `prepareDeploy`): deserialised, loaded through the algorithm's
  * loader, or re-trained (data source and preparator run once for all re-trained algorithms).
  */
 export async function restoreModels(components: EngineComponents, stored: StoredModel[], ctx: EngineContext): Promise<unknown[]> {
@@ -134,7 +134,7 @@ export async function restoreModels(components: EngineComponents, stored: Stored
   return models;
 }
 
-/** One query through the pipeline of spec §6.3 steps 2–4 (parsing excluded). */
+/** One query through the pipeline of BEHAVIOUR.md#serving-a-query steps 2–4 (parsing excluded). */
 export async function predictQuery(components: EngineComponents, models: unknown[], query: unknown, ctx: EngineContext): Promise<unknown> {
   const serving = components.serving.instance;
   const supplemented = serving.supplement ? await serving.supplement(query) : query;

@@ -136,7 +136,7 @@ export interface EngineComponents {
   preparator: Constructed<Preparator>;
   algorithms: Array<Constructed<Algorithm>>;
   serving: Constructed<Serving>;
-  /** The query parser of `/queries.json` and batch predict (spec §6.3 step 1). */
+  /** The query parser of `/queries.json` and batch predict (BEHAVIOUR.md#serving-a-query step 1). */
   parseQuery: (json: unknown) => unknown;
   predictionToJson: (prediction: unknown) => unknown;
 }
@@ -198,7 +198,7 @@ export function settingsFromEngineParams(params: EngineParams): EngineSettings {
 }
 
 // ---------------------------------------------------------------------------------------------------
-// Params columns of engine instances (spec §4.4): `{"<name>":<params>}` and `[{"<name>":<params>}, …]`
+// Params columns of engine instances (BEHAVIOUR.md#value-encodings): `{"<name>":<params>}` and `[{"<name>":<params>}, …]`
 // ---------------------------------------------------------------------------------------------------
 
 export interface ParamsColumns {

@@ -10,7 +10,7 @@ export interface ComponentSettings {
   params: JsonObject;
 }
 
-/** An engine variant (engine.json or another variant file, spec §7.1), validated. */
+/** An engine variant (engine.json or another variant file, BEHAVIOUR.md#engine-variants), validated. */
 export interface EngineVariant {
   /** Absolute path of the variant file. */
   path: string;
@@ -48,12 +48,12 @@ export async function locateEngine(options: { engineDir?: string | undefined; va
   return { engineDir, variantPath };
 }
 
-/** Upstream's engineVersion: SHA-1 (hex) of the canonical engine directory path (spec §7.3). */
+/** Upstream's engineVersion: SHA-1 (hex) of the canonical engine directory path (BEHAVIOUR.md#engine-identity). */
 export function engineVersionOf(engineDir: string): string {
   return createHash('sha1').update(engineDir, 'utf8').digest('hex');
 }
 
-/** The engine identity an instance is stored and looked up under (spec §7.3). */
+/** The engine identity an instance is stored and looked up under (BEHAVIOUR.md#engine-identity). */
 export interface EngineIdentity {
   engineId: string;
   engineVersion: string;

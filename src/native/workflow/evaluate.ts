@@ -32,7 +32,7 @@ interface EvalIo {
 }
 
 /**
- * `pio eval <evaluation> [<generator>]` (spec §5.9, §8.6, §7.5): for each engine-params set, each fold of
+ * `pio eval <evaluation> [<generator>]` (BEHAVIOUR.md#pio-eval, BEHAVIOUR.md#evaluation, BEHAVIOUR.md#evaluation-output): for each engine-params set, each fold of
  * the DataSource's `readEval` is prepared, trained and predicted; the metric scores the set; the first
  * maximal set wins and, for a single-metric evaluation, is written to best.json (in the working
  * directory, as upstream) as an engine variant whose engineFactory is the evaluation.

@@ -9,7 +9,7 @@ import type {
 import type { EventQuery, EventScope, Storage, StoredEvent } from '../storage/index.js';
 
 /**
- * The engines' view of the event store (spec §8.7) over the runtime's storage: app and channel names
+ * The engines' view of the event store (BEHAVIOUR.md#engine-event-store) over the runtime's storage: app and channel names
  * resolve to a table once per process; unknown names throw upstream's messages.
  */
 export function createEventStore(storage: Pick<Storage, 'apps' | 'channels' | 'events'>): EventStore {

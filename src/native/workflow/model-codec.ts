@@ -2,7 +2,7 @@ import type { Json, ModelData } from '../engine/types.js';
 import { EngineWorkflowError } from './errors.js';
 
 /**
- * The blob stored in the models table for one engine instance (spec §4.7): UTF-8 JSON
+ * The blob stored in the models table for one engine instance (BEHAVIOUR.md#engine-instances-and-models): UTF-8 JSON
  * `{"format":"pio-ts-models/1","models":[…]}` with one entry per algorithm in engine.json order:
  *
  * - `{"kind":"json","value":<model JSON>}`        the model (or what `serializeModel` returned) as JSON

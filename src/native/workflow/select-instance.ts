@@ -23,7 +23,7 @@ export async function servingTarget(storage: Storage, engine: ServedEngine): Pro
   return latest && { instance: latest, pinned: false };
 }
 
-/** Upstream's instance selection for deploy and batch predict (spec §5.10 steps 2–3), honouring a pin. */
+/** Upstream's instance selection for deploy and batch predict (BEHAVIOUR.md#pio-deploy steps 2–3), honouring a pin. */
 export async function selectEngineInstance(
   storage: Storage,
   identity: EngineIdentity,

@@ -11,7 +11,7 @@ import { decodeModels } from './model-codec.js';
 
 /**
  * Everything needed to answer queries with one trained engine instance: its components (constructed
- * with the params stored in the instance row, not the current engine.json, spec §8.4) and live models.
+ * with the params stored in the instance row, not the current engine.json, BEHAVIOUR.md#model-persistence) and live models.
  * Immutable once loaded, so a hot swap is a single reference assignment and in-flight queries finish on
  * the state they started with.
  */
@@ -49,7 +49,7 @@ export async function loadServingState(options: {
   return { instance, components, models, ctx, loadedAt: new Date() };
 }
 
-/** Query JSON → prediction JSON with one serving state (spec §6.3 steps 1–5). */
+/** Query JSON → prediction JSON with one serving state (BEHAVIOUR.md#serving-a-query steps 1–5). */
 export async function answerQuery(state: ServingState, queryJson: unknown): Promise<{ query: unknown; prediction: unknown; json: unknown }> {
   const query = state.components.parseQuery(queryJson);
   const prediction = await predictQuery(state.components, state.models, query, state.ctx);

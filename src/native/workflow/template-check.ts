@@ -16,7 +16,7 @@ function compareVersions(a: string, b: string): number {
 }
 
 /**
- * Reads `<engineDir>/template.json` (spec §7.4). A required minimum above our version is fatal for
+ * Reads `<engineDir>/template.json` (BEHAVIOUR.md#template-metadata). A required minimum above our version is fatal for
  * build, deploy and batchpredict (`fatal`); missing or unparsable files only warn.
  */
 export async function checkTemplate(engineDir: string, console: ConsoleLines, options: { fatal: boolean }): Promise<void> {

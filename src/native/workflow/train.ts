@@ -29,7 +29,7 @@ export interface TrainResult {
 }
 
 /**
- * `pio train` (spec §5.8, §4.7): INIT row → DataSource → Preparator → Algorithms → model blob → COMPLETED.
+ * `pio train` (BEHAVIOUR.md#pio-train, BEHAVIOUR.md#engine-instances-and-models): INIT row → DataSource → Preparator → Algorithms → model blob → COMPLETED.
  * Any failure leaves the row INIT (never COMPLETED), so deploys and hot swaps keep the previous model.
  * The training is marked alive while it runs (`holdTraining`), and each training first marks the INIT
  * rows of this engine whose trainer is gone as ABORTED: a training killed midway leaves no INIT row

@@ -44,7 +44,7 @@ export function isAllowed(auth: AuthData, event: string): boolean {
   return auth.allowedEvents.length === 0 || auth.allowedEvents.includes(event);
 }
 
-/** Decodes an event or answers 400 with upstream's message (spec §1.2). */
+/** Decodes an event or answers 400 with upstream's message (BEHAVIOUR.md#event-decoding). */
 function decodeOr400(decode: () => DecodedEvent): DecodedEvent {
   try {
     return decode();
@@ -54,7 +54,7 @@ function decodeOr400(decode: () => DecodedEvent): DecodedEvent {
   }
 }
 
-/** After a successful insert: `--stats` counters and input sniffers (spec §2.5 step 7). */
+/** After a successful insert: `--stats` counters and input sniffers (BEHAVIOUR.md#create-an-event step 7). */
 export function afterInsert(context: EventServerContext, request: FastifyRequest, infos: EventInfo[]): void {
   if (context.stats !== undefined) {
     for (const info of infos) context.stats.record(info.appId, 201, info.event);
@@ -104,7 +104,7 @@ function findFailure(error: unknown): HttpAnswer {
   return HttpAnswer.message(400, failure);
 }
 
-/** `/events.json`, `/events/<id>.json` and `/batch/events.json` (spec §2.5–2.8). */
+/** `/events.json`, `/events/<id>.json` and `/batch/events.json` (BEHAVIOUR.md#event-server). */
 export function registerEventRoutes(app: FastifyInstance, context: EventServerContext, authenticate: Authenticate): void {
   const { storage, plugins } = context;
 

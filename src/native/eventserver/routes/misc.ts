@@ -5,7 +5,7 @@ import { MESSAGES } from '../messages.js';
 
 const ALIVE = '{"status":"alive"}';
 
-/** `GET /`, `GET /stats.json` and the plugin routes (spec §2.4, §2.9, §2.11). */
+/** `GET /`, `GET /stats.json` and the plugin routes (BEHAVIOUR.md#event-server-routes, BEHAVIOUR.md#event-server-stats, BEHAVIOUR.md#event-server-plugins). */
 export function registerMiscRoutes(app: FastifyInstance, context: EventServerContext, authenticate: Authenticate): void {
   // A router polling this while the server drains sees it going, as every other route answers then.
   app.get('/', async (_request, reply) =>

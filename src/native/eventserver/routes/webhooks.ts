@@ -53,7 +53,7 @@ function decodeConverted(eventJson: EventJson): DecodedEvent {
   }
 }
 
-/** Webhook connectors (spec §2.10): the access-key allow-list does not apply to them. */
+/** Webhook connectors (BEHAVIOUR.md#webhooks): the access-key allow-list does not apply to them. */
 export function registerWebhookRoutes(app: FastifyInstance, context: EventServerContext, authenticate: Authenticate): void {
   app.get('/webhooks/:file', { onRequest: authenticate }, async (request, reply) => {
     authOf(request);

@@ -1,6 +1,6 @@
 /**
  * A webhook connector turns a third-party payload into *event JSON*, which the Event Server then decodes
- * and validates exactly like a REST body (spec §2.10).
+ * and validates exactly like a REST body (BEHAVIOUR.md#webhooks).
  */
 export type EventJson = Record<string, unknown>;
 

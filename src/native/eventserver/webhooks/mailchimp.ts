@@ -1,7 +1,7 @@
 import { ConnectorError, type EventJson, type FormConnector } from './connector.js';
 
 /**
- * MailChimp webhook (spec §2.10): the form field `type` selects the mapping; `fired_at` is UTC wall-clock
+ * MailChimp webhook (BEHAVIOUR.md#webhooks): the form field `type` selects the mapping; `fired_at` is UTC wall-clock
  * `yyyy-MM-dd HH:mm:ss`. A missing `data[...]` field is a server error (500 `key not found: <field>`), as
  * upstream's map lookups are.
  */

@@ -1,7 +1,7 @@
 import { ConnectorError, isPlainObject, type EventJson, type JsonConnector } from './connector.js';
 
 /**
- * Segment.io webhook (spec §2.10): every supported message type becomes one event named after the type,
+ * Segment.io webhook (BEHAVIOUR.md#webhooks): every supported message type becomes one event named after the type,
  * on entity `user` / (`user_id` or `anonymous_id`), at `timestamp`, with the type-specific members and a
  * well-formed `context` as properties.
  */

@@ -1,7 +1,7 @@
 import type { CommandDefinition } from '../../../lib/command-spec.js';
 import { parseEventServerPort } from '../option-parsers.js';
 
-/** `pio eventserver [--ip 0.0.0.0] [--port 7070] [--stats]` (spec §5.6). The server code loads lazily. */
+/** `pio eventserver [--ip 0.0.0.0] [--port 7070] [--stats]` (BEHAVIOUR.md#pio-eventserver). The server code loads lazily. */
 export const eventserver: CommandDefinition = {
   name: 'eventserver',
   description: 'Launch an Event Server at the specific IP and port.',
