@@ -19,6 +19,7 @@ import { RandomForestClassifier } from 'ml-random-forest';
 import { GaussianNB } from 'ml-naivebayes';
 import { trainAlsWithMlMatrix } from './lib/als-ml-matrix.mjs';
 import { syntheticRatingEvents } from './lib/ratings.mjs';
+import { gaussian, seededRandom } from '../../dist/native/engine/index.js';
 import { machineSummary, markdownTable, writeBenchmarkSection } from '../lib/report.mjs';
 
 const loadAtStart = loadavg()[0];
@@ -36,9 +37,7 @@ async function loadTemplateModules() {
     [
       `export * from ${JSON.stringify(join(CLASSIFICATION, 'src/random-forest.ts'))};`,
       `export * from ${JSON.stringify(join(CLASSIFICATION, 'src/naive-bayes.ts'))};`,
-      `export * from ${JSON.stringify(join(CLASSIFICATION, 'src/random.ts'))};`,
       `export { trainAls, recommendItems } from ${JSON.stringify(join(RECOMMENDATION, 'src/als.ts'))};`,
-      `export { seededRandom as alsSeededRandom, gaussian as alsGaussian } from ${JSON.stringify(join(RECOMMENDATION, 'src/random.ts'))};`,
     ].join('\n'),
   );
   const outfile = join(dir, 'modules.mjs');
@@ -48,7 +47,7 @@ async function loadTemplateModules() {
   return modules;
 }
 
-const { trainRandomForest, predictClass, trainNaiveBayes, predictNaiveBayes, seededRandom, trainAls, recommendItems, alsSeededRandom, alsGaussian } =
+const { trainRandomForest, predictClass, trainNaiveBayes, predictNaiveBayes, trainAls, recommendItems } =
   await loadTemplateModules();
 
 /** Three usage-like features, four classes from thresholds and a comparison, 10% label noise. */
@@ -153,7 +152,7 @@ function alsComparison() {
     const ours = trainAls(ratings, params);
     const oursSeconds = seconds(start);
     start = process.hrtime.bigint();
-    const theirs = trainAlsWithMlMatrix(ratings, params, { seededRandom: alsSeededRandom, gaussian: alsGaussian });
+    const theirs = trainAlsWithMlMatrix(ratings, params, { seededRandom, gaussian });
     const theirSeconds = seconds(start);
     for (let i = 0; i < ours.userFactors.length; i++) {
       maxDifference = Math.max(maxDifference, Math.abs(ours.userFactors[i] - theirs.userFactors[i]));

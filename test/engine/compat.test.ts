@@ -1,9 +1,9 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { freePort } from '../../src/lib/net.js';
 import { engineVersionOf } from '../../src/native/workflow/engine-variant.js';
-import { createEngineTestContext, deploy, query, waitFor, type DeployedEngine, type EngineTestContext } from './helpers.js';
+import { deploy, query, waitFor, type DeployedEngine, type EngineTestContext, eachTestWithEngine } from './helpers.js';
 
 /**
  * Where the native engine commands and engine server knowingly differ from Apache PredictionIO
@@ -15,16 +15,7 @@ const TOO_NEW = "This engine template requires at least PredictionIO 0.15.0. The
 describe('engine compatibility', () => {
   let ctx: EngineTestContext;
   const servers: DeployedEngine[] = [];
-
-  beforeEach(async () => {
-    ctx = await createEngineTestContext();
-    await ctx.observe([1, 1, 1, 2, 5, 4]);
-  });
-
-  afterEach(async () => {
-    await Promise.all(servers.splice(0).map((server) => server.kill()));
-    await ctx?.close();
-  });
+  eachTestWithEngine(servers, (created) => (ctx = created));
 
   it('template.json: a minimum above 0.14.0 is fatal for build, deploy and batchpredict, and ignored by train', async () => {
     await writeFile(join(ctx.engineDir, 'template.json'), '{"pio":{"version":{"min":"0.15.0"}}}');

@@ -1,3 +1,4 @@
+import { afterEach, beforeEach } from 'vitest';
 import { execa, type ResultPromise } from 'execa';
 import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -78,6 +79,23 @@ async function runPioIn(ctx: PioTestContext, args: string[], options: { cwd: str
     stdin: 'ignore',
   });
   return pioResultOf(result);
+}
+
+/**
+ * For every test of the calling suite: a fresh engine context holding the standard observations
+ * (handed to `use`), and the servers a test pushed onto `servers` killed after it.
+ */
+export function eachTestWithEngine(servers: DeployedEngine[], use: (ctx: EngineTestContext) => void): void {
+  let ctx: EngineTestContext | undefined;
+  beforeEach(async () => {
+    ctx = await createEngineTestContext();
+    await ctx.observe([1, 1, 1, 2, 5, 4]);
+    use(ctx);
+  });
+  afterEach(async () => {
+    await Promise.all(servers.splice(0).map((server) => server.kill()));
+    await ctx?.close();
+  });
 }
 
 export interface DeployedEngine {

@@ -1,9 +1,9 @@
 import { execa } from 'execa';
 import { readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { PIO_BIN } from '../pio/helpers.js';
-import { createEngineTestContext, deploy, query, waitFor, type DeployedEngine, type EngineTestContext } from './helpers.js';
+import { deploy, query, waitFor, type DeployedEngine, type EngineTestContext, eachTestWithEngine } from './helpers.js';
 
 const CLI = resolve('bin/pio-deploy');
 const MEAN = 14 / 6;
@@ -22,16 +22,7 @@ function models(ctx: EngineTestContext, args: string[], env: Record<string, stri
 describe('model versions (pio-deploy models) and the promotion gate', () => {
   let ctx: EngineTestContext;
   const servers: DeployedEngine[] = [];
-
-  beforeEach(async () => {
-    ctx = await createEngineTestContext();
-    await ctx.observe([1, 1, 1, 2, 5, 4]);
-  });
-
-  afterEach(async () => {
-    await Promise.all(servers.splice(0).map((server) => server.kill()));
-    await ctx?.close();
-  });
+  eachTestWithEngine(servers, (created) => (ctx = created));
 
   async function train(batch: string, env: Record<string, string> = {}) {
     const result = await ctx.run(['train', '--batch', batch], { env });

@@ -1,22 +1,13 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { freePort } from '../../src/lib/net.js';
-import { createEngineTestContext, deploy, query, waitFor, type DeployedEngine, type EngineTestContext } from './helpers.js';
+import { deploy, query, waitFor, type DeployedEngine, type EngineTestContext, eachTestWithEngine } from './helpers.js';
 
 const MEAN = 14 / 6;
 
 describe('engine server (pio deploy)', () => {
   let ctx: EngineTestContext;
   const servers: DeployedEngine[] = [];
-
-  beforeEach(async () => {
-    ctx = await createEngineTestContext();
-    await ctx.observe([1, 1, 1, 2, 5, 4]);
-  });
-
-  afterEach(async () => {
-    await Promise.all(servers.splice(0).map((server) => server.kill()));
-    await ctx?.close();
-  });
+  eachTestWithEngine(servers, (created) => (ctx = created));
 
   async function trained(batch = 'first'): Promise<void> {
     const result = await ctx.run(['train', '--batch', batch]);

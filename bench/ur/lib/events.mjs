@@ -2,16 +2,7 @@
 // over Zipf-distributed items, users with a Zipf-distributed activity, and `$set` of every item's
 // categories and availability dates. Deterministic (seeded), so every run trains on the same data.
 
-function seededRandom(seed) {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '../../../dist/native/engine/index.js';
 
 /** A sampler of 0..n-1 with P(k) ∝ 1/(k+1)^s (inverse CDF by binary search). */
 function zipf(n, s, random) {

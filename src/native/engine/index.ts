@@ -36,6 +36,8 @@ export {
 } from './metrics.js';
 export { jsonString, jsonScalarToString } from './json.js';
 export { javaDouble } from './java-double.js';
+export { seededRandom, gaussian } from './random.js';
+export { appNameOf } from './app-name.js';
 /** Java's `Double.toString(double)`, e.g. for a value an engine prints as upstream's would. */
 export { javaDoubleToString as javaDoubleString } from '../../lib/java-number.js';
 export { z } from 'zod';

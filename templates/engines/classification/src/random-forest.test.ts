@@ -1,6 +1,6 @@
+import { seededRandom } from 'pio-deploy/engine';
 import { describe, expect, it } from 'vitest';
 import { featureSubsetSize, predictClass, predictProbabilities, trainRandomForest, type RandomForestParams } from './random-forest.js';
-import { seededRandom } from './random.js';
 import { crossValidatedAccuracy, loadServicePlans } from './service-plans.fixture.js';
 
 const defaults: RandomForestParams = { numTrees: 31, maxDepth: 4, featureSubsetStrategy: 'auto', minInstancesPerNode: 1, seed: 7 };

@@ -1,4 +1,4 @@
-import { seededRandom } from './random.js';
+import { seededRandom } from 'pio-deploy/engine';
 
 export type FeatureSubsetStrategy = 'auto' | 'all' | 'sqrt' | 'log2' | 'onethird';
 

@@ -1,8 +1,8 @@
+import { gaussian, seededRandom } from 'pio-deploy/engine';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { CholeskyDecomposition, Matrix } from 'ml-matrix';
 import { choleskySolveInPlace, predictRating, recommendItems, topK, trainAls, type AlsModel, type Rating } from './als.js';
-import { gaussian, seededRandom } from './random.js';
 
 // data/initial-events.json holds the shared MovieLens sample as `rate` events.
 const movielens: Rating[] = readFileSync(new URL('../data/initial-events.json', import.meta.url), 'utf8')

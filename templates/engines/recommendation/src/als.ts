@@ -1,5 +1,5 @@
+import { gaussian, seededRandom } from 'pio-deploy/engine';
 import { Matrix, pseudoInverse } from 'ml-matrix';
-import { gaussian, seededRandom } from './random.js';
 
 /** One explicit preference: `user` rated `item` with `rating`. */
 export interface Rating {

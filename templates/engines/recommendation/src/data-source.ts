@@ -1,6 +1,5 @@
-import { jsonString, z, type DataSource, type EngineContext, type EngineEvent, type EvalFold } from 'pio-deploy/engine';
+import { appNameOf, type DataSource, type EngineContext, type EngineEvent, type EvalFold, jsonString, z } from 'pio-deploy/engine';
 import type { Rating } from './als.js';
-import { appNameOf } from './app-name.js';
 
 export interface Query {
   user: string;

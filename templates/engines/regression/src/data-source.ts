@@ -1,5 +1,4 @@
-import { jsonString, z, type DataSource, type EngineContext, type EvalFold } from 'pio-deploy/engine';
-import { appNameOf } from './app-name.js';
+import { appNameOf, type DataSource, type EngineContext, type EvalFold, jsonString, z } from 'pio-deploy/engine';
 
 export interface Query {
   vector: number[];

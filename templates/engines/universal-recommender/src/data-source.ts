@@ -1,5 +1,4 @@
-import type { DataSource, EngineContext, JsonObject } from 'pio-deploy/engine';
-import { appNameOf } from './app-name.js';
+import { appNameOf, type DataSource, type EngineContext, type JsonObject } from 'pio-deploy/engine';
 import { Dictionary, IntVector } from './int-vector.js';
 import { dataSourceParams, parseDurationSeconds, type DataSourceParams } from './params.js';
 

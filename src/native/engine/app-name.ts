@@ -1,5 +1,5 @@
 /**
- * The event-server app to read: engine.json's `datasource.params.appName`, else
+ * The event-server app an engine reads: engine.json's `datasource.params.appName`, else
  * $PIO_EVENTSERVER_APP_NAME (set on Heroku-style deployments, where the release phase creates that app).
  */
 export function appNameOf(configured: string | undefined): string {
