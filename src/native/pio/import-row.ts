@@ -4,8 +4,10 @@ import {
   isReservedPrefix,
   mayHoldUnfaithfulNumber,
   parseEventTime,
+  textProblem,
   UTC_ZONE,
 } from '../events/index.js';
+import { jsonLimitExceeded } from '../events/json-limits.js';
 import { writeImportRow, type CopyRowWriter } from '../storage/copy-rows.js';
 import { generateEventId } from '../storage/ids.js';
 
@@ -42,7 +44,8 @@ export class ImportRowEncoder {
 
   /** Writes the row of a common, valid event; `false` (nothing written) leaves the line to the complete decoder. */
   private writeCommon(line: string): boolean {
-    if (mayHoldUnfaithfulNumber(line)) return false;
+    // Past a JSON limit the complete decoder refuses the line, as the Event Server refuses such a body.
+    if (mayHoldUnfaithfulNumber(line) || jsonLimitExceeded(line) !== undefined) return false;
     let parsed: unknown;
     try {
       parsed = JSON.parse(line);
@@ -73,6 +76,10 @@ export class ImportRowEncoder {
       if (!empty) propertiesText = JSON.stringify(properties);
     }
     if (propertiesText === undefined && event === '$unset') return false;
+    // Text the database cannot store as received (NUL, a lone surrogate): the decoder names the field.
+    for (const text of [event, entityType, entityId, targetEntityType, targetEntityId, eventId, prId]) {
+      if (text != null && textProblem('', text) !== undefined) return false;
+    }
     let eventMillis = this.nowMillis;
     let zone = UTC_ZONE;
     if (eventTime != null) {
