@@ -1,41 +1,65 @@
 // @ts-check
-import { request } from 'node:http';
+import { connect } from 'node:net';
 import { readFile } from 'node:fs/promises';
 
 /**
  * Sends one corpus case over a fresh connection with its path exactly as written (fetch would normalise
- * `/../` and re-encode), and reads the whole answer. A server that closes early after answering (413
- * before the body is sent) still counts by its answer; no answer at all is status 0.
+ * `/../` and re-encode) and reads until the server closes (`Connection: close`). A raw socket, because a
+ * server that refuses a large body answers and closes while the client still writes: an HTTP client then
+ * reports EPIPE and drops the answer it had already received; here the bytes read count. No answer at
+ * all is status 0.
  * @param {string} baseUrl
  * @param {import('./corpus.mjs').HostileCase} c
  * @returns {Promise<{ status: number, text: string, error?: string }>}
  */
 export function sendCase(baseUrl, c) {
   const { hostname, port } = new URL(baseUrl);
+  const body = typeof c.body === 'string' ? Buffer.from(c.body) : c.body === undefined ? undefined : Buffer.from(c.body);
+  const headers = { host: `${hostname}:${port}`, ...c.headers, connection: 'close', ...(body === undefined ? {} : { 'content-length': String(body.length) }) };
+  const head = `${c.method} ${c.path} HTTP/1.1\r\n${Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`).join('')}\r\n`;
   return new Promise((resolve) => {
-    let settled = false;
-    /** @param {{ status: number, text: string, error?: string }} result */
-    const settle = (result) => {
-      if (!settled) resolve(result);
-      settled = true;
-    };
-    const body = typeof c.body === 'string' ? Buffer.from(c.body) : c.body;
-    const headers = { ...c.headers, connection: 'close', ...(body === undefined ? {} : { 'content-length': String(body.length) }) };
-    const req = request({ host: hostname, port: Number(port), method: c.method, path: c.path, headers, timeout: 30_000 }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk) => (text += chunk));
-      res.on('end', () => settle({ status: res.statusCode ?? 0, text }));
-      res.on('error', () => settle({ status: res.statusCode ?? 0, text }));
+    /** @type {Buffer[]} */
+    const received = [];
+    /** @type {string | undefined} */
+    let error;
+    const socket = connect({ host: hostname, port: Number(port) });
+    socket.setTimeout(30_000, () => socket.destroy(new Error('timed out')));
+    socket.on('data', (chunk) => received.push(chunk));
+    socket.on('error', (e) => (error ??= e.message));
+    socket.on('close', () => {
+      const text = Buffer.concat(received).toString('latin1');
+      const status = Number(/^HTTP\/1\.[01] (\d{3})/.exec(text)?.[1] ?? 0);
+      const bodyAt = text.indexOf('\r\n\r\n');
+      const answer = { status, text: bodyAt === -1 ? '' : Buffer.from(text.slice(bodyAt + 4), 'latin1').toString('utf8') };
+      resolve(status === 0 && error !== undefined ? { ...answer, error } : answer);
     });
-    // A write still pending when the server answered and closed fails on the socket after the request let
-    // go of it: without a listener that EPIPE would be an uncaught error of the sender.
-    req.on('socket', (socket) => socket.on('error', () => undefined));
-    req.on('timeout', () => req.destroy(new Error('timed out')));
-    // EPIPE/ECONNRESET after the server answered and closed: wait a moment for the answer to be read.
-    req.on('error', (error) => setTimeout(() => settle({ status: 0, text: '', error: error.message }), 1000));
-    req.end(body);
+    socket.once('connect', () => void writeRequest(socket, Buffer.from(head, 'latin1'), body, () => received.length > 0));
   });
+}
+
+/**
+ * Writes the request, a large body in chunks as a client on a real network does, and stops once the
+ * server answered (a 413 before the body arrived).
+ * @param {import('node:net').Socket} socket
+ * @param {Buffer} head
+ * @param {Buffer | undefined} body
+ * @param {() => boolean} answered
+ */
+async function writeRequest(socket, head, body, answered) {
+  const CHUNK = 64 * 1024;
+  socket.write(head);
+  if (body === undefined) return;
+  // A server may refuse a large body by its headers alone (a 413 by Content-Length, a 401): like curl's
+  // `Expect: 100-continue` wait, give it a moment to answer before sending the body it would not read.
+  if (body.length > CHUNK) {
+    for (let waited = 0; waited < 200 && !answered(); waited += 10) await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  for (let at = 0; at < body.length && !answered() && socket.writable; at += CHUNK) {
+    if (!socket.write(body.subarray(at, at + CHUNK))) await new Promise((resolve) => socket.once('drain', resolve).once('close', resolve));
+    // Let the answer be read as it arrives: once the server closes with our bytes unread, its reset makes
+    // the kernel drop whatever this socket had not read yet.
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  }
 }
 
 /**
