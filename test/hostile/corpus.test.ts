@@ -7,8 +7,8 @@ import { freePort } from '../../src/lib/net.js';
 import { createEngineTestContext, deploy, descendantPids, query, waitFor, type DeployedEngine, type EngineTestContext } from '../engine/helpers.js';
 import { createAppWithKey, http, type TestApp } from '../eventserver/helpers.js';
 import { PIO_BIN } from '../pio/helpers.js';
-import { hostileCases, importCases, resolveCase, type HostileCase } from './corpus.mjs';
-import { runCases, samplePeakRss, statusClass } from './send.mjs';
+import { hostileCases, importCases, resolveCase, type HostileCase } from '../../bench/reliability/corpus.mjs';
+import { runCases, samplePeakRss, statusClass } from '../../bench/reliability/send.mjs';
 
 /**
  * The hostile corpus against the real servers as the platform runs them (`pio eventserver`, and
