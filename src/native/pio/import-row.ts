@@ -6,6 +6,7 @@ import {
   parseEventTime,
   UTC_ZONE,
 } from '../events/index.js';
+import { jsonLimitExceeded } from '../events/json-limits.js';
 import { writeImportRow, type CopyRowWriter } from '../storage/copy-rows.js';
 import { generateEventId } from '../storage/ids.js';
 
@@ -42,7 +43,8 @@ export class ImportRowEncoder {
 
   /** Writes the row of a common, valid event; `false` (nothing written) leaves the line to the complete decoder. */
   private writeCommon(line: string): boolean {
-    if (mayHoldUnfaithfulNumber(line) || UNSTORABLE_ESCAPE.test(line)) return false;
+    // Past a JSON limit, or with a NUL or surrogate escape, the complete decoder decides (and names the line).
+    if (mayHoldUnfaithfulNumber(line) || UNSTORABLE_ESCAPE.test(line) || jsonLimitExceeded(line) !== undefined) return false;
     let parsed: unknown;
     try {
       parsed = JSON.parse(line);
