@@ -103,6 +103,16 @@ export function withDriverMemory(sparkArgs: readonly string[], driverMb: number)
   return ['--driver-memory', `${driverMb}m`, ...sparkArgs];
 }
 
+/**
+ * NODE_OPTIONS with `--max-old-space-size=<heapMb>` appended, for a native server that takes no Spark
+ * options (`pio eventserver`); a size the user put there already wins.
+ */
+export function nodeOptionsWithHeap(nodeOptions: string | undefined, heapMb: number): string {
+  const existing = (nodeOptions ?? '').trim();
+  if (/(^|\s)--max-old-space-size[=\s]/.test(existing)) return existing;
+  return [existing, `--max-old-space-size=${heapMb}`].filter(Boolean).join(' ');
+}
+
 export function formatBytes(bytes: number): string {
   if (bytes >= GiB) return `${Number((bytes / GiB).toFixed(1))} GiB`;
   return `${Math.round(bytes / MiB)} MiB`;
