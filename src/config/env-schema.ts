@@ -617,10 +617,25 @@ export const ENV_VARIABLES = {
   }),
   PIO_MEMORY_LIMIT: declare({
     phases: ['web', 'train', 'release'],
-    description: 'Memory budget for the Spark autoset instead of the detected container limit.',
-    default: 'cgroup v2/v1 limit, else total RAM',
+    description: "Memory budget for the Spark autoset and pio train's memory check instead of the detected container limit.",
+    default: "the process's cgroup v2/v1 limit, else total RAM",
     example: '2560m',
     schema: memorySize(),
+  }),
+  PIO_TRAIN_MEMORY_CHECK: declare({
+    phases: ['train', 'release'],
+    description:
+      'false → pio train skips its pre-flight check, which refuses before reading the events a training estimated not to fit the memory limit (native runtime).',
+    default: 'true',
+    example: 'false',
+    schema: boolean(true),
+  }),
+  PIO_TRAIN_BYTES_PER_EVENT: declare({
+    phases: ['train', 'release'],
+    description: "The pre-flight check's estimate of training memory per event, on top of a 128 MiB base (native runtime).",
+    default: '400',
+    example: '1000',
+    schema: wholeNumber(1),
   }),
   JAVA_OPTS: declare({
     phases: ['pio'],

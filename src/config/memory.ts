@@ -1,48 +1,25 @@
-import { readFile } from 'node:fs/promises';
 import { totalmem } from 'node:os';
-import { join } from 'node:path';
+import { readCgroupMemoryLimit, type CgroupLimit, type CgroupProbe } from './cgroup.js';
 
 const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;
-/** cgroup limits at or above this mean "no limit" (v1 reports 2^63 rounded to the page size). */
-const UNLIMITED_THRESHOLD = 1024 * GiB;
 
 export interface MemoryLimit {
   bytes: number;
-  source: 'cgroup v2 memory.max' | 'cgroup v1 memory.limit_in_bytes' | 'total RAM';
+  source: CgroupLimit['source'] | 'total RAM';
 }
 
-export interface MemoryProbe {
-  /** Where cgroup files are mounted; tests point this at a temp dir. */
-  cgroupRoot?: string;
+export interface MemoryProbe extends CgroupProbe {
   totalMemory?: () => number;
 }
 
 /**
- * The memory this container may use: cgroup v2 `memory.max`, then cgroup v1 `memory.limit_in_bytes`,
- * then total RAM (local runs, unlimited containers). Unreadable files, `max` and absurd values are
- * treated as "no limit here" and the next source is tried.
+ * The memory this process may use: its cgroup's limit (v2 `memory.max`, then v1
+ * `memory.limit_in_bytes`, the smallest on the way up from its own cgroup), else total RAM (local
+ * runs, unlimited containers). PIO_MEMORY_LIMIT, when set, wins over both; callers check it first.
  */
 export async function readMemoryLimit(probe: MemoryProbe = {}): Promise<MemoryLimit> {
-  const root = probe.cgroupRoot ?? '/sys/fs/cgroup';
-  const v2 = await readLimitFile(join(root, 'memory.max'));
-  if (v2 !== undefined) return { bytes: v2, source: 'cgroup v2 memory.max' };
-  const v1 = await readLimitFile(join(root, 'memory', 'memory.limit_in_bytes'));
-  if (v1 !== undefined) return { bytes: v1, source: 'cgroup v1 memory.limit_in_bytes' };
-  return { bytes: (probe.totalMemory ?? totalmem)(), source: 'total RAM' };
-}
-
-async function readLimitFile(path: string): Promise<number | undefined> {
-  let text: string;
-  try {
-    text = (await readFile(path, 'utf8')).trim();
-  } catch {
-    return undefined;
-  }
-  if (!/^\d+$/.test(text)) return undefined; // "max" or garbage
-  const bytes = Number(text);
-  if (!Number.isFinite(bytes) || bytes <= 0 || bytes >= UNLIMITED_THRESHOLD) return undefined;
-  return bytes;
+  return (await readCgroupMemoryLimit(probe)) ?? { bytes: (probe.totalMemory ?? totalmem)(), source: 'total RAM' };
 }
 
 /**
@@ -124,6 +101,16 @@ function splitInline(arg: string): [string, string | undefined] {
 export function withDriverMemory(sparkArgs: readonly string[], driverMb: number): string[] {
   if (hasUserMemoryFlag(sparkArgs)) return [...sparkArgs];
   return ['--driver-memory', `${driverMb}m`, ...sparkArgs];
+}
+
+/**
+ * NODE_OPTIONS with `--max-old-space-size=<heapMb>` appended, for a native server that takes no Spark
+ * options (`pio eventserver`); a size the user put there already wins.
+ */
+export function nodeOptionsWithHeap(nodeOptions: string | undefined, heapMb: number): string {
+  const existing = (nodeOptions ?? '').trim();
+  if (/(^|\s)--max-old-space-size[=\s]/.test(existing)) return existing;
+  return [existing, `--max-old-space-size=${heapMb}`].filter(Boolean).join(' ');
 }
 
 export function formatBytes(bytes: number): string {

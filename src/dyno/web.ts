@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { PioDeployConfig } from '../config/load-config.js';
 import type { DistributionKind } from '../config/storage-env.js';
+import { nodeOptionsWithHeap } from '../config/memory.js';
 import { planSparkMemory, sparkArgs, type SparkMemoryPlan } from '../config/spark-args.js';
 import { UserError } from '../lib/errors.js';
 import { pathExists } from '../lib/fs-checks.js';
@@ -102,9 +103,14 @@ export async function runWeb(appDir: string, env: NodeJS.ProcessEnv, output: Out
   const mode = await webMode(appDir, runtime.config);
   const memory = await planSparkMemory(runtime.config);
   const argv = webArgv(mode, runtime.config, memory, runtime.kind);
+  let childEnv = runtime.childEnv;
   if (mode === 'engine') {
     if (memory.warning) output.warn(memory.warning);
     output.detail(`Spark ${memory.description}`);
+  } else if (runtime.kind === 'native') {
+    // The native event server takes no Spark options, so its Node heap is capped from the same budget.
+    childEnv = { ...childEnv, NODE_OPTIONS: nodeOptionsWithHeap(childEnv.NODE_OPTIONS, memory.driverMb) };
+    output.detail(`Event server heap --max-old-space-size=${memory.driverMb}, sized as the Spark driver: ${memory.description}`);
   }
   output.topic(mode === 'engine' ? 'Starting the engine server (pio deploy)' : 'Starting the event server (pio eventserver)');
   let untrained = false;
@@ -112,7 +118,7 @@ export async function runWeb(appDir: string, env: NodeJS.ProcessEnv, output: Out
     command: runtime.pio,
     argv,
     cwd: appDir,
-    env: runtime.childEnv,
+    env: childEnv,
     secrets: runtime.secrets,
     stopWithParent: true,
     onLine: (line) => {

@@ -9,6 +9,7 @@ import {
   readMemoryLimit,
   withDriverMemory,
 } from '../../src/config/memory.js';
+import { parseSelfCgroup } from '../../src/config/cgroup.js';
 
 const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;
@@ -44,6 +45,54 @@ describe('readMemoryLimit', () => {
     await mkdir(join(root, 'memory'));
     await writeFile(join(root, 'memory', 'memory.limit_in_bytes'), '9223372036854771712\n');
     expect(await readMemoryLimit({ cgroupRoot: root, totalMemory: total })).toEqual({ bytes: 64 * GiB, source: 'total RAM' });
+  });
+
+  /** A fake `/proc/self/cgroup` naming this process's cgroup, in the kernel's format. */
+  async function selfCgroup(text: string): Promise<string> {
+    const file = join(root, 'self-cgroup');
+    await writeFile(file, text);
+    return file;
+  }
+
+  async function limitFile(dir: string, name: string, content: string): Promise<void> {
+    await mkdir(join(root, dir), { recursive: true });
+    await writeFile(join(root, dir, name), content);
+  }
+
+  it("reads the process's own cgroup v2 and takes the smallest limit up to the root", async () => {
+    const selfCgroupFile = await selfCgroup('0::/user.slice/app.scope\n');
+    await limitFile('', 'memory.max', 'max\n');
+    await limitFile('user.slice', 'memory.max', '2147483648\n');
+    await limitFile('user.slice/app.scope', 'memory.max', '1073741824\n');
+    expect(await readMemoryLimit({ cgroupRoot: root, selfCgroupFile, totalMemory: total })).toEqual({ bytes: GiB, source: 'cgroup v2 memory.max' });
+    // A parent's smaller limit applies to its children.
+    await limitFile('user.slice', 'memory.max', '536870912\n');
+    expect(await readMemoryLimit({ cgroupRoot: root, selfCgroupFile, totalMemory: total })).toEqual({
+      bytes: 512 * MiB,
+      source: 'cgroup v2 memory.max',
+    });
+  });
+
+  it("reads the process's own cgroup v1 memory hierarchy (memory:/docker/<id>)", async () => {
+    const selfCgroupFile = await selfCgroup('5:cpu,cpuacct:/docker/abc\n4:memory:/docker/abc\n0::/\n');
+    await limitFile('memory', 'memory.limit_in_bytes', '9223372036854771712\n');
+    await limitFile('memory/docker/abc', 'memory.limit_in_bytes', '1073741824\n');
+    expect(await readMemoryLimit({ cgroupRoot: root, selfCgroupFile, totalMemory: total })).toEqual({
+      bytes: GiB,
+      source: 'cgroup v1 memory.limit_in_bytes',
+    });
+  });
+
+  it('reads the mount root when its own cgroup is not below it (a container without a cgroup namespace)', async () => {
+    const selfCgroupFile = await selfCgroup('0::/system.slice/docker-abc.scope\n');
+    await limitFile('', 'memory.max', '1073741824\n');
+    expect(await readMemoryLimit({ cgroupRoot: root, selfCgroupFile, totalMemory: total })).toEqual({ bytes: GiB, source: 'cgroup v2 memory.max' });
+  });
+
+  it('parses /proc/self/cgroup', () => {
+    expect(parseSelfCgroup('12:memory:/a/b\n0::/c\n')).toEqual({ v2: '/c', v1Memory: '/a/b' });
+    expect(parseSelfCgroup('4:cpuset,memory:/x\n')).toEqual({ v2: '/', v1Memory: '/x' });
+    expect(parseSelfCgroup('')).toEqual({ v2: '/', v1Memory: '/' });
   });
 
   it('uses total RAM without cgroup files and ignores garbage', async () => {

@@ -7,6 +7,7 @@ import { EngineWorkflowError, errorMessage } from './errors.js';
 import { createEventStore } from './event-store.js';
 import { loadEngine } from './load-engine.js';
 import { encodeModels } from './model-codec.js';
+import { checkTrainingMemory, describeTrainingMemory } from './training-memory.js';
 import { GATED_STATUS, judgeTraining, loadPromotionGate, reportRefusal, withGateScore } from './promotion.js';
 
 export interface TrainOptions {
@@ -70,6 +71,9 @@ export async function runTrain(
   const storage = await io.openStorage();
   let training: { release(): Promise<void> } | undefined;
   try {
+    // Before any row or lock: a training that cannot fit is refused, not killed midway.
+    const memory = await checkTrainingMemory(storage, datasourceAppName(components.datasource.params), io.env ?? process.env);
+    if (memory) console.info('CoreWorkflow$', describeTrainingMemory(memory));
     const identity = engineIdentityOf(variant);
     const aborted = await storage.engineInstances.abortOrphanedTrainings(identity.engineId, identity.engineVersion, identity.engineVariant);
     for (const id of aborted) console.info('CoreWorkflow$', `Engine instance ${id} was left INIT by a training that is gone; marked ABORTED.`);
@@ -137,4 +141,10 @@ export async function runTrain(
     await training?.release();
     await storage.close();
   }
+}
+
+/** The app the data source reads, when its params name one (the upstream templates' `appName`). */
+function datasourceAppName(params: unknown): string | undefined {
+  const appName = (params as { appName?: unknown } | undefined)?.appName;
+  return typeof appName === 'string' && appName !== '' ? appName : undefined;
 }
