@@ -275,8 +275,8 @@ function eventServerCases() {
   }
 
   add({ family: 'GET /events.json many unknown parameters', method: 'GET', path: `/events.json?accessKey={key}&${Array.from({ length: 2000 }, (_, i) => `p${i}=1`).join('&')}`, body: undefined, expect: '2xx' });
-  add({ family: 'GET /events.json reversed without the entity', method: 'GET', path: '/events.json?accessKey={key}&reversed=true', body: undefined, expect: '5xx', documented: 'BEHAVIOUR.md: `reversed` without the entity → 500 (upstream, COMPATIBILITY.md B3)' });
-  add({ family: 'webhook mailchimp form without data[id]', method: 'POST', path: '/webhooks/mailchimp.form?accessKey={key}', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'type=subscribe&data%5Bemail%5D=%00', expect: '5xx', documented: 'BEHAVIOUR.md: a missing `data[…]` field → 500 `key not found: <field>` (upstream)' });
+  add({ family: 'GET /events.json reversed without the entity', method: 'GET', path: '/events.json?accessKey={key}&reversed=true', body: undefined, expect: '4xx' });
+  add({ family: 'webhook mailchimp form without data[id]', method: 'POST', path: '/webhooks/mailchimp.form?accessKey={key}', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'type=subscribe&data%5Bemail%5D=%00', expect: '4xx' });
 
   // Event ids in the path.
   for (const [name, id, expect] of /** @type {Array<[string, string, StatusClass]>} */ ([

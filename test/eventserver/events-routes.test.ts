@@ -176,9 +176,9 @@ describe('GET /events.json filters', () => {
     expect(ids(await find({ entityType: 'user', entityId: 'u1', reversed: 'true', limit: '1' }))).toEqual(['view:u1:i3']);
   });
 
-  it('answers 500 with upstream message for reversed without entityType and entityId', async () => {
+  it('answers 400 with upstream message for reversed without entityType and entityId', async () => {
     const response = await find({ entityType: 'user', reversed: 'true' });
-    expect(response.status).toBe(500);
+    expect(response.status).toBe(400);
     expect(response.text).toBe(
       '{"message":"requirement failed: the parameter reversed can only be used with both entityType and entityId specified."}',
     );

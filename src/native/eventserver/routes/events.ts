@@ -127,7 +127,8 @@ export function registerEventRoutes(app: FastifyInstance, context: EventServerCo
     const limit = optionalInt32(query, 'limit') ?? DEFAULT_FIND_LIMIT;
     const reversed = optionalBoolean(query, 'reversed');
     if (reversed === true && (query.entityType === undefined || query.entityId === undefined)) {
-      return sendMessage(reply, 500, MESSAGES.reversedMisuse);
+      // Upstream answers this with a 500 (a failed `require`); it is the client's mistake (COMPATIBILITY.md B3).
+      return sendMessage(reply, 400, MESSAGES.reversedMisuse);
     }
     const times: { startTime?: Date; untilTime?: Date } = {};
     for (const name of ['startTime', 'untilTime'] as const) {

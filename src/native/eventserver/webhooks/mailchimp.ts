@@ -2,14 +2,14 @@ import { ConnectorError, type EventJson, type FormConnector } from './connector.
 
 /**
  * MailChimp webhook (BEHAVIOUR.md#webhooks): the form field `type` selects the mapping; `fired_at` is UTC wall-clock
- * `yyyy-MM-dd HH:mm:ss`. A missing `data[...]` field is a server error (500 `key not found: <field>`), as
- * upstream's map lookups are.
+ * `yyyy-MM-dd HH:mm:ss`. A missing `data[...]` field is the sender's error: 400 `key not found: <field>`
+ * (upstream's map lookup gives the same message as a 500; COMPATIBILITY.md#event-server).
  */
 type Fields = ReadonlyMap<string, string>;
 
 function field(fields: Fields, name: string): string {
   const value = fields.get(name);
-  if (value === undefined) throw new Error(`key not found: ${name}`);
+  if (value === undefined) throw new ConnectorError(`key not found: ${name}`);
   return value;
 }
 
