@@ -2,30 +2,51 @@ import { parseEsDate } from './dates.js';
 import { correlatorsOf, type UrModel } from './model.js';
 import { shardOf } from './murmur3.js';
 
-/** One keyword field: term → documents (ascending), and per shard how many documents have the field. */
-interface KeywordField {
-  postings: Map<string, Int32Array>;
+/**
+ * One keyword field as flat posting lists: a term's documents are `docs[offsets[slot]..offsets[slot + 1])`,
+ * ascending. Per term and shard its document frequency, and per shard how many documents have the
+ * field at all, the two counts BM25's idf needs (Elasticsearch computes idf per shard).
+ */
+export interface KeywordField {
+  slots: Map<string, number>;
+  offsets: Int32Array;
+  docs: Int32Array;
+  /** `docFreq[slot * numShards + shard]`. */
+  docFreq: Int32Array;
   docCount: Int32Array;
+}
+
+/** A date field's epoch milliseconds per document: `values[offsets[doc]..offsets[doc + 1])`. */
+export interface DateField {
+  offsets: Int32Array;
+  values: Float64Array;
 }
 
 /**
  * The in-memory stand-in for UR's Elasticsearch index: keyword fields (correlators and list
  * properties) as posting lists, date fields as epoch milliseconds, rank fields as floats, and each
- * document's shard, since Elasticsearch computes idf per shard.
+ * document's shard. Also the order Elasticsearch's sort gives documents of equal score (ranks
+ * descending with missing ranks last, then shard, then id), computed once so that a query only walks
+ * it as far as its page reaches.
  */
 export class SearchIndex {
   readonly docIds: string[];
   readonly shards: Int32Array;
   readonly docByItem = new Map<string, number>();
   private readonly keyword = new Map<string, KeywordField>();
-  private readonly dates = new Map<string, Array<number[] | undefined>>();
+  private readonly dates = new Map<string, DateField>();
   /** Float32, as the `float` mapping stores them; NaN = missing. */
   readonly rankValues: Float32Array[];
+  /** Documents in tie order; `tiePosition[doc]` is the document's place in it. */
+  readonly tieOrder: Int32Array;
+  readonly tiePosition: Int32Array;
 
   constructor(
     readonly model: UrModel,
     readonly numShards: number,
     dateNames: readonly string[],
+    /** false for `recsModel: collabFiltering`, whose sort has no rank fields. */
+    sortByRanks = true,
   ) {
     this.docIds = Array.from(model.docs, (term) => model.terms[term]!);
     this.docIds.forEach((id, doc) => this.docByItem.set(id, doc));
@@ -49,6 +70,7 @@ export class SearchIndex {
       }
     });
     const dateFields = new Set(dateNames);
+    const dateBuilders = new Map<string, Map<number, number[]>>();
     model.properties.forEach((fields, doc) => {
       if (!fields) return;
       for (const [name, value] of Object.entries(fields)) {
@@ -56,57 +78,34 @@ export class SearchIndex {
         const list = Array.isArray(value) ? value : [value];
         if (dateFields.has(name)) {
           const times = list.flatMap((v) => (typeof v === 'string' ? (parseEsDate(v) ?? []) : typeof v === 'number' ? [v] : []));
-          let column = this.dates.get(name);
-          if (!column) this.dates.set(name, (column = []));
-          if (times.length > 0) column[doc] = times;
+          let column = dateBuilders.get(name);
+          if (!column) dateBuilders.set(name, (column = new Map()));
+          if (times.length > 0) column.set(doc, times);
           continue;
         }
         const strings = list.filter((v): v is string => typeof v === 'string');
         if (strings.length > 0) add(name, doc, strings);
       }
     });
-    for (const [field, terms] of builders) {
-      const docCount = new Int32Array(numShards);
-      const seen = new Uint8Array(this.docIds.length);
-      const postings = new Map<string, Int32Array>();
-      for (const [term, docs] of terms) {
-        const sorted = Int32Array.from(docs).sort();
-        postings.set(term, sorted);
-        for (const doc of sorted) {
-          if (!seen[doc]) {
-            seen[doc] = 1;
-            docCount[this.shards[doc]!]!++;
-          }
-        }
-      }
-      this.keyword.set(field, { postings, docCount });
-    }
+    for (const [field, terms] of builders) this.keyword.set(field, this.keywordField(terms));
+    for (const [field, column] of dateBuilders) this.dates.set(field, this.dateColumn(column));
+    this.tieOrder = this.tieOrderOf(sortByRanks);
+    this.tiePosition = new Int32Array(this.size);
+    this.tieOrder.forEach((doc, position) => (this.tiePosition[doc] = position));
   }
 
   get size(): number {
     return this.docIds.length;
   }
 
-  /** Documents containing the term (empty when the field or term is unknown). */
-  postings(field: string, term: string): Int32Array {
-    return this.keyword.get(field)?.postings.get(term) ?? EMPTY;
+  /** The keyword field (undefined when no document has it). */
+  field(name: string): KeywordField | undefined {
+    return this.keyword.get(name);
   }
 
-  /** Documents of the shard that have the field at all (Lucene's `docCount`). */
-  docCount(field: string, shard: number): number {
-    return this.keyword.get(field)?.docCount[shard] ?? 0;
-  }
-
-  hasAnyTerm(field: string, terms: readonly string[], doc: number): boolean {
-    return terms.some((term) => binarySearch(this.postings(field, term), doc));
-  }
-
-  dateValues(field: string, doc: number): number[] | undefined {
-    return this.dates.get(field)?.[doc];
-  }
-
-  isDateField(field: string): boolean {
-    return this.dates.has(field);
+  /** The date field (undefined when no document has it). */
+  dateField(name: string): DateField | undefined {
+    return this.dates.get(name);
   }
 
   /** The document's stored correlators of an indicator (its `_source` list). */
@@ -116,22 +115,70 @@ export class SearchIndex {
     return Array.from(correlatorsOf(this.model, i, doc), (t) => this.model.terms[t]!);
   }
 
-  properties(doc: number) {
-    return this.model.properties[doc] ?? null;
+  private dateColumn(column: Map<number, number[]>): DateField {
+    const offsets = new Int32Array(this.size + 1);
+    const values: number[] = [];
+    for (let doc = 0; doc < this.size; doc++) {
+      offsets[doc] = values.length;
+      for (const time of column.get(doc) ?? []) values.push(time);
+    }
+    offsets[this.size] = values.length;
+    return { offsets, values: Float64Array.from(values) };
+  }
+
+  private keywordField(terms: Map<string, number[]>): KeywordField {
+    const numShards = this.numShards;
+    const slots = new Map<string, number>();
+    const offsets = new Int32Array(terms.size + 1);
+    let total = 0;
+    for (const docs of terms.values()) total += docs.length;
+    const docs = new Int32Array(total);
+    const docFreq = new Int32Array(terms.size * numShards);
+    const docCount = new Int32Array(numShards);
+    const seen = new Uint8Array(this.size);
+    let slot = 0;
+    let at = 0;
+    for (const [term, termDocs] of terms) {
+      slots.set(term, slot);
+      offsets[slot] = at;
+      const sorted = docs.subarray(at, at + termDocs.length);
+      sorted.set(termDocs);
+      sorted.sort();
+      for (const doc of sorted) {
+        const shard = this.shards[doc]!;
+        docFreq[slot * numShards + shard]!++;
+        if (!seen[doc]) {
+          seen[doc] = 1;
+          docCount[shard]!++;
+        }
+      }
+      at += termDocs.length;
+      slot++;
+    }
+    offsets[slot] = at;
+    return { slots, offsets, docs, docFreq, docCount };
+  }
+
+  private tieOrderOf(sortByRanks: boolean): Int32Array {
+    const ranks = sortByRanks ? this.rankValues : [];
+    return Int32Array.from({ length: this.size }, (_, doc) => doc).sort((a, b) => {
+      for (const values of ranks) {
+        const byRank = compareRanks(values[a]!, values[b]!);
+        if (byRank !== 0) return byRank;
+      }
+      return this.shards[a]! - this.shards[b]! || compareIds(this.docIds[a]!, this.docIds[b]!);
+    });
   }
 }
 
-const EMPTY = new Int32Array(0);
+/** Descending, missing values last. */
+function compareRanks(a: number, b: number): number {
+  const aMissing = Number.isNaN(a);
+  const bMissing = Number.isNaN(b);
+  if (aMissing || bMissing) return aMissing === bMissing ? 0 : aMissing ? 1 : -1;
+  return b - a;
+}
 
-function binarySearch(sorted: Int32Array, value: number): boolean {
-  let low = 0;
-  let high = sorted.length - 1;
-  while (low <= high) {
-    const mid = (low + high) >> 1;
-    const at = sorted[mid]!;
-    if (at === value) return true;
-    if (at < value) low = mid + 1;
-    else high = mid - 1;
-  }
-  return false;
+function compareIds(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
