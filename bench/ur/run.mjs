@@ -6,7 +6,8 @@
 //   2. time from starting `pio deploy` to the first answered query, serving the largest model,
 //   3. query throughput and p50/p99 at concurrency 32 against the HTTP ceiling (a bare node:http server
 //      answering the same JSON), and the engine server's RSS.
-// Usage (after `npm run build`):  node bench/ur/run.mjs [--quick] [--no-write] [--sizes a,b,c]
+// Usage (after `npm run build`):  node bench/ur/run.mjs [--quick] [--no-write] [--sizes a,b,c] [--cpu-prof DIR]
+// (--cpu-prof writes V8 CPU profiles of the deploy process, i.e. the engine server, into DIR.)
 // It starts its own embedded PostgreSQL, drives the real `bin/pio` (`app new`, `import`, `build`, `train`,
 // `deploy`) and prints a table; without --no-write and --quick it replaces the UR section of BENCHMARKS.md.
 import { spawn } from 'node:child_process';
@@ -30,7 +31,8 @@ const CONCURRENCY = 32;
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const sizesArg = args.includes('--sizes') ? args[args.indexOf('--sizes') + 1] : undefined;
-const write = !args.includes('--no-write') && !quick && sizesArg === undefined;
+const cpuProfDir = args.includes('--cpu-prof') ? resolve(args[args.indexOf('--cpu-prof') + 1]) : undefined;
+const write = !args.includes('--no-write') && !quick && sizesArg === undefined && cpuProfDir === undefined;
 const sizes = (sizesArg ?? (quick ? '20000,50000,100000' : '100000,300000,1000000')).split(',').map(Number);
 const config = quick ? { requests: 2_000, warmup: 300, rounds: 1 } : { requests: 2_000, warmup: 300, rounds: 2 };
 /** Goals on this machine, by event count. */
@@ -180,7 +182,8 @@ async function main() {
     const port = await freePort();
     const serverUrl = `http://127.0.0.1:${port}`;
     const started = process.hrtime.bigint();
-    const server = startDeploy(port, at);
+    const deployEnv = cpuProfDir ? { ...at.env, NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${cpuProfDir}` } : at.env;
+    const server = startDeploy(port, { cwd: at.cwd, env: deployEnv });
     children.push(server);
     const sample = await waitFor(`${serverUrl}/queries.json`, { method: 'POST', body: queryBody(1), timeoutMs: 120_000 }).catch((error) => {
       throw new Error(`${error.message}\n${server.output().slice(-2000)}`);
