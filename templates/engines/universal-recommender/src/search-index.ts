@@ -1,5 +1,6 @@
 import { parseEsDate } from './dates.js';
 import { correlatorsOf, type UrModel } from './model.js';
+import { IntVector } from './int-vector.js';
 import { shardOf } from './murmur3.js';
 
 /**
@@ -53,42 +54,48 @@ export class SearchIndex {
     this.shards = Int32Array.from(this.docIds, (id) => shardOf(id, numShards));
     this.rankValues = model.ranks.map((rank) => Float32Array.from(rank.values));
     const rankNames = new Set(model.ranks.map((rank) => rank.name));
-    const builders = new Map<string, Map<string, number[]>>();
-    const add = (field: string, doc: number, values: Iterable<string>) => {
-      let terms = builders.get(field);
-      if (!terms) builders.set(field, (terms = new Map<string, number[]>()));
-      for (const value of new Set(values)) {
-        const docs = terms.get(value);
-        if (docs) docs.push(doc);
-        else terms.set(value, [doc]);
-      }
+    const keyword = new Map<string, KeywordFieldBuilder>();
+    const keywordField = (name: string) => {
+      let builder = keyword.get(name);
+      if (!builder) keyword.set(name, (builder = new KeywordFieldBuilder()));
+      return builder;
     };
     model.indicators.forEach((indicator, i) => {
-      for (let doc = 0; doc < this.docIds.length; doc++) {
+      const builder = keywordField(indicator.name);
+      for (let doc = 0; doc < this.size; doc++) {
         const targets = correlatorsOf(model, i, doc);
-        if (targets.length > 0) add(indicator.name, doc, Array.from(targets, (t) => model.terms[t]!));
+        if (targets.length > 0) builder.addTerms(doc, targets, model.terms);
       }
     });
     const dateFields = new Set(dateNames);
-    const dateBuilders = new Map<string, Map<number, number[]>>();
+    const dates = new Map<string, DateFieldBuilder>();
+    const parsedDates = new Map<string, number | undefined>();
+    const parseDate = (text: string) => {
+      if (!parsedDates.has(text)) parsedDates.set(text, parseEsDate(text));
+      return parsedDates.get(text);
+    };
     model.properties.forEach((fields, doc) => {
       if (!fields) return;
       for (const [name, value] of Object.entries(fields)) {
         if (rankNames.has(name)) continue;
         const list = Array.isArray(value) ? value : [value];
         if (dateFields.has(name)) {
-          const times = list.flatMap((v) => (typeof v === 'string' ? (parseEsDate(v) ?? []) : typeof v === 'number' ? [v] : []));
-          let column = dateBuilders.get(name);
-          if (!column) dateBuilders.set(name, (column = new Map()));
-          if (times.length > 0) column.set(doc, times);
+          const times: number[] = [];
+          for (const v of list) {
+            const time = typeof v === 'string' ? parseDate(v) : typeof v === 'number' ? v : undefined;
+            if (time !== undefined) times.push(time);
+          }
+          let builder = dates.get(name);
+          if (!builder) dates.set(name, (builder = new DateFieldBuilder()));
+          builder.add(doc, times);
           continue;
         }
         const strings = list.filter((v): v is string => typeof v === 'string');
-        if (strings.length > 0) add(name, doc, strings);
+        if (strings.length > 0) keywordField(name).addStrings(doc, strings);
       }
     });
-    for (const [field, terms] of builders) this.keyword.set(field, this.keywordField(terms));
-    for (const [field, column] of dateBuilders) this.dates.set(field, this.dateColumn(column));
+    for (const [name, builder] of keyword) this.keyword.set(name, builder.build(this.shards, numShards));
+    for (const [name, builder] of dates) this.dates.set(name, builder.build(this.size));
     this.tieOrder = this.tieOrderOf(sortByRanks);
     this.tiePosition = new Int32Array(this.size);
     this.tieOrder.forEach((doc, position) => (this.tiePosition[doc] = position));
@@ -115,50 +122,6 @@ export class SearchIndex {
     return Array.from(correlatorsOf(this.model, i, doc), (t) => this.model.terms[t]!);
   }
 
-  private dateColumn(column: Map<number, number[]>): DateField {
-    const offsets = new Int32Array(this.size + 1);
-    const values: number[] = [];
-    for (let doc = 0; doc < this.size; doc++) {
-      offsets[doc] = values.length;
-      for (const time of column.get(doc) ?? []) values.push(time);
-    }
-    offsets[this.size] = values.length;
-    return { offsets, values: Float64Array.from(values) };
-  }
-
-  private keywordField(terms: Map<string, number[]>): KeywordField {
-    const numShards = this.numShards;
-    const slots = new Map<string, number>();
-    const offsets = new Int32Array(terms.size + 1);
-    let total = 0;
-    for (const docs of terms.values()) total += docs.length;
-    const docs = new Int32Array(total);
-    const docFreq = new Int32Array(terms.size * numShards);
-    const docCount = new Int32Array(numShards);
-    const seen = new Uint8Array(this.size);
-    let slot = 0;
-    let at = 0;
-    for (const [term, termDocs] of terms) {
-      slots.set(term, slot);
-      offsets[slot] = at;
-      const sorted = docs.subarray(at, at + termDocs.length);
-      sorted.set(termDocs);
-      sorted.sort();
-      for (const doc of sorted) {
-        const shard = this.shards[doc]!;
-        docFreq[slot * numShards + shard]!++;
-        if (!seen[doc]) {
-          seen[doc] = 1;
-          docCount[shard]!++;
-        }
-      }
-      at += termDocs.length;
-      slot++;
-    }
-    offsets[slot] = at;
-    return { slots, offsets, docs, docFreq, docCount };
-  }
-
   private tieOrderOf(sortByRanks: boolean): Int32Array {
     const ranks = sortByRanks ? this.rankValues : [];
     return Int32Array.from({ length: this.size }, (_, doc) => doc).sort((a, b) => {
@@ -181,4 +144,106 @@ function compareRanks(a: number, b: number): number {
 
 function compareIds(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
+ * One keyword field's postings as they are added, document by document, in two integer columns; then
+ * laid out flat by term. A document's values count once per add (as a Set of them would), and each
+ * term's documents come out ascending.
+ */
+class KeywordFieldBuilder {
+  private readonly slots = new Map<string, number>();
+  /** Slots by model term index, for correlators (-1: not looked up yet). */
+  private slotByTerm: Int32Array | undefined;
+  /** Per slot, the add call that last posted it. */
+  private readonly lastAdd: number[] = [];
+  private addCall = 0;
+  private readonly postingSlots = new IntVector();
+  private readonly postingDocs = new IntVector();
+
+  addTerms(doc: number, termIndices: Int32Array, terms: readonly string[]) {
+    const slotByTerm = (this.slotByTerm ??= new Int32Array(terms.length).fill(-1));
+    const call = ++this.addCall;
+    for (const term of termIndices) {
+      let slot = slotByTerm[term]!;
+      if (slot < 0) slot = slotByTerm[term] = this.slotOf(terms[term]!);
+      this.post(slot, doc, call);
+    }
+  }
+
+  addStrings(doc: number, values: readonly string[]) {
+    const call = ++this.addCall;
+    for (const value of values) this.post(this.slotOf(value), doc, call);
+  }
+
+  build(shards: Int32Array, numShards: number): KeywordField {
+    const numSlots = this.slots.size;
+    const count = this.postingSlots.length;
+    const offsets = new Int32Array(numSlots + 1);
+    for (let i = 0; i < count; i++) offsets[this.postingSlots.get(i) + 1]!++;
+    for (let slot = 0; slot < numSlots; slot++) offsets[slot + 1]! += offsets[slot]!;
+    const docs = new Int32Array(count);
+    const cursor = offsets.slice(0, numSlots);
+    for (let i = 0; i < count; i++) docs[cursor[this.postingSlots.get(i)]!++] = this.postingDocs.get(i);
+    const docFreq = new Int32Array(numSlots * numShards);
+    const docCount = new Int32Array(numShards);
+    const seen = new Uint8Array(shards.length);
+    for (let slot = 0; slot < numSlots; slot++) {
+      const start = offsets[slot]!;
+      const end = offsets[slot + 1]!;
+      // Documents are added in ascending order except when properties share an indicator's name.
+      for (let at = start + 1; at < end; at++) {
+        if (docs[at - 1]! > docs[at]!) {
+          docs.subarray(start, end).sort();
+          break;
+        }
+      }
+      for (let at = start; at < end; at++) {
+        const doc = docs[at]!;
+        docFreq[slot * numShards + shards[doc]!]!++;
+        if (!seen[doc]) {
+          seen[doc] = 1;
+          docCount[shards[doc]!]!++;
+        }
+      }
+    }
+    return { slots: this.slots, offsets, docs, docFreq, docCount };
+  }
+
+  private slotOf(term: string): number {
+    let slot = this.slots.get(term);
+    if (slot === undefined) {
+      slot = this.slots.size;
+      this.slots.set(term, slot);
+      this.lastAdd.push(0);
+    }
+    return slot;
+  }
+
+  private post(slot: number, doc: number, call: number) {
+    if (this.lastAdd[slot] === call) return;
+    this.lastAdd[slot] = call;
+    this.postingSlots.push(slot);
+    this.postingDocs.push(doc);
+  }
+}
+
+/** A date field's values as they are added, in ascending document order (each document once). */
+class DateFieldBuilder {
+  private readonly docs = new IntVector();
+  private readonly times: number[] = [];
+
+  add(doc: number, times: readonly number[]) {
+    for (const time of times) {
+      this.docs.push(doc);
+      this.times.push(time);
+    }
+  }
+
+  build(numDocs: number): DateField {
+    const offsets = new Int32Array(numDocs + 1);
+    for (let i = 0; i < this.docs.length; i++) offsets[this.docs.get(i) + 1]!++;
+    for (let doc = 0; doc < numDocs; doc++) offsets[doc + 1]! += offsets[doc]!;
+    return { offsets, values: Float64Array.from(this.times) };
+  }
 }

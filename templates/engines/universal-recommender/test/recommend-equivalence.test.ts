@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../src/cco.js';
 import type { UrModel } from '../src/model.js';
 import { algorithmParams, resolveSettings, type AlgorithmParams } from '../src/params.js';
-import type { Query } from '../src/query.js';
+import { querySchema, type Query } from '../src/query.js';
 import { recommend } from '../src/recommend.js';
 import { SearchIndex } from '../src/search-index.js';
 import { Searcher } from '../src/searcher.js';
@@ -46,6 +46,8 @@ function randomModel(random: Random, numItems: number, rankNames: string[]): UrM
     if (chance(random, 0.9)) fields.available = date();
     if (chance(random, 0.9)) fields.expires = chance(random, 0.2) ? [date(), date()] : date();
     if (chance(random, 0.5)) fields.released = date();
+    // A property named as an indicator shares its field (and may repeat a correlator).
+    if (chance(random, 0.1)) fields.like = someOf(random, terms, 2);
     return fields;
   });
   const ranks = rankNames.map((name) => ({
@@ -77,7 +79,7 @@ function randomParams(random: Random): AlgorithmParams {
 }
 
 function randomQuery(random: Random, items: readonly string[]): Query {
-  const query: Query = {};
+  const query: Record<string, unknown> = {};
   if (chance(random, 0.6)) query.user = 'u';
   if (chance(random, 0.4)) query.item = pick(random, items);
   if (chance(random, 0.2)) query.userBias = pick(random, [0.5, 2, 4]);
@@ -102,7 +104,7 @@ function randomQuery(random: Random, items: readonly string[]): Query {
   if (chance(random, 0.3)) query.from = Math.floor(random() * 10);
   if (chance(random, 0.2)) query.eventNames = someOf(random, [...EVENT_NAMES, 'other'], 2);
   if (chance(random, 0.2)) query.withRanks = true;
-  return query;
+  return querySchema.parse(query);
 }
 
 function randomHistory(random: Random, items: readonly string[]): EngineEvent[] {
