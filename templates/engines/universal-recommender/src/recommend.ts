@@ -95,11 +95,13 @@ function userHistoryClauses(query: Query, input: RecommendInput, eventNames: str
   const boost = bias > 0 && bias !== 1 ? bias : undefined;
   return eventNames.map((action) => {
     const limit = input.settings.indicators.get(action)?.maxItemsPerUser ?? DEFAULT_MAX_QUERY_EVENTS;
-    const items: string[] = [];
+    const newestFirst: string[] = [];
     for (const event of input.history) {
-      if (event.event === action && items.length < limit && event.targetEntityId !== undefined) items.unshift(event.targetEntityId);
+      if (newestFirst.length === limit) break;
+      if (event.event === action && event.targetEntityId !== undefined) newestFirst.push(event.targetEntityId);
     }
-    return { field: action, values: [...new Set(items)], boost };
+    // Oldest first, as upstream lists them: the order the clause sums its terms in.
+    return { field: action, values: [...new Set(newestFirst.reverse())], boost };
   });
 }
 

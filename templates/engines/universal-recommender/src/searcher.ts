@@ -53,6 +53,9 @@ export class Searcher {
   private readonly mustStamp: Int32Array;
   private readonly mustMatched: Int32Array;
   private readonly shardScores: Float64Array;
+  /** The documents scored so far by the query, and by the clause (each document once). */
+  private readonly scored: Int32Array;
+  private readonly inClause: Int32Array;
   private stamp = 0;
 
   constructor(readonly index: SearchIndex) {
@@ -65,6 +68,8 @@ export class Searcher {
     this.mustStamp = new Int32Array(size);
     this.mustMatched = new Int32Array(size);
     this.shardScores = new Float64Array(index.numShards);
+    this.scored = new Int32Array(size);
+    this.inClause = new Int32Array(size);
   }
 
   /** Hits `from` to `from + size` in Elasticsearch's order. */
@@ -105,13 +110,14 @@ export class Searcher {
 
   /**
    * Lucene's disjunctions: each clause sums its terms' float scores in double and casts the sum to
-   * float; the bool query sums its clauses the same way. Returns the documents it scored.
+   * float; the bool query sums its clauses the same way. Returns the documents it scored (a view of
+   * scratch space, valid until the next query).
    */
-  private score(should: TermsClause[], stamp: number): number[] {
-    const { index, total, clauseSum, scoredStamp, clauseStamp, shardScores } = this;
-    const scored: number[] = [];
-    const inClause: number[] = [];
+  private score(should: TermsClause[], stamp: number): Int32Array {
+    const { index, total, clauseSum, scoredStamp, clauseStamp, shardScores, scored, inClause } = this;
+    let scoredCount = 0;
     for (const clause of should) {
+      let inClauseCount = 0;
       const field = index.field(clause.field);
       if (!field) continue;
       const boost = Math.fround(clause.boost ?? 1);
@@ -127,22 +133,22 @@ export class Searcher {
           if (clauseStamp[doc] !== clauseMark) {
             clauseStamp[doc] = clauseMark;
             clauseSum[doc] = 0;
-            inClause.push(doc);
+            inClause[inClauseCount++] = doc;
           }
           clauseSum[doc]! += shardScores[index.shards[doc]!]!;
         }
       }
-      for (const doc of inClause) {
+      for (let i = 0; i < inClauseCount; i++) {
+        const doc = inClause[i]!;
         if (scoredStamp[doc] !== stamp) {
           scoredStamp[doc] = stamp;
           total[doc] = 0;
-          scored.push(doc);
+          scored[scoredCount++] = doc;
         }
         total[doc]! += Math.fround(clauseSum[doc]!);
       }
-      inClause.length = 0;
     }
-    return scored;
+    return scored.subarray(0, scoredCount);
   }
 
   private markExcluded(query: BoolQuery, stamp: number) {
