@@ -22,8 +22,10 @@ function zipf(n, s, random) {
   };
 }
 
-/** Share of each indicator among the user events (views dominate, as in shop logs). */
-/** @type {ReadonlyArray<readonly [string, number]>} */
+/**
+ * Share of each indicator among the user events (views dominate, as in shop logs).
+ * @type {Array<[string, number]>}
+ */
 export const INDICATOR_MIX = [
   ['view', 0.75],
   ['cart', 0.15],

@@ -1,21 +1,11 @@
 import type { EngineEvent } from 'pio-deploy/engine';
-import { bm25Idf, termScore } from './bm25.js';
 import { isoNow, parseEsDate } from './dates.js';
 import { DEFAULT_MAX_QUERY_EVENTS, type AlgorithmParams, type FieldRule, type ResolvedSettings } from './params.js';
 import type { ItemScore, Query } from './query.js';
-import type { SearchIndex } from './search-index.js';
-
-/** A `terms` clause: documents having any of the values in the field; boost undefined = 1. */
-interface TermsClause {
-  field: string;
-  values: string[];
-  boost: number | undefined;
-}
-
-type DateFilter = { field: string; after?: number | undefined; before?: number | undefined; inclusiveAfter?: boolean };
+import type { DateFilter, Searcher, TermsClause } from './searcher.js';
 
 export interface RecommendInput {
-  index: SearchIndex;
+  searcher: Searcher;
   params: AlgorithmParams;
   settings: ResolvedSettings;
   /** The query user's events of the query's event names, newest first (empty without a user). */
@@ -27,10 +17,11 @@ export interface RecommendInput {
  * UR's `buildQuery` and Elasticsearch 5's evaluation of it: should clauses (user history, the item's
  * correlators, boosted fields, the item set, and a boost-0 match_all that lets every passing item
  * score 0), must filters, must_not exclusions; scored per shard with BM25, sorted by score, ranks and
- * shard; then paged.
+ * shard; then paged (searcher.ts).
  */
 export function recommend(query: Query, input: RecommendInput): ItemScore[] {
-  const { index, params, settings } = input;
+  const { params, settings } = input;
+  const index = input.searcher.index;
   const modelEventNames = settings.modelEventNames;
   const queryEventNames = query.eventNames ?? modelEventNames;
   const userBias = params.userBias ?? 1;
@@ -58,67 +49,20 @@ export function recommend(query: Query, input: RecommendInput): ItemScore[] {
   ];
   const dateFilters = dateFiltersOf(query, params, input.now ?? new Date());
 
-  const excludedIds = new Set(excludedItems(query, input));
-  const excludedFields = distinctRules([...(query.fields ?? []).filter((f) => f.bias === 0), ...params.fields.filter((f) => f.bias === 0)]);
-
-  const passes = (doc: number): boolean => {
-    if (excludedIds.has(index.docIds[doc]!)) return false;
-    if (excludedFields.some((f) => index.hasAnyTerm(f.name, f.values, doc))) return false;
-    if (!must.every((clause) => index.hasAnyTerm(clause.field, clause.values, doc))) return false;
-    return dateFilters.every((filter) => passesDate(index, filter, doc));
-  };
-
-  // Each clause sums its terms' float scores in double and casts to float (a Lucene disjunction);
-  // the bool query does the same over its clauses.
-  const total = new Float64Array(index.size);
-  const clauseSum = new Float64Array(index.size);
-  const inClause = new Uint8Array(index.size);
-  const touched: number[] = [];
-  for (const clause of should) {
-    const boost = Math.fround(clause.boost ?? 1);
-    for (const term of new Set(clause.values)) {
-      const docs = index.postings(clause.field, term);
-      if (docs.length === 0) continue;
-      const dfByShard = new Int32Array(index.numShards);
-      for (const doc of docs) dfByShard[index.shards[doc]!]!++;
-      for (const doc of docs) {
-        const shard = index.shards[doc]!;
-        const score = termScore(bm25Idf(dfByShard[shard]!, index.docCount(clause.field, shard)), boost);
-        if (!inClause[doc]) {
-          inClause[doc] = 1;
-          touched.push(doc);
-        }
-        clauseSum[doc]! += score;
-      }
-    }
-    for (const doc of touched) {
-      total[doc]! += Math.fround(clauseSum[doc]!);
-      clauseSum[doc] = 0;
-      inClause[doc] = 0;
-    }
-    touched.length = 0;
+  const mustNotDocs: number[] = [];
+  for (const item of excludedItems(query, input)) {
+    const doc = index.docByItem.get(item);
+    if (doc !== undefined) mustNotDocs.push(doc);
   }
-
-  const hits: number[] = [];
-  for (let doc = 0; doc < index.size; doc++) if (passes(doc)) hits.push(doc);
-  const score = (doc: number) => Math.fround(total[doc]!);
-  const sortByRanks = params.recsModel !== 'collabFiltering';
-  hits.sort((a, b) => {
-    const byScore = score(b) - score(a);
-    if (byScore !== 0) return byScore;
-    if (sortByRanks) {
-      for (const values of index.rankValues) {
-        const byRank = compareRanks(values[a]!, values[b]!);
-        if (byRank !== 0) return byRank;
-      }
-    }
-    return index.shards[a]! - index.shards[b]! || compareIds(index.docIds[a]!, index.docIds[b]!);
-  });
+  const mustNotFields = distinctRules([...(query.fields ?? []).filter((f) => f.bias === 0), ...params.fields.filter((f) => f.bias === 0)]).map(
+    (f) => ({ field: f.name, values: f.values }),
+  );
 
   const from = query.from ?? 0;
   const num = query.num ?? params.num;
-  return hits.slice(from, from + num).map((doc) => {
-    const result: ItemScore = { item: index.docIds[doc]!, score: score(doc) };
+  const hits = input.searcher.search({ should, must, mustNotDocs, mustNotFields, dates: dateFilters }, from, num);
+  return hits.map(({ doc, score }) => {
+    const result: ItemScore = { item: index.docIds[doc]!, score };
     if (query.withRanks) {
       const ranks: Record<string, number> = {};
       index.model.ranks.forEach((rank) => {
@@ -129,18 +73,6 @@ export function recommend(query: Query, input: RecommendInput): ItemScore[] {
     }
     return result;
   });
-}
-
-/** Descending, missing values last. */
-function compareRanks(a: number, b: number): number {
-  const aMissing = Number.isNaN(a);
-  const bMissing = Number.isNaN(b);
-  if (aMissing || bMissing) return aMissing === bMissing ? 0 : aMissing ? 1 : -1;
-  return b - a;
-}
-
-function compareIds(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /** Scala's `.distinct` on (name, values, bias) case classes. */
@@ -163,23 +95,25 @@ function userHistoryClauses(query: Query, input: RecommendInput, eventNames: str
   const boost = bias > 0 && bias !== 1 ? bias : undefined;
   return eventNames.map((action) => {
     const limit = input.settings.indicators.get(action)?.maxItemsPerUser ?? DEFAULT_MAX_QUERY_EVENTS;
-    const items: string[] = [];
+    const newestFirst: string[] = [];
     for (const event of input.history) {
-      if (event.event === action && items.length < limit && event.targetEntityId !== undefined) items.unshift(event.targetEntityId);
+      if (newestFirst.length === limit) break;
+      if (event.event === action && event.targetEntityId !== undefined) newestFirst.push(event.targetEntityId);
     }
-    return { field: action, values: [...new Set(items)], boost };
+    // Oldest first, as upstream lists them: the order the clause sums its terms in.
+    return { field: action, values: [...new Set(newestFirst.reverse())], boost };
   });
 }
 
 function similarItemClauses(query: Query, input: RecommendInput, itemBias: number): TermsClause[] {
   if (query.item === undefined) return [];
-  const doc = input.index.docByItem.get(query.item);
+  const doc = input.searcher.index.docByItem.get(query.item);
   if (doc === undefined) return [];
   const bias = query.itemBias ?? itemBias;
   const boost = bias > 0 && bias !== 1 ? bias : undefined;
   const max = input.settings.maxQueryEvents;
   return input.settings.modelEventNames.map((action) => {
-    const items = input.index.correlators(action, doc);
+    const items = input.searcher.index.correlators(action, doc);
     return { field: action, values: items.length <= max ? items : items.slice(0, max - 1), boost };
   });
 }
@@ -221,11 +155,4 @@ function boundOf(text: string | undefined): number | undefined {
   const parsed = parseEsDate(text);
   if (parsed === undefined) throw new Error(`Invalid date in dateRange: ${text}`);
   return parsed;
-}
-
-/** Exclusive bounds; a document without the date does not pass. */
-function passesDate(index: SearchIndex, filter: DateFilter, doc: number): boolean {
-  const values = index.dateValues(filter.field, doc);
-  if (!values) return false;
-  return values.some((time) => (filter.after === undefined || time > filter.after) && (filter.before === undefined || time < filter.before));
 }

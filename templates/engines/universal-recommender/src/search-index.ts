@@ -1,112 +1,118 @@
 import { parseEsDate } from './dates.js';
 import { correlatorsOf, type UrModel } from './model.js';
+import { IntVector } from './int-vector.js';
 import { shardOf } from './murmur3.js';
 
-/** One keyword field: term → documents (ascending), and per shard how many documents have the field. */
-interface KeywordField {
-  postings: Map<string, Int32Array>;
+/**
+ * One keyword field as flat posting lists: a term's documents are `docs[offsets[slot]..offsets[slot + 1])`,
+ * ascending. Per term and shard its document frequency, and per shard how many documents have the
+ * field at all, the two counts BM25's idf needs (Elasticsearch computes idf per shard).
+ */
+export interface KeywordField {
+  slots: Map<string, number>;
+  offsets: Int32Array;
+  docs: Int32Array;
+  /** `docFreq[slot * numShards + shard]`. */
+  docFreq: Int32Array;
   docCount: Int32Array;
+}
+
+/** A date field's epoch milliseconds per document: `values[offsets[doc]..offsets[doc + 1])`. */
+export interface DateField {
+  offsets: Int32Array;
+  values: Float64Array;
 }
 
 /**
  * The in-memory stand-in for UR's Elasticsearch index: keyword fields (correlators and list
  * properties) as posting lists, date fields as epoch milliseconds, rank fields as floats, and each
- * document's shard, since Elasticsearch computes idf per shard.
+ * document's shard. Also the order Elasticsearch's sort gives documents of equal score (ranks
+ * descending with missing ranks last, then shard, then id), computed once so that a query only walks
+ * it as far as its page reaches.
  */
 export class SearchIndex {
   readonly docIds: string[];
   readonly shards: Int32Array;
   readonly docByItem = new Map<string, number>();
   private readonly keyword = new Map<string, KeywordField>();
-  private readonly dates = new Map<string, Array<number[] | undefined>>();
+  private readonly dates = new Map<string, DateField>();
   /** Float32, as the `float` mapping stores them; NaN = missing. */
   readonly rankValues: Float32Array[];
+  /** Documents in tie order; `tiePosition[doc]` is the document's place in it. */
+  readonly tieOrder: Int32Array;
+  readonly tiePosition: Int32Array;
 
   constructor(
     readonly model: UrModel,
     readonly numShards: number,
     dateNames: readonly string[],
+    /** false for `recsModel: collabFiltering`, whose sort has no rank fields. */
+    sortByRanks = true,
   ) {
     this.docIds = Array.from(model.docs, (term) => model.terms[term]!);
     this.docIds.forEach((id, doc) => this.docByItem.set(id, doc));
     this.shards = Int32Array.from(this.docIds, (id) => shardOf(id, numShards));
     this.rankValues = model.ranks.map((rank) => Float32Array.from(rank.values));
     const rankNames = new Set(model.ranks.map((rank) => rank.name));
-    const builders = new Map<string, Map<string, number[]>>();
-    const add = (field: string, doc: number, values: Iterable<string>) => {
-      let terms = builders.get(field);
-      if (!terms) builders.set(field, (terms = new Map<string, number[]>()));
-      for (const value of new Set(values)) {
-        const docs = terms.get(value);
-        if (docs) docs.push(doc);
-        else terms.set(value, [doc]);
-      }
+    const keyword = new Map<string, KeywordFieldBuilder>();
+    const keywordField = (name: string) => {
+      let builder = keyword.get(name);
+      if (!builder) keyword.set(name, (builder = new KeywordFieldBuilder()));
+      return builder;
     };
     model.indicators.forEach((indicator, i) => {
-      for (let doc = 0; doc < this.docIds.length; doc++) {
+      const builder = keywordField(indicator.name);
+      for (let doc = 0; doc < this.size; doc++) {
         const targets = correlatorsOf(model, i, doc);
-        if (targets.length > 0) add(indicator.name, doc, Array.from(targets, (t) => model.terms[t]!));
+        if (targets.length > 0) builder.addTerms(doc, targets, model.terms);
       }
     });
     const dateFields = new Set(dateNames);
+    const dates = new Map<string, DateFieldBuilder>();
+    const parsedDates = new Map<string, number | undefined>();
+    const parseDate = (text: string) => {
+      if (!parsedDates.has(text)) parsedDates.set(text, parseEsDate(text));
+      return parsedDates.get(text);
+    };
     model.properties.forEach((fields, doc) => {
       if (!fields) return;
       for (const [name, value] of Object.entries(fields)) {
         if (rankNames.has(name)) continue;
         const list = Array.isArray(value) ? value : [value];
         if (dateFields.has(name)) {
-          const times = list.flatMap((v) => (typeof v === 'string' ? (parseEsDate(v) ?? []) : typeof v === 'number' ? [v] : []));
-          let column = this.dates.get(name);
-          if (!column) this.dates.set(name, (column = []));
-          if (times.length > 0) column[doc] = times;
+          const times: number[] = [];
+          for (const v of list) {
+            const time = typeof v === 'string' ? parseDate(v) : typeof v === 'number' ? v : undefined;
+            if (time !== undefined) times.push(time);
+          }
+          let builder = dates.get(name);
+          if (!builder) dates.set(name, (builder = new DateFieldBuilder()));
+          builder.add(doc, times);
           continue;
         }
         const strings = list.filter((v): v is string => typeof v === 'string');
-        if (strings.length > 0) add(name, doc, strings);
+        if (strings.length > 0) keywordField(name).addStrings(doc, strings);
       }
     });
-    for (const [field, terms] of builders) {
-      const docCount = new Int32Array(numShards);
-      const seen = new Uint8Array(this.docIds.length);
-      const postings = new Map<string, Int32Array>();
-      for (const [term, docs] of terms) {
-        const sorted = Int32Array.from(docs).sort();
-        postings.set(term, sorted);
-        for (const doc of sorted) {
-          if (!seen[doc]) {
-            seen[doc] = 1;
-            docCount[this.shards[doc]!]!++;
-          }
-        }
-      }
-      this.keyword.set(field, { postings, docCount });
-    }
+    for (const [name, builder] of keyword) this.keyword.set(name, builder.build(this.shards, numShards));
+    for (const [name, builder] of dates) this.dates.set(name, builder.build(this.size));
+    this.tieOrder = this.tieOrderOf(sortByRanks);
+    this.tiePosition = new Int32Array(this.size);
+    this.tieOrder.forEach((doc, position) => (this.tiePosition[doc] = position));
   }
 
   get size(): number {
     return this.docIds.length;
   }
 
-  /** Documents containing the term (empty when the field or term is unknown). */
-  postings(field: string, term: string): Int32Array {
-    return this.keyword.get(field)?.postings.get(term) ?? EMPTY;
+  /** The keyword field (undefined when no document has it). */
+  field(name: string): KeywordField | undefined {
+    return this.keyword.get(name);
   }
 
-  /** Documents of the shard that have the field at all (Lucene's `docCount`). */
-  docCount(field: string, shard: number): number {
-    return this.keyword.get(field)?.docCount[shard] ?? 0;
-  }
-
-  hasAnyTerm(field: string, terms: readonly string[], doc: number): boolean {
-    return terms.some((term) => binarySearch(this.postings(field, term), doc));
-  }
-
-  dateValues(field: string, doc: number): number[] | undefined {
-    return this.dates.get(field)?.[doc];
-  }
-
-  isDateField(field: string): boolean {
-    return this.dates.has(field);
+  /** The date field (undefined when no document has it). */
+  dateField(name: string): DateField | undefined {
+    return this.dates.get(name);
   }
 
   /** The document's stored correlators of an indicator (its `_source` list). */
@@ -116,22 +122,128 @@ export class SearchIndex {
     return Array.from(correlatorsOf(this.model, i, doc), (t) => this.model.terms[t]!);
   }
 
-  properties(doc: number) {
-    return this.model.properties[doc] ?? null;
+  private tieOrderOf(sortByRanks: boolean): Int32Array {
+    const ranks = sortByRanks ? this.rankValues : [];
+    return Int32Array.from({ length: this.size }, (_, doc) => doc).sort((a, b) => {
+      for (const values of ranks) {
+        const byRank = compareRanks(values[a]!, values[b]!);
+        if (byRank !== 0) return byRank;
+      }
+      return this.shards[a]! - this.shards[b]! || compareIds(this.docIds[a]!, this.docIds[b]!);
+    });
   }
 }
 
-const EMPTY = new Int32Array(0);
+/** Descending, missing values last. */
+function compareRanks(a: number, b: number): number {
+  const aMissing = Number.isNaN(a);
+  const bMissing = Number.isNaN(b);
+  if (aMissing || bMissing) return aMissing === bMissing ? 0 : aMissing ? 1 : -1;
+  return b - a;
+}
 
-function binarySearch(sorted: Int32Array, value: number): boolean {
-  let low = 0;
-  let high = sorted.length - 1;
-  while (low <= high) {
-    const mid = (low + high) >> 1;
-    const at = sorted[mid]!;
-    if (at === value) return true;
-    if (at < value) low = mid + 1;
-    else high = mid - 1;
+function compareIds(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
+ * One keyword field's postings as they are added, document by document, in two integer columns; then
+ * laid out flat by term. A document's values count once per add (as a Set of them would), and each
+ * term's documents come out ascending.
+ */
+class KeywordFieldBuilder {
+  private readonly slots = new Map<string, number>();
+  /** Slots by model term index, for correlators (-1: not looked up yet). */
+  private slotByTerm: Int32Array | undefined;
+  /** Per slot, the add call that last posted it. */
+  private readonly lastAdd: number[] = [];
+  private addCall = 0;
+  private readonly postingSlots = new IntVector();
+  private readonly postingDocs = new IntVector();
+
+  addTerms(doc: number, termIndices: Int32Array, terms: readonly string[]) {
+    const slotByTerm = (this.slotByTerm ??= new Int32Array(terms.length).fill(-1));
+    const call = ++this.addCall;
+    for (const term of termIndices) {
+      let slot = slotByTerm[term]!;
+      if (slot < 0) slot = slotByTerm[term] = this.slotOf(terms[term]!);
+      this.post(slot, doc, call);
+    }
   }
-  return false;
+
+  addStrings(doc: number, values: readonly string[]) {
+    const call = ++this.addCall;
+    for (const value of values) this.post(this.slotOf(value), doc, call);
+  }
+
+  build(shards: Int32Array, numShards: number): KeywordField {
+    const numSlots = this.slots.size;
+    const count = this.postingSlots.length;
+    const offsets = new Int32Array(numSlots + 1);
+    for (let i = 0; i < count; i++) offsets[this.postingSlots.get(i) + 1]!++;
+    for (let slot = 0; slot < numSlots; slot++) offsets[slot + 1]! += offsets[slot]!;
+    const docs = new Int32Array(count);
+    const cursor = offsets.slice(0, numSlots);
+    for (let i = 0; i < count; i++) docs[cursor[this.postingSlots.get(i)]!++] = this.postingDocs.get(i);
+    const docFreq = new Int32Array(numSlots * numShards);
+    const docCount = new Int32Array(numShards);
+    const seen = new Uint8Array(shards.length);
+    for (let slot = 0; slot < numSlots; slot++) {
+      const start = offsets[slot]!;
+      const end = offsets[slot + 1]!;
+      // Documents are added in ascending order except when properties share an indicator's name.
+      for (let at = start + 1; at < end; at++) {
+        if (docs[at - 1]! > docs[at]!) {
+          docs.subarray(start, end).sort();
+          break;
+        }
+      }
+      for (let at = start; at < end; at++) {
+        const doc = docs[at]!;
+        docFreq[slot * numShards + shards[doc]!]!++;
+        if (!seen[doc]) {
+          seen[doc] = 1;
+          docCount[shards[doc]!]!++;
+        }
+      }
+    }
+    return { slots: this.slots, offsets, docs, docFreq, docCount };
+  }
+
+  private slotOf(term: string): number {
+    let slot = this.slots.get(term);
+    if (slot === undefined) {
+      slot = this.slots.size;
+      this.slots.set(term, slot);
+      this.lastAdd.push(0);
+    }
+    return slot;
+  }
+
+  private post(slot: number, doc: number, call: number) {
+    if (this.lastAdd[slot] === call) return;
+    this.lastAdd[slot] = call;
+    this.postingSlots.push(slot);
+    this.postingDocs.push(doc);
+  }
+}
+
+/** A date field's values as they are added, in ascending document order (each document once). */
+class DateFieldBuilder {
+  private readonly docs = new IntVector();
+  private readonly times: number[] = [];
+
+  add(doc: number, times: readonly number[]) {
+    for (const time of times) {
+      this.docs.push(doc);
+      this.times.push(time);
+    }
+  }
+
+  build(numDocs: number): DateField {
+    const offsets = new Int32Array(numDocs + 1);
+    for (let i = 0; i < this.docs.length; i++) offsets[this.docs.get(i) + 1]!++;
+    for (let doc = 0; doc < numDocs; doc++) offsets[doc + 1]! += offsets[doc]!;
+    return { offsets, values: Float64Array.from(this.times) };
+  }
 }

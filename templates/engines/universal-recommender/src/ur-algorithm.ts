@@ -8,13 +8,14 @@ import { computeRanks } from './rankings.js';
 import { recommend } from './recommend.js';
 import { shortestFloatDecimal } from './float-format.js';
 import { SearchIndex } from './search-index.js';
+import { Searcher } from './searcher.js';
 
 /** Upstream reads the user's history with a 200 ms timeout and answers without it when late. */
 export const HISTORY_TIMEOUT_MS = 200;
 
 export interface ServedModel {
   model: UrModel;
-  index: SearchIndex;
+  searcher: Searcher;
 }
 
 /** The Universal Recommender's algorithm (`"name": "ur"`): CCO training, business-rule queries. */
@@ -33,7 +34,7 @@ export class UrAlgorithm implements Algorithm<PreparedData, ServedModel, Query, 
 
   async predict(served: ServedModel, query: Query, ctx: EngineContext): Promise<PredictedResult> {
     const history = query.user === undefined ? [] : await this.recentHistory(served, query, ctx);
-    return { itemScores: recommend(query, { index: served.index, params: this.params, settings: this.settings, history }) };
+    return { itemScores: recommend(query, { searcher: served.searcher, params: this.params, settings: this.settings, history }) };
   }
 
   serializeModel(served: ServedModel): Json {
@@ -69,7 +70,8 @@ export class UrAlgorithm implements Algorithm<PreparedData, ServedModel, Query, 
   }
 
   private serve(model: UrModel): ServedModel {
-    return { model, index: new SearchIndex(model, this.params.numShards, this.settings.dateNames) };
+    const sortByRanks = this.params.recsModel !== 'collabFiltering';
+    return { model, searcher: new Searcher(new SearchIndex(model, this.params.numShards, this.settings.dateNames, sortByRanks)) };
   }
 
   private async recentHistory(served: ServedModel, query: Query, ctx: EngineContext): Promise<EngineEvent[]> {
