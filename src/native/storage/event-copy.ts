@@ -39,7 +39,7 @@ export async function* importRowsOf(events: AsyncIterable<EventInput> | Iterable
 
 /**
  * Streams encoded rows into a table with COPY FROM STDIN inside one transaction (all or nothing), adding
- * the COPY header and trailer. Fails with a `StorageError`.
+ * the COPY header and trailer, then refreshes the table's planner statistics. Fails with a `StorageError`.
  */
 export async function copyRowsInTransaction(db: Database, table: string, rows: AsyncIterable<Buffer> | Iterable<Buffer>): Promise<void> {
   async function* framed(): AsyncGenerator<Buffer> {
@@ -66,4 +66,9 @@ export async function copyRowsInTransaction(db: Database, table: string, rows: A
   } finally {
     client.release(broken);
   }
+  // Right after a bulk load PostgreSQL has no statistics for the new rows until autovacuum comes by, and
+  // plans a user's history read (`findByEntity`) as a scan of the whole table: 15 ms instead of 0.45 ms
+  // per read on a 1M-event app (bench/ur). ANALYZE samples a fixed number of rows, so it costs well under
+  // a second at any size; failing it (no privilege) leaves the import as it is.
+  await db.query(`ANALYZE ${table}`).catch(() => undefined);
 }
