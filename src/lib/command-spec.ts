@@ -66,8 +66,11 @@ export type CommandSpec = Help & {
   action: CommandAction;
 };
 
-/** A command that only groups others (`remote`, `app`): `pio-deploy remote add …`. */
-export type TopicSpec = Help & { commands: readonly CommandDefinition[] };
+/**
+ * A command that only groups others (`remote`, `app`): `pio-deploy remote add …`. With `defaultCommand`,
+ * the topic alone runs that one (`pio-deploy models` lists, as `models list` does).
+ */
+export type TopicSpec = Help & { commands: readonly CommandDefinition[]; defaultCommand?: string };
 
 export type CommandDefinition = CommandSpec | TopicSpec;
 
@@ -84,12 +87,12 @@ export function helpText(examples: readonly string[], notes?: string, footer?: s
 }
 
 /** Declares `definition` (and a topic's commands) on `parent`; returns the new command. */
-export function addCommand(parent: Command, definition: CommandDefinition): Command {
-  const command = parent.command(definition.name, { hidden: definition.hidden === true });
+export function addCommand(parent: Command, definition: CommandDefinition, isDefault = false): Command {
+  const command = parent.command(definition.name, { hidden: definition.hidden === true, isDefault });
   if (definition.description !== undefined) command.description(definition.description);
   if ('commands' in definition) {
     addHelp(command, definition);
-    for (const sub of definition.commands) addCommand(command, sub);
+    for (const sub of definition.commands) addCommand(command, sub, sub.name === definition.defaultCommand);
     return command;
   }
   for (const argument of definition.arguments ?? []) command.argument(argument.name, argument.description);

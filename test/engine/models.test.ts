@@ -52,6 +52,8 @@ describe('model versions (pio-deploy models) and the promotion gate', () => {
     expect(listed.stdout).toMatch(/^ {7}ID\s+STATUS\s+STARTED\s+ENDED\s+PARAMS\s+METRIC\s+SERVING$/m);
     expect(listed.stdout).toMatch(new RegExp(`^ {7}${ids.second!.id}\\s+COMPLETED\\s.*\\sserving$`, 'm'));
     expect(listed.stdout).toMatch(new RegExp(`^ {7}${ids.first!.id}\\s+COMPLETED\\s[^\\n]*[0-9a-f]{8}\\s+-$`, 'm'));
+    // `pio-deploy models` alone lists too.
+    expect((await models(ctx, [])).stdout).toBe(listed.stdout);
 
     const unknown = await models(ctx, ['pin', 'no-such-instance']);
     expect(unknown.exitCode).toBe(1);

@@ -8,6 +8,7 @@ export const models: CommandDefinition = {
   name: 'models',
   description: 'Model versions: list the engine instances, pin one to serve, unpin, roll back',
   notes: 'The pin lives in the database, so every web dyno follows it within one poll interval (PIO_ENGINE_POLL_INTERVAL).',
-  examples: ['heroku run pio-deploy models list', 'heroku run pio-deploy models rollback'],
+  examples: ['heroku run pio-deploy models', 'heroku run pio-deploy models rollback'],
   commands: [modelsList, modelsPin, modelsUnpin, modelsRollback],
+  defaultCommand: 'list',
 };
