@@ -6,7 +6,7 @@ import { withTraceIds } from './log-fields.js';
 import { createRegistry, LATENCY_BUCKETS } from './metrics.js';
 import { instrumentServingState, type ServingTimings } from './serving.js';
 import { observabilitySettings, type ObservabilitySettings } from './settings.js';
-import { flushSpans, startClientSpan, startTracing } from './tracing.js';
+import { startClientSpan } from './tracing.js';
 
 /** An outgoing call in a span: its trace headers, and how it ended. */
 export interface TracedCall {
@@ -80,11 +80,6 @@ export function createEngineObservability(options: {
     settings,
     attach(app, serving) {
       current = serving;
-      if (settings.tracing) {
-        const tracingSettings = settings.tracing;
-        app.addHook('onReady', () => startTracing(tracingSettings));
-        app.addHook('onClose', () => flushSpans());
-      }
       registerObservability(app, {
         settings,
         registry,

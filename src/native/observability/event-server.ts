@@ -6,7 +6,6 @@ import { withTraceIds } from './log-fields.js';
 import { createRegistry } from './metrics.js';
 import { observabilitySettings, type ObservabilitySettings } from './settings.js';
 import { traceStorage } from './storage-spans.js';
-import { flushSpans, startTracing } from './tracing.js';
 
 /** What the Event Server reports to metrics, logs and traces. */
 export interface EventServerObservability {
@@ -69,11 +68,6 @@ export function createEventServerObservability(storage: Storage, settings: Obser
     accessKey,
     logger: (options) => withTraceIds(options, tracing),
     attach(app) {
-      if (settings.tracing) {
-        const tracingSettings = settings.tracing;
-        app.addHook('onReady', () => startTracing(tracingSettings));
-        app.addHook('onClose', () => flushSpans());
-      }
       registerObservability(app, {
         settings,
         registry,

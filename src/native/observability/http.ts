@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Registry } from 'prom-client';
 import { createHttpMetrics } from './metrics.js';
 import type { ObservabilitySettings } from './settings.js';
-import { runInContext, startRequestSpan, traceIdOfHeader } from './tracing.js';
+import { flushSpans, runInContext, startRequestSpan, startTracing, traceIdOfHeader } from './tracing.js';
 
 /** Why a server is not ready (answered by `/readyz` with 503), or undefined when it is. */
 export type Readiness = () => Promise<string | undefined>;
@@ -57,6 +57,13 @@ export function registerObservability(app: FastifyInstance, server: ObservedServ
 
   const http = registry ? createHttpMetrics(registry) : undefined;
   const spans = settings.tracing ? new WeakMap<FastifyRequest, ReturnType<typeof startRequestSpan>>() : undefined;
+
+  const tracing = settings.tracing;
+  if (tracing) {
+    // The SDK loads when the server starts listening and its last spans go out when it closes.
+    app.addHook('onReady', () => startTracing(tracing));
+    app.addHook('onClose', () => flushSpans());
+  }
 
   if (spans) {
     app.addHook('onRequest', (request, _reply, done) => {
