@@ -98,6 +98,20 @@ describe('events.readColumns (binary COPY TO into typed arrays)', () => {
     expect(columns.eventNames[299]).toBe('e299');
   });
 
+  it('reads numbers beyond a double as JSON.parse does, without failing the COPY', async () => {
+    const scope = await freshScope();
+    const texts = ['1e400', '-1e400', '1e-400', '-0', '0.1', '12345678901234567890'];
+    for (const [i, text] of texts.entries()) {
+      await fixture.sql(
+        `INSERT INTO pio_event_${scope.appId} (id, event, entitytype, entityid, properties, eventtime, eventtimezone, creationtimezone)
+         VALUES ($1, 'rate', 'user', 'u', $2, $3, 'UTC', 'UTC')`,
+        [`id${i}`, `{"rating": ${text}}`, `2024-01-01 00:00:0${i}`],
+      );
+    }
+    const columns = await fixture.storage.events.readColumns(scope, { numericProperty: 'rating', ordered: true });
+    expect(Array.from(columns.value)).toEqual(texts.map((text) => JSON.parse(text) as number));
+  });
+
   it('explains a missing table as find does', async () => {
     await expect(fixture.storage.events.readColumns({ appId: 999_999 })).rejects.toBeInstanceOf(MissingEventTableError);
   });

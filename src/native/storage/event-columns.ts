@@ -21,17 +21,18 @@ const [ENTITY, TARGET, EVENT, VALUE, TIME] = [0, 1, 2, 3, 4] as const;
 /**
  * The COPY command. COPY takes no bind parameters, so the filters' values are inlined as escaped
  * literals (each placeholder replaced once, the inserted text never rescanned). The numeric property
- * is read as `json` (which keeps the last of duplicate keys, as JSON.parse does) and is NULL unless it
- * is a JSON number, so a row never fails the COPY.
+ * is read as `json` (which keeps the last of duplicate keys, as JSON.parse does), sent as its JSON text
+ * when it is a number and NULL otherwise, and parsed here as JSON.parse would: a `float8` cast in SQL
+ * would fail the whole COPY on a number beyond a double's range, where JSON.parse gives Infinity or 0.
  */
 export function columnCopyCommand(table: string, query: ColumnQuery): string {
   const { clause, params } = buildEventQuery(query, { order: query.ordered === true });
   const where = clause.replace(/\$(\d+)/g, (_, index: string) => escapeLiteral(String(params[Number(index) - 1])));
-  const value =
-    query.numericProperty === undefined
-      ? 'NULL::float8'
-      : `CASE WHEN json_typeof(properties::json -> ${escapeLiteral(query.numericProperty)}) = 'number' ` +
-        `THEN (properties::json ->> ${escapeLiteral(query.numericProperty)})::float8 END`;
+  let value = 'NULL::text';
+  if (query.numericProperty !== undefined) {
+    const property = `properties::json -> ${escapeLiteral(query.numericProperty)}`;
+    value = `CASE WHEN json_typeof(${property}) = 'number' THEN ${property} #>> '{}' END`;
+  }
   return `COPY (SELECT entityid, targetentityid, event, ${value}, eventtime FROM ${table}${where}) TO STDOUT (FORMAT binary)`;
 }
 
@@ -75,7 +76,7 @@ class ColumnBuilder {
     // Codes are bytes until a 256th event name shows up.
     if (eventCode === 256 && this.event instanceof Uint8Array) this.event = Int32Array.from(this.event);
     this.event[row] = eventCode;
-    this.value[row] = (length[VALUE] as number) < 0 ? Number.NaN : buffer.readDoubleBE(start[VALUE]);
+    this.value[row] = (length[VALUE] as number) < 0 ? Number.NaN : Number(text(VALUE));
     const timeAt = start[TIME] as number;
     const micros = buffer.readInt32BE(timeAt) * TWO_POW_32 + buffer.readUInt32BE(timeAt + 4);
     this.time[row] = Math.floor(micros / 1000) + POSTGRES_EPOCH_MS;
