@@ -44,7 +44,7 @@ function expectedRows(events: StoredEvent[], property: string | undefined) {
 
 const base = Date.UTC(2024, 0, 1);
 function sampleEvents(count: number): EventInput[] {
-  return Array.from({ length: count }, (_, i) => ({
+  return Array.from({ length: count }, (_, i): EventInput => ({
     event: i % 7 === 0 ? 'buy' : i % 11 === 0 ? 'view' : 'rate',
     entityType: i % 13 === 0 ? 'shop' : 'user',
     entityId: `u${i % 37}-é`,
