@@ -52,18 +52,25 @@ class Interner {
   }
 }
 
-/** Typed arrays that double when full; `result` trims them to the rows read (one copy each). */
+/** Typed arrays of a given size that double if more rows come; `result` trims them to the rows read. */
 class ColumnBuilder {
   size = 0;
-  private capacity = FIRST_CAPACITY;
-  private entity = new Int32Array(FIRST_CAPACITY);
-  private target = new Int32Array(FIRST_CAPACITY);
-  private event: Uint8Array | Int32Array = new Uint8Array(FIRST_CAPACITY);
-  private value = new Float64Array(FIRST_CAPACITY);
-  private time = new Float64Array(FIRST_CAPACITY);
+  private entity: Int32Array;
+  private target: Int32Array;
+  private event: Uint8Array | Int32Array;
+  private value: Float64Array;
+  private time: Float64Array;
   private readonly entities = new Interner();
   private readonly targets = new Interner();
   private readonly events = new Interner();
+
+  constructor(private capacity: number) {
+    this.entity = new Int32Array(capacity);
+    this.target = new Int32Array(capacity);
+    this.event = new Uint8Array(capacity);
+    this.value = new Float64Array(capacity);
+    this.time = new Float64Array(capacity);
+  }
 
   add(tuple: CopyTuple): void {
     if (this.size === this.capacity) this.grow();
@@ -84,13 +91,14 @@ class ColumnBuilder {
 
   result(): EventColumns {
     const n = this.size;
+    const trim = <T extends Int32Array | Uint8Array | Float64Array>(array: T): T => (n === this.capacity ? array : (array.slice(0, n) as T));
     return {
       size: n,
-      entity: this.entity.slice(0, n),
-      target: this.target.slice(0, n),
-      event: this.event.slice(0, n),
-      value: this.value.slice(0, n),
-      time: this.time.slice(0, n),
+      entity: trim(this.entity),
+      target: trim(this.target),
+      event: trim(this.event),
+      value: trim(this.value),
+      time: trim(this.time),
       entityIds: this.entities.values,
       targetIds: this.targets.values,
       eventNames: this.events.values,
@@ -98,7 +106,7 @@ class ColumnBuilder {
   }
 
   private grow(): void {
-    this.capacity *= 2;
+    this.capacity = Math.max(FIRST_CAPACITY, this.capacity * 2);
     const grown = <T extends Int32Array | Uint8Array | Float64Array>(array: T): T => {
       const next = new (array.constructor as new (length: number) => T)(this.capacity);
       next.set(array);
@@ -112,20 +120,28 @@ class ColumnBuilder {
   }
 }
 
-/** Reads the matching rows of `table` as columns, in one read-only snapshot on a dedicated connection. */
+/**
+ * Reads the matching rows of `table` as columns. The rows are counted first in the same read-only
+ * snapshot, so the arrays are allocated once at their final size: growing by doubling would hold up to
+ * twice the rows' memory, and trimming would copy it all once more at the end.
+ */
 export async function readEventColumns(db: Database, table: string, query: ColumnQuery): Promise<EventColumns> {
   const command = columnCopyCommand(table, query);
+  const { clause, params } = buildEventQuery(query, { order: false });
   const client = await db.connect();
   let failed: Error | undefined;
   try {
+    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    const counted = await client.query<{ count: number }>(`SELECT count(*) AS count FROM ${table}${clause}`, params);
     const tuples = new BinaryCopyTuples(FIELDS);
-    const builder = new ColumnBuilder();
+    const builder = new ColumnBuilder(counted.rows[0]?.count ?? 0);
     const add = (tuple: CopyTuple) => builder.add(tuple);
     for await (const chunk of copyOut(client, command)) tuples.push(chunk, add);
     tuples.finish();
+    await client.query('COMMIT');
     return builder.result();
   } catch (error) {
-    // A COPY left half-read (a decoding failure) leaves the connection out of step: never reuse it.
+    // A failure may leave the transaction open or a COPY half-read: the connection is never reused.
     failed = error as Error;
     throw toStorageError(error, 'read event columns');
   } finally {
