@@ -36,7 +36,7 @@ export class AlsAlgorithm implements Algorithm<TrainingData, ServedModel, Query,
   constructor(readonly params: AlsAlgorithmParams) {}
 
   train(ctx: EngineContext, data: TrainingData): ServedModel {
-    if (data.ratings.length === 0) {
+    if (('size' in data.ratings ? data.ratings.size : data.ratings.length) === 0) {
       throw new Error('No ratings to train on: import "rate" or "buy" events of users on items into the app first.');
     }
     if (this.params.numIterations > 30) {

@@ -8,6 +8,19 @@ export interface Rating {
   rating: number;
 }
 
+/**
+ * Ratings as columns (row `i` across the arrays): users and items as indexes into `userIds`/`itemIds`,
+ * numbered in order of first appearance, as `trainAls` numbers the ids of `Rating` objects.
+ */
+export interface RatingColumns {
+  size: number;
+  user: Int32Array;
+  item: Int32Array;
+  rating: Float64Array;
+  userIds: string[];
+  itemIds: string[];
+}
+
 export interface AlsParams {
   /** Number of latent factors. */
   rank: number;
@@ -36,7 +49,7 @@ export interface ItemScore {
 }
 
 /** Ratings grouped by one side (users or items), CSR style: `offsets[i]..offsets[i+1]` index `others`/`values`. */
-interface Grouped {
+export interface Grouped {
   offsets: Int32Array;
   others: Int32Array;
   values: Float64Array;
@@ -47,8 +60,9 @@ interface Grouped {
  * each half-step solves, for every user (then every item), the ridge problem
  * (YᵀY + λ·n·I) x = Yᵀr over that user's n ratings with a Cholesky factorisation.
  */
-export function trainAls(ratings: readonly Rating[], params: AlsParams): AlsModel {
-  if (ratings.length === 0) {
+export function trainAls(ratings: readonly Rating[] | RatingColumns, params: AlsParams): AlsModel {
+  const columns = 'size' in ratings ? ratings : ratingColumnsOf(ratings);
+  if (columns.size === 0) {
     throw new Error('ALS needs at least one rating to train; the training data is empty.');
   }
   const { rank, numIterations, lambda } = params;
@@ -58,23 +72,14 @@ export function trainAls(ratings: readonly Rating[], params: AlsParams): AlsMode
   }
   if (!(lambda >= 0)) throw new Error(`ALS lambda must be zero or positive, got ${lambda}.`);
 
-  const userIndex = new Map<string, number>();
-  const itemIndex = new Map<string, number>();
-  const userOf = new Int32Array(ratings.length);
-  const itemOf = new Int32Array(ratings.length);
-  const values = new Float64Array(ratings.length);
-  ratings.forEach((r, i) => {
-    userOf[i] = indexOf(userIndex, r.user);
-    itemOf[i] = indexOf(itemIndex, r.item);
-    values[i] = r.rating;
-  });
-  const byUser = group(userIndex.size, userOf, itemOf, values);
-  const byItem = group(itemIndex.size, itemOf, userOf, values);
+  const { userIds, itemIds } = columns;
+  const byUser = group(userIds.length, columns.user, columns.item, columns.rating);
+  const byItem = group(itemIds.length, columns.item, columns.user, columns.rating);
 
   const random = seededRandom(params.seed);
   const scale = 1 / Math.sqrt(rank);
-  const userFactors = new Float64Array(userIndex.size * rank);
-  const itemFactors = new Float64Array(itemIndex.size * rank);
+  const userFactors = new Float64Array(userIds.length * rank);
+  const itemFactors = new Float64Array(itemIds.length * rank);
   for (let i = 0; i < itemFactors.length; i++) itemFactors[i] = gaussian(random) * scale;
 
   for (let iteration = 0; iteration < numIterations; iteration++) {
@@ -83,8 +88,8 @@ export function trainAls(ratings: readonly Rating[], params: AlsParams): AlsMode
   }
   return {
     rank,
-    userIds: [...userIndex.keys()],
-    itemIds: [...itemIndex.keys()],
+    userIds,
+    itemIds,
     userFactors,
     itemFactors,
   };
@@ -147,6 +152,21 @@ function scoreAllItems(model: AlsModel, userIdx: number, scores: Float64Array): 
 
 let scoreBuffer = new Float64Array(0);
 
+/** Columns of `Rating` objects, ids numbered in order of first appearance. */
+export function ratingColumnsOf(ratings: readonly Rating[]): RatingColumns {
+  const userIndex = new Map<string, number>();
+  const itemIndex = new Map<string, number>();
+  const user = new Int32Array(ratings.length);
+  const item = new Int32Array(ratings.length);
+  const rating = new Float64Array(ratings.length);
+  ratings.forEach((r, i) => {
+    user[i] = indexOf(userIndex, r.user);
+    item[i] = indexOf(itemIndex, r.item);
+    rating[i] = r.rating;
+  });
+  return { size: ratings.length, user, item, rating, userIds: [...userIndex.keys()], itemIds: [...itemIndex.keys()] };
+}
+
 function indexOf(index: Map<string, number>, id: string): number {
   let i = index.get(id);
   if (i === undefined) {
@@ -156,7 +176,7 @@ function indexOf(index: Map<string, number>, id: string): number {
   return i;
 }
 
-function group(count: number, keys: Int32Array, others: Int32Array, values: Float64Array): Grouped {
+export function group(count: number, keys: Int32Array, others: Int32Array, values: Float64Array): Grouped {
   const offsets = new Int32Array(count + 1);
   for (const key of keys) offsets[key + 1]! += 1;
   for (let i = 0; i < count; i++) offsets[i + 1]! += offsets[i]!;
@@ -177,11 +197,38 @@ function group(count: number, keys: Int32Array, others: Int32Array, values: Floa
  * allocates several matrices per solve, which made training several times slower (bench/engines/libraries.mjs).
  */
 function solveSide(grouped: Grouped, fixed: Float64Array, target: Float64Array, lambda: number, rank: number): void {
+  const singular = solveEntries(grouped.offsets, grouped.others, grouped.values, fixed, target, lambda, rank, 0, grouped.offsets.length - 1);
+  for (const entry of singular) solveSingular(grouped, entry, fixed, target, rank);
+}
+
+/**
+ * Singular only when lambda is 0 and the entry has fewer ratings than the rank: solves the
+ * minimum-norm least-squares problem instead, as a rank-deficient ridge with a vanishing penalty.
+ */
+export function solveSingular(grouped: Grouped, entry: number, fixed: Float64Array, target: Float64Array, rank: number): void {
+  target.set(minimumNormSolve(grouped, entry, fixed, rank), entry * rank);
+}
+
+/**
+ * The ridge solves of entries `from..to` of one side into `target`; returns the entries whose system
+ * is singular (left for `solveSingular`). Self-contained but for `choleskySolveInPlace`: the worker
+ * threads of als-parallel.ts run its source text.
+ */
+export function solveEntries(
+  offsets: Int32Array,
+  others: Int32Array,
+  values: Float64Array,
+  fixed: Float64Array,
+  target: Float64Array,
+  lambda: number,
+  rank: number,
+  from: number,
+  to: number,
+): number[] {
   const gram = new Float64Array(rank * rank);
   const rhs = new Float64Array(rank);
-  const { offsets, others, values } = grouped;
-  const entries = offsets.length - 1;
-  for (let e = 0; e < entries; e++) {
+  const singular: number[] = [];
+  for (let e = from; e < to; e++) {
     const start = offsets[e]!;
     const end = offsets[e + 1]!;
     gram.fill(0);
@@ -198,14 +245,10 @@ function solveSide(grouped: Grouped, fixed: Float64Array, target: Float64Array, 
     }
     const regularisation = lambda * (end - start);
     for (let a = 0; a < rank; a++) gram[a * rank + a]! += regularisation;
-    if (!choleskySolveInPlace(gram, rhs, rank)) {
-      // Singular only when lambda is 0 and the entry has fewer ratings than the rank: solve the
-      // minimum-norm least-squares problem instead, as a rank-deficient ridge with a vanishing penalty.
-      target.set(minimumNormSolve(grouped, e, fixed, rank), e * rank);
-      continue;
-    }
-    target.set(rhs, e * rank);
+    if (choleskySolveInPlace(gram, rhs, rank)) target.set(rhs, e * rank);
+    else singular.push(e);
   }
+  return singular;
 }
 
 /**

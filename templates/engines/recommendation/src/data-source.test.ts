@@ -1,5 +1,6 @@
 import type { EngineContext, EngineEvent, EventColumns, EventStore } from 'pio-deploy/engine';
 import { describe, expect, it } from 'vitest';
+import { ratingColumnsOf } from './als.js';
 import { RatingsDataSource } from './data-source.js';
 
 interface Row {
@@ -59,13 +60,14 @@ describe('RatingsDataSource', () => {
       { event: 'buy', user: 'u2', item: 'i1', properties: {} },
       { event: 'rate', user: 'u1', item: 'i2', properties: { rating: 1 } },
     ]);
-    expect(await source.readTraining(ctx)).toEqual({
-      ratings: [
+    const { ratings } = await source.readTraining(ctx);
+    expect(ratings).toEqual(
+      ratingColumnsOf([
         { user: 'u1', item: 'i1', rating: 3.5 },
         { user: 'u2', item: 'i1', rating: 4 },
         { user: 'u1', item: 'i2', rating: 1 },
-      ],
-    });
+      ]),
+    );
   });
 
   it('names the event whose rating is not a number', async () => {
