@@ -51,6 +51,7 @@ try {
   try {
     const scope = { appId: 1 };
     await storage.events.init(scope);
+    /** @returns {AsyncGenerator<import('../../dist/native/storage/index.js').EventInput>} */
     async function* source() {
       for (let i = 0; i < EVENTS; i++) {
         const buy = i % 10 === 0;

@@ -61,6 +61,31 @@ export interface Grouped {
  * (YᵀY + λ·n·I) x = Yᵀr over that user's n ratings with a Cholesky factorisation.
  */
 export function trainAls(ratings: readonly Rating[] | RatingColumns, params: AlsParams): AlsModel {
+  const { model, byUser, byItem } = prepareAls(ratings, params);
+  for (let iteration = 0; iteration < params.numIterations; iteration++) {
+    solveSide(byUser, model.itemFactors, model.userFactors, params.lambda, model.rank);
+    solveSide(byItem, model.userFactors, model.itemFactors, params.lambda, model.rank);
+  }
+  return model;
+}
+
+/** Where training keeps its arrays: ordinary ones, or shared memory for worker threads. */
+export interface AlsArrays {
+  int32(length: number): Int32Array;
+  float64(length: number): Float64Array;
+}
+
+const ORDINARY_ARRAYS: AlsArrays = { int32: (length) => new Int32Array(length), float64: (length) => new Float64Array(length) };
+
+/** What every half-step reads: the ratings grouped by user and by item, and the model's initial factors. */
+export interface PreparedAls {
+  model: AlsModel;
+  byUser: Grouped;
+  byItem: Grouped;
+}
+
+/** Validates the params and builds the grouped ratings and the seeded initial factors. */
+export function prepareAls(ratings: readonly Rating[] | RatingColumns, params: AlsParams, arrays = ORDINARY_ARRAYS): PreparedAls {
   const columns = 'size' in ratings ? ratings : ratingColumnsOf(ratings);
   if (columns.size === 0) {
     throw new Error('ALS needs at least one rating to train; the training data is empty.');
@@ -73,26 +98,15 @@ export function trainAls(ratings: readonly Rating[] | RatingColumns, params: Als
   if (!(lambda >= 0)) throw new Error(`ALS lambda must be zero or positive, got ${lambda}.`);
 
   const { userIds, itemIds } = columns;
-  const byUser = group(userIds.length, columns.user, columns.item, columns.rating);
-  const byItem = group(itemIds.length, columns.item, columns.user, columns.rating);
+  const byUser = group(userIds.length, columns.user, columns.item, columns.rating, arrays);
+  const byItem = group(itemIds.length, columns.item, columns.user, columns.rating, arrays);
 
   const random = seededRandom(params.seed);
   const scale = 1 / Math.sqrt(rank);
-  const userFactors = new Float64Array(userIds.length * rank);
-  const itemFactors = new Float64Array(itemIds.length * rank);
+  const userFactors = arrays.float64(userIds.length * rank);
+  const itemFactors = arrays.float64(itemIds.length * rank);
   for (let i = 0; i < itemFactors.length; i++) itemFactors[i] = gaussian(random) * scale;
-
-  for (let iteration = 0; iteration < numIterations; iteration++) {
-    solveSide(byUser, itemFactors, userFactors, lambda, rank);
-    solveSide(byItem, userFactors, itemFactors, lambda, rank);
-  }
-  return {
-    rank,
-    userIds,
-    itemIds,
-    userFactors,
-    itemFactors,
-  };
+  return { model: { rank, userIds, itemIds, userFactors, itemFactors }, byUser, byItem };
 }
 
 /** Predicted rating of one user (by index) for one item (by index). */
@@ -176,13 +190,13 @@ function indexOf(index: Map<string, number>, id: string): number {
   return i;
 }
 
-export function group(count: number, keys: Int32Array, others: Int32Array, values: Float64Array): Grouped {
-  const offsets = new Int32Array(count + 1);
+export function group(count: number, keys: Int32Array, others: Int32Array, values: Float64Array, arrays: AlsArrays): Grouped {
+  const offsets = arrays.int32(count + 1);
   for (const key of keys) offsets[key + 1]! += 1;
   for (let i = 0; i < count; i++) offsets[i + 1]! += offsets[i]!;
   const cursor = offsets.slice(0, count);
-  const groupedOthers = new Int32Array(keys.length);
-  const groupedValues = new Float64Array(keys.length);
+  const groupedOthers = arrays.int32(keys.length);
+  const groupedValues = arrays.float64(keys.length);
   for (let i = 0; i < keys.length; i++) {
     const at = cursor[keys[i]!]!++;
     groupedOthers[at] = others[i]!;
