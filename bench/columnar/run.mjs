@@ -109,7 +109,9 @@ try {
     console.log(`rows ${rows}, distinct users ${USERS}, items ${ITEMS}; RSS +${mb(rssPeak - rssBefore)} at peak during the COPY rounds`);
     if (values.write) {
       await writeBenchmarkSection(ROOT, 'scale', [
-        '## Scale: columnar training reads',
+        '## Scale',
+        '',
+        '### Columnar training reads',
         '',
         `\`node bench/columnar/run.mjs${values.quick ? ' --quick' : ''}\`: ${rows.toLocaleString('en-US')} rate/buy events ` +
           `(${USERS.toLocaleString('en-US')} users, ${ITEMS.toLocaleString('en-US')} items) in an embedded PostgreSQL, ` +

@@ -100,12 +100,12 @@ describe('events.readColumns (binary COPY TO into typed arrays)', () => {
 
   it('reads numbers beyond a double as JSON.parse does, without failing the COPY', async () => {
     const scope = await freshScope();
-    const texts = ['1e400', '-1e400', '1e-400', '-0', '0.1', '12345678901234567890'];
+    const texts = ['1e400', '-1e400', '1e-400', '-0', '0.1', '12345678901234567890', '-3.5', '0.30000000000000004', '123456789012.345', '4', '2.5E1'];
     for (const [i, text] of texts.entries()) {
       await fixture.sql(
         `INSERT INTO pio_event_${scope.appId} (id, event, entitytype, entityid, properties, eventtime, eventtimezone, creationtimezone)
          VALUES ($1, 'rate', 'user', 'u', $2, $3, 'UTC', 'UTC')`,
-        [`id${i}`, `{"rating": ${text}}`, `2024-01-01 00:00:0${i}`],
+        [`id${i}`, `{"rating": ${text}}`, `2024-01-01 00:00:${String(i).padStart(2, '0')}`],
       );
     }
     const columns = await fixture.storage.events.readColumns(scope, { numericProperty: 'rating', ordered: true });
