@@ -71,7 +71,7 @@ if (values.child) {
       await writeBenchmarkSection(ROOT, 'scale-als', [
         '### ALS training (recommendation template)',
         '',
-        `\`node bench/columnar/als.mjs --ratings ${sizes.join(',')}\`: synthetic rank-5 ratings plus noise (a user per 150 ratings, ` +
+        `\`node bench/columnar/als.mjs --ratings ${sizes.join(',')}\`: synthetic rank-5 ratings plus noise in half stars (a user per 150 ratings, ` +
           'an item per 750), every 10th held out; rank 10, 10 iterations, λ 0.01. Each row is its own process (its peak RSS). ' +
           'The model is the same bit for bit on any number of threads (hence the same RMSE).',
         '',
@@ -86,7 +86,7 @@ if (values.child) {
   }
 }
 
-/** Synthetic ratings as columns (truth: rank-5 factors plus noise), every 10th held out; one training. */
+/** Synthetic ratings as columns (truth: rank-5 factors plus noise, in half stars), every 10th held out; one training. */
 async function trainOnce(trainAls, trainAlsParallel, predictRating, n, workers) {
   const users = Math.max(1, Math.round(n / 150));
   const items = Math.max(1, Math.round(n / 750));
@@ -105,7 +105,8 @@ async function trainOnce(trainAls, trainAlsParallel, predictRating, n, workers) 
     const v = Math.floor(random() * items);
     let r = 3;
     for (let f = 0; f < 5; f++) r += 4 * userTruth[u * 5 + f] * itemTruth[v * 5 + f];
-    r += (random() - 0.5) * 0.5;
+    // Half stars from 0.5 to 5, as MovieLens ratings.
+    r = Math.min(5, Math.max(0.5, Math.round((r + (random() - 0.5) * 0.5) * 2) / 2));
     const into = i % 10 === 0 ? held : columns;
     const at = i % 10 === 0 ? h++ : t++;
     into.user[at] = u;

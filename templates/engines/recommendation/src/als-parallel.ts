@@ -25,6 +25,7 @@ import {
 const SHARED: AlsArrays = {
   int32: (length) => new Int32Array(new SharedArrayBuffer(length * 4)),
   float64: (length) => new Float64Array(new SharedArrayBuffer(length * 8)),
+  float32: (length) => new Float32Array(new SharedArrayBuffer(length * 4)),
 };
 
 interface Side {

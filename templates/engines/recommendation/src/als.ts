@@ -52,7 +52,8 @@ export interface ItemScore {
 export interface Grouped {
   offsets: Int32Array;
   others: Int32Array;
-  values: Float64Array;
+  /** Float32 when every rating is a float32 value (ratings like 4 or 3.5): half the memory, the same numbers. */
+  values: Float64Array | Float32Array;
 }
 
 /**
@@ -73,9 +74,14 @@ export function trainAls(ratings: readonly Rating[] | RatingColumns, params: Als
 export interface AlsArrays {
   int32(length: number): Int32Array;
   float64(length: number): Float64Array;
+  float32(length: number): Float32Array;
 }
 
-const ORDINARY_ARRAYS: AlsArrays = { int32: (length) => new Int32Array(length), float64: (length) => new Float64Array(length) };
+const ORDINARY_ARRAYS: AlsArrays = {
+  int32: (length) => new Int32Array(length),
+  float64: (length) => new Float64Array(length),
+  float32: (length) => new Float32Array(length),
+};
 
 /** What every half-step reads: the ratings grouped by user and by item, and the model's initial factors. */
 export interface PreparedAls {
@@ -98,8 +104,11 @@ export function prepareAls(ratings: readonly Rating[] | RatingColumns, params: A
   if (!(lambda >= 0)) throw new Error(`ALS lambda must be zero or positive, got ${lambda}.`);
 
   const { userIds, itemIds } = columns;
-  const byUser = group(userIds.length, columns.user, columns.item, columns.rating, arrays);
-  const byItem = group(itemIds.length, columns.item, columns.user, columns.rating, arrays);
+  const { rating } = columns;
+  let single = true;
+  for (let i = 0; i < rating.length && single; i++) single = Math.fround(rating[i]!) === rating[i];
+  const byUser = group(userIds.length, columns.user, columns.item, rating, arrays, single);
+  const byItem = group(itemIds.length, columns.item, columns.user, rating, arrays, single);
 
   const random = seededRandom(params.seed);
   const scale = 1 / Math.sqrt(rank);
@@ -190,13 +199,13 @@ function indexOf(index: Map<string, number>, id: string): number {
   return i;
 }
 
-export function group(count: number, keys: Int32Array, others: Int32Array, values: Float64Array, arrays: AlsArrays): Grouped {
+export function group(count: number, keys: Int32Array, others: Int32Array, values: Float64Array, arrays: AlsArrays, single: boolean): Grouped {
   const offsets = arrays.int32(count + 1);
   for (const key of keys) offsets[key + 1]! += 1;
   for (let i = 0; i < count; i++) offsets[i + 1]! += offsets[i]!;
   const cursor = offsets.slice(0, count);
   const groupedOthers = arrays.int32(keys.length);
-  const groupedValues = arrays.float64(keys.length);
+  const groupedValues = single ? arrays.float32(keys.length) : arrays.float64(keys.length);
   for (let i = 0; i < keys.length; i++) {
     const at = cursor[keys[i]!]!++;
     groupedOthers[at] = others[i]!;
@@ -231,7 +240,7 @@ export function solveSingular(grouped: Grouped, entry: number, fixed: Float64Arr
 export function solveEntries(
   offsets: Int32Array,
   others: Int32Array,
-  values: Float64Array,
+  values: Float64Array | Float32Array,
   fixed: Float64Array,
   target: Float64Array,
   lambda: number,
