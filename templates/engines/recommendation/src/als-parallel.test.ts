@@ -1,4 +1,6 @@
+import type { EngineContext } from 'pio-deploy/engine';
 import { describe, expect, it } from 'vitest';
+import { AlsAlgorithm, alsParams } from './als-algorithm.js';
 import { trainAls, type Rating } from './als.js';
 import { splitByRatings, trainAlsParallel } from './als-parallel.js';
 import { cpuQuota } from './cpu-quota.js';
@@ -33,6 +35,20 @@ describe('trainAlsParallel', () => {
       [4, 6],
     ]);
     expect(splitByRatings(offsets, 1)).toEqual([[0, 6]]);
+  });
+});
+
+describe('AlsAlgorithm on large data', () => {
+  it('trains on worker threads when the quota has several CPUs, to the same model', async () => {
+    const many: Rating[] = [];
+    for (let i = 0; i < 200_000; i++) many.push({ user: `u${(i * 7919) % 2_000}`, item: `i${(i * 104_729) % 400}`, rating: ((i * 31) % 9) / 2 + 0.5 });
+    const lines: string[] = [];
+    const ctx = { log: { info: (m: string) => lines.push(m), warn: () => {} } } as unknown as EngineContext;
+    const params = alsParams.parse({ rank: 4, numIterations: 2, seed: 5 });
+    const model = await new AlsAlgorithm(params).train(ctx, { ratings: many });
+    expect(Array.from(model.itemFactors)).toEqual(Array.from(trainAls(many, { ...params, seed: 5 }).itemFactors));
+    const threads = cpuQuota();
+    expect(lines.at(-1)).toContain(`(${threads} thread${threads === 1 ? '' : 's'})`);
   });
 });
 
