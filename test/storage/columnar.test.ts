@@ -112,6 +112,18 @@ describe('events.readColumns (binary COPY TO into typed arrays)', () => {
     expect(Array.from(columns.value)).toEqual(texts.map((text) => JSON.parse(text) as number));
   });
 
+  it('fails with the database error when PostgreSQL fails the COPY, as find does, and the pool keeps working', async () => {
+    const scope = await freshScope();
+    await fixture.sql(
+      `INSERT INTO pio_event_${scope.appId} (id, event, entitytype, entityid, properties, eventtime, eventtimezone, creationtimezone)
+       VALUES ('bad', 'rate', 'user', 'u', 'not json', now(), 'UTC', 'UTC')`,
+    );
+    for (let round = 0; round < 3; round++) {
+      await expect(fixture.storage.events.readColumns(scope, { numericProperty: 'rating' })).rejects.toThrow(/invalid input syntax for type json/);
+    }
+    expect((await fixture.storage.events.readColumns(scope)).size).toBe(1);
+  });
+
   it('explains a missing table as find does', async () => {
     await expect(fixture.storage.events.readColumns({ appId: 999_999 })).rejects.toBeInstanceOf(MissingEventTableError);
   });
