@@ -32,6 +32,9 @@ import { decodeModels, encodeModels } from '../../src/native/workflow/model-code
 const noEvents: EventStore = {
   find: async () => [],
   stream: async function* () {},
+  readColumns: async () => {
+    throw new Error('no columns');
+  },
   findByEntity: async () => [],
   aggregateProperties: async () => new Map(),
 };

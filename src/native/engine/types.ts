@@ -1,7 +1,7 @@
-import type { EventQuery, EventSubject } from '../storage/index.js';
+import type { ColumnQuery, EventColumns, EventQuery, EventSubject } from '../storage/index.js';
 import type { JavaDouble } from './java-double.js';
 
-export type { JavaDouble };
+export type { JavaDouble, EventColumns };
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- the engine definition and metric defaults take
    `any` on purpose: an engine's concrete components and metrics must be assignable to them without casts,
@@ -92,6 +92,12 @@ export interface FindByEntityQuery extends Omit<FindEventsQuery, 'entityType' | 
   latest?: boolean | undefined;
 }
 
+/** `readColumns`'s filters (as `find`'s, without limit and order) and the numeric property to read. */
+export interface ReadColumnsQuery extends ColumnQuery {
+  appName: string;
+  channelName?: string | undefined;
+}
+
 export interface AggregatePropertiesQuery {
   appName: string;
   entityType: string;
@@ -117,6 +123,11 @@ export interface EventStore {
   find(query: FindEventsQuery): Promise<EngineEvent[]>;
   /** Matching events one at a time, in constant memory (large training sets). */
   stream(query: FindEventsQuery): AsyncIterable<EngineEvent>;
+  /**
+   * Matching events as typed-array columns (ids interned to indexes, one numeric property, times in
+   * epoch ms), read at COPY speed: for training on millions of events.
+   */
+  readColumns(query: ReadColumnsQuery): Promise<EventColumns>;
   /** Low-latency lookup of one entity's events for use inside `predict`/`serve`. */
   findByEntity(query: FindByEntityQuery): Promise<EngineEvent[]>;
   /** Entity properties derived from `$set`/`$unset`/`$delete` (BEHAVIOUR.md#property-aggregation). */

@@ -44,6 +44,7 @@ export function traceEventStore(events: EventStore): EventStore {
   return {
     find: (query) => inSpan('events.find', { ...DB, 'pio.app': query.appName }, () => events.find(query)),
     stream: (query) => events.stream(query),
+    readColumns: (query) => inSpan('events.readColumns', { ...DB, 'pio.app': query.appName }, () => events.readColumns(query)),
     findByEntity: (query) =>
       inSpan(
         'events.findByEntity (user history)',

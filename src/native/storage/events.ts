@@ -1,6 +1,7 @@
 import { PropertyAggregator } from './aggregate.js';
 import { eventIdFor } from './copy-rows.js';
 import { createEventTable, eventTableName } from './ddl.js';
+import { readEventColumns } from './event-columns.js';
 import { copyRowsInTransaction, importRowsOf } from './event-copy.js';
 import { EventIdConflictError } from './errors.js';
 import { buildEventQuery } from './event-query.js';
@@ -56,7 +57,7 @@ function tableMethods({ db, tableName }: EventTables, indexed: boolean): TableMe
   };
 }
 
-type ReadMethods = Pick<EventsRepository, 'get' | 'find' | 'stream' | 'count' | 'aggregateProperties'>;
+type ReadMethods = Pick<EventsRepository, 'get' | 'find' | 'stream' | 'readColumns' | 'count' | 'aggregateProperties'>;
 
 function readMethods({ db, tableName, explain, guarded }: EventTables): ReadMethods {
   const select = (table: string, sql: string, params: unknown[]) =>
@@ -75,6 +76,7 @@ function readMethods({ db, tableName, explain, guarded }: EventTables): ReadMeth
         return (await select(table, clause, params)).rows.map(fromEventRow);
       }),
     stream,
+    readColumns: (scope, query = {}) => guarded(scope, (table) => readEventColumns(db, table, query)),
     count: (scope, query = {}) =>
       guarded(scope, async (table) => {
         const { clause, params } = buildEventQuery(query, { order: false });

@@ -84,6 +84,31 @@ export interface EventQuery {
   reversed?: boolean | undefined;
 }
 
+/** What `events.readColumns` reads: the event filters, plus the one numeric property to decode. */
+export interface ColumnQuery extends Omit<EventQuery, 'limit' | 'reversed'> {
+  /** A property read into `value` where it is a JSON number (NaN where it is absent or not a number). */
+  numericProperty?: string | undefined;
+  /** Rows in `find`'s order (eventTime, then id); costs a sort. Default: the table's order. */
+  ordered?: boolean | undefined;
+}
+
+/**
+ * Matching events as columns (row `i` across the arrays): entity and target ids as indexes into
+ * `entityIds`/`targetIds` (target -1 = none), event names as indexes into `eventNames`, the numeric
+ * property, and event times in epoch milliseconds.
+ */
+export interface EventColumns {
+  size: number;
+  entity: Int32Array;
+  target: Int32Array;
+  event: Uint8Array | Int32Array;
+  value: Float64Array;
+  time: Float64Array;
+  entityIds: string[];
+  targetIds: string[];
+  eventNames: string[];
+}
+
 /** Entity properties derived from `$set`/`$unset`/`$delete` (BEHAVIOUR.md#property-aggregation). */
 export interface PropertyMap {
   fields: JsonObject;
@@ -191,6 +216,11 @@ export interface EventsRepository {
   find(scope: EventScope, query?: EventQuery): Promise<StoredEvent[]>;
   /** Streams matching events through a server-side cursor (constant memory; for export and bulk reads). */
   stream(scope: EventScope, query?: EventQuery): AsyncIterable<StoredEvent>;
+  /**
+   * Matching events as typed-array columns for training, read with one binary COPY TO (filters in SQL,
+   * bounded memory while streaming, ids interned).
+   */
+  readColumns(scope: EventScope, query?: ColumnQuery): Promise<EventColumns>;
   /**
    * Bulk import for `pio import`: streams rows with COPY FROM STDIN inside one transaction (all or
    * nothing). Empty properties are written as NULL, as upstream's import does.

@@ -55,6 +55,11 @@ export function createEventStore(storage: Pick<Storage, 'apps' | 'channels' | 'e
       const scope = await resolveScope(query.appName, query.channelName);
       for await (const event of storage.events.stream(scope, toQuery(query))) yield toEngineEvent(event);
     },
+    async readColumns(query) {
+      const scope = await resolveScope(query.appName, query.channelName);
+      const { appName: _appName, channelName: _channelName, ...columnQuery } = query;
+      return storage.events.readColumns(scope, columnQuery);
+    },
     async findByEntity(query: FindByEntityQuery) {
       const scope = await resolveScope(query.appName, query.channelName);
       const { latest, ...rest } = query;

@@ -1,6 +1,6 @@
 import type { EngineContext } from 'pio-deploy/engine';
 import { describe, expect, it } from 'vitest';
-import { AlsAlgorithm, alsParams } from './als-algorithm.js';
+import { AlsAlgorithm, alsParams, type ServedModel } from './als-algorithm.js';
 import type { Rating } from './als.js';
 
 const messages: string[] = [];
@@ -13,7 +13,8 @@ for (let u = 0; u < 12; u++) for (let i = 0; i < 9; i++) if ((u + i) % 3 !== 0) 
 
 describe('AlsAlgorithm', () => {
   const algorithm = new AlsAlgorithm(alsParams.parse({ rank: 3, numIterations: 5, lambda: 0.1, seed: 9 }));
-  const model = algorithm.train(ctx, { ratings });
+  // Small data trains synchronously (worker threads start only for large data).
+  const model = algorithm.train(ctx, { ratings }) as ServedModel;
 
   it('answers the same after a round trip through its stored form', () => {
     const stored: unknown = JSON.parse(JSON.stringify(algorithm.serializeModel(model)));

@@ -1,5 +1,7 @@
 import { z, type Algorithm, type EngineContext, type Json } from 'pio-deploy/engine';
 import { recommendItems, trainAls, type AlsModel, type ItemScore } from './als.js';
+import { trainAlsParallel } from './als-parallel.js';
+import { cpuQuota } from './cpu-quota.js';
 import type { Query, TrainingData } from './data-source.js';
 
 export interface PredictedResult {
@@ -14,6 +16,9 @@ export const alsParams = z.object({
   seed: z.number().int().optional(),
 });
 export type AlsAlgorithmParams = z.infer<typeof alsParams>;
+
+/** Below this many ratings starting worker threads costs more than it saves. */
+const PARALLEL_MIN_RATINGS = 200_000;
 
 /** A trained model plus the user lookup that predictions need. */
 export interface ServedModel extends AlsModel {
@@ -35,17 +40,23 @@ export class AlsAlgorithm implements Algorithm<TrainingData, ServedModel, Query,
 
   constructor(readonly params: AlsAlgorithmParams) {}
 
-  train(ctx: EngineContext, data: TrainingData): ServedModel {
-    if (data.ratings.length === 0) {
+  /** Small data trains at once on this thread; from `PARALLEL_MIN_RATINGS` on, on one worker per CPU of the quota. */
+  train(ctx: EngineContext, data: TrainingData): ServedModel | Promise<ServedModel> {
+    const size = 'size' in data.ratings ? data.ratings.size : data.ratings.length;
+    if (size === 0) {
       throw new Error('No ratings to train on: import "rate" or "buy" events of users on items into the app first.');
     }
     if (this.params.numIterations > 30) {
       ctx.log.warn(`ALS numIterations is ${this.params.numIterations}; more than 30 rarely improves the model.`);
     }
-    const seed = this.params.seed ?? Math.floor(Math.random() * 2 ** 31);
-    const model = trainAls(data.ratings, { ...this.params, seed });
-    ctx.log.info(`Trained ALS rank ${model.rank} on ${model.userIds.length} users and ${model.itemIds.length} items.`);
-    return withUserIndex(model);
+    const params = { ...this.params, seed: this.params.seed ?? Math.floor(Math.random() * 2 ** 31) };
+    const trained = (model: AlsModel, threads: number) => {
+      ctx.log.info(`Trained ALS rank ${model.rank} on ${model.userIds.length} users and ${model.itemIds.length} items (${threads} thread${threads === 1 ? '' : 's'}).`);
+      return withUserIndex(model);
+    };
+    const workers = size >= PARALLEL_MIN_RATINGS ? cpuQuota() : 1;
+    if (workers === 1) return trained(trainAls(data.ratings, params), 1);
+    return trainAlsParallel(data.ratings, params, workers).then((model) => trained(model, workers));
   }
 
   predict(model: ServedModel, query: Query, ctx: EngineContext): PredictedResult {

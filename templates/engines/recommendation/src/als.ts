@@ -8,6 +8,19 @@ export interface Rating {
   rating: number;
 }
 
+/**
+ * Ratings as columns (row `i` across the arrays): users and items as indexes into `userIds`/`itemIds`,
+ * numbered in order of first appearance, as `trainAls` numbers the ids of `Rating` objects.
+ */
+export interface RatingColumns {
+  size: number;
+  user: Int32Array;
+  item: Int32Array;
+  rating: Float64Array;
+  userIds: string[];
+  itemIds: string[];
+}
+
 export interface AlsParams {
   /** Number of latent factors. */
   rank: number;
@@ -36,10 +49,11 @@ export interface ItemScore {
 }
 
 /** Ratings grouped by one side (users or items), CSR style: `offsets[i]..offsets[i+1]` index `others`/`values`. */
-interface Grouped {
+export interface Grouped {
   offsets: Int32Array;
   others: Int32Array;
-  values: Float64Array;
+  /** Float32 when every rating is a float32 value (ratings like 4 or 3.5): half the memory, the same numbers. */
+  values: Float64Array | Float32Array;
 }
 
 /**
@@ -47,8 +61,39 @@ interface Grouped {
  * each half-step solves, for every user (then every item), the ridge problem
  * (YᵀY + λ·n·I) x = Yᵀr over that user's n ratings with a Cholesky factorisation.
  */
-export function trainAls(ratings: readonly Rating[], params: AlsParams): AlsModel {
-  if (ratings.length === 0) {
+export function trainAls(ratings: readonly Rating[] | RatingColumns, params: AlsParams): AlsModel {
+  const { model, byUser, byItem } = prepareAls(ratings, params);
+  for (let iteration = 0; iteration < params.numIterations; iteration++) {
+    solveSide(byUser, model.itemFactors, model.userFactors, params.lambda, model.rank);
+    solveSide(byItem, model.userFactors, model.itemFactors, params.lambda, model.rank);
+  }
+  return model;
+}
+
+/** Where training keeps its arrays: ordinary ones, or shared memory for worker threads. */
+export interface AlsArrays {
+  int32(length: number): Int32Array;
+  float64(length: number): Float64Array;
+  float32(length: number): Float32Array;
+}
+
+const ORDINARY_ARRAYS: AlsArrays = {
+  int32: (length) => new Int32Array(length),
+  float64: (length) => new Float64Array(length),
+  float32: (length) => new Float32Array(length),
+};
+
+/** What every half-step reads: the ratings grouped by user and by item, and the model's initial factors. */
+export interface PreparedAls {
+  model: AlsModel;
+  byUser: Grouped;
+  byItem: Grouped;
+}
+
+/** Validates the params and builds the grouped ratings and the seeded initial factors. */
+export function prepareAls(ratings: readonly Rating[] | RatingColumns, params: AlsParams, arrays = ORDINARY_ARRAYS): PreparedAls {
+  const columns = 'size' in ratings ? ratings : ratingColumnsOf(ratings);
+  if (columns.size === 0) {
     throw new Error('ALS needs at least one rating to train; the training data is empty.');
   }
   const { rank, numIterations, lambda } = params;
@@ -58,36 +103,19 @@ export function trainAls(ratings: readonly Rating[], params: AlsParams): AlsMode
   }
   if (!(lambda >= 0)) throw new Error(`ALS lambda must be zero or positive, got ${lambda}.`);
 
-  const userIndex = new Map<string, number>();
-  const itemIndex = new Map<string, number>();
-  const userOf = new Int32Array(ratings.length);
-  const itemOf = new Int32Array(ratings.length);
-  const values = new Float64Array(ratings.length);
-  ratings.forEach((r, i) => {
-    userOf[i] = indexOf(userIndex, r.user);
-    itemOf[i] = indexOf(itemIndex, r.item);
-    values[i] = r.rating;
-  });
-  const byUser = group(userIndex.size, userOf, itemOf, values);
-  const byItem = group(itemIndex.size, itemOf, userOf, values);
+  const { userIds, itemIds } = columns;
+  const { rating } = columns;
+  let single = true;
+  for (let i = 0; i < rating.length && single; i++) single = Math.fround(rating[i]!) === rating[i];
+  const byUser = group(userIds.length, columns.user, columns.item, rating, arrays, single);
+  const byItem = group(itemIds.length, columns.item, columns.user, rating, arrays, single);
 
   const random = seededRandom(params.seed);
   const scale = 1 / Math.sqrt(rank);
-  const userFactors = new Float64Array(userIndex.size * rank);
-  const itemFactors = new Float64Array(itemIndex.size * rank);
+  const userFactors = arrays.float64(userIds.length * rank);
+  const itemFactors = arrays.float64(itemIds.length * rank);
   for (let i = 0; i < itemFactors.length; i++) itemFactors[i] = gaussian(random) * scale;
-
-  for (let iteration = 0; iteration < numIterations; iteration++) {
-    solveSide(byUser, itemFactors, userFactors, lambda, rank);
-    solveSide(byItem, userFactors, itemFactors, lambda, rank);
-  }
-  return {
-    rank,
-    userIds: [...userIndex.keys()],
-    itemIds: [...itemIndex.keys()],
-    userFactors,
-    itemFactors,
-  };
+  return { model: { rank, userIds, itemIds, userFactors, itemFactors }, byUser, byItem };
 }
 
 /** Predicted rating of one user (by index) for one item (by index). */
@@ -147,6 +175,21 @@ function scoreAllItems(model: AlsModel, userIdx: number, scores: Float64Array): 
 
 let scoreBuffer = new Float64Array(0);
 
+/** Columns of `Rating` objects, ids numbered in order of first appearance. */
+export function ratingColumnsOf(ratings: readonly Rating[]): RatingColumns {
+  const userIndex = new Map<string, number>();
+  const itemIndex = new Map<string, number>();
+  const user = new Int32Array(ratings.length);
+  const item = new Int32Array(ratings.length);
+  const rating = new Float64Array(ratings.length);
+  ratings.forEach((r, i) => {
+    user[i] = indexOf(userIndex, r.user);
+    item[i] = indexOf(itemIndex, r.item);
+    rating[i] = r.rating;
+  });
+  return { size: ratings.length, user, item, rating, userIds: [...userIndex.keys()], itemIds: [...itemIndex.keys()] };
+}
+
 function indexOf(index: Map<string, number>, id: string): number {
   let i = index.get(id);
   if (i === undefined) {
@@ -156,13 +199,13 @@ function indexOf(index: Map<string, number>, id: string): number {
   return i;
 }
 
-function group(count: number, keys: Int32Array, others: Int32Array, values: Float64Array): Grouped {
-  const offsets = new Int32Array(count + 1);
+export function group(count: number, keys: Int32Array, others: Int32Array, values: Float64Array, arrays: AlsArrays, single: boolean): Grouped {
+  const offsets = arrays.int32(count + 1);
   for (const key of keys) offsets[key + 1]! += 1;
   for (let i = 0; i < count; i++) offsets[i + 1]! += offsets[i]!;
   const cursor = offsets.slice(0, count);
-  const groupedOthers = new Int32Array(keys.length);
-  const groupedValues = new Float64Array(keys.length);
+  const groupedOthers = arrays.int32(keys.length);
+  const groupedValues = single ? arrays.float32(keys.length) : arrays.float64(keys.length);
   for (let i = 0; i < keys.length; i++) {
     const at = cursor[keys[i]!]!++;
     groupedOthers[at] = others[i]!;
@@ -177,11 +220,38 @@ function group(count: number, keys: Int32Array, others: Int32Array, values: Floa
  * allocates several matrices per solve, which made training several times slower (bench/engines/libraries.mjs).
  */
 function solveSide(grouped: Grouped, fixed: Float64Array, target: Float64Array, lambda: number, rank: number): void {
+  const singular = solveEntries(grouped.offsets, grouped.others, grouped.values, fixed, target, lambda, rank, 0, grouped.offsets.length - 1);
+  for (const entry of singular) solveSingular(grouped, entry, fixed, target, rank);
+}
+
+/**
+ * Singular only when lambda is 0 and the entry has fewer ratings than the rank: solves the
+ * minimum-norm least-squares problem instead, as a rank-deficient ridge with a vanishing penalty.
+ */
+export function solveSingular(grouped: Grouped, entry: number, fixed: Float64Array, target: Float64Array, rank: number): void {
+  target.set(minimumNormSolve(grouped, entry, fixed, rank), entry * rank);
+}
+
+/**
+ * The ridge solves of entries `from..to` of one side into `target`; returns the entries whose system
+ * is singular (left for `solveSingular`). Self-contained but for `choleskySolveInPlace`: the worker
+ * threads of als-parallel.ts run its source text.
+ */
+export function solveEntries(
+  offsets: Int32Array,
+  others: Int32Array,
+  values: Float64Array | Float32Array,
+  fixed: Float64Array,
+  target: Float64Array,
+  lambda: number,
+  rank: number,
+  from: number,
+  to: number,
+): number[] {
   const gram = new Float64Array(rank * rank);
   const rhs = new Float64Array(rank);
-  const { offsets, others, values } = grouped;
-  const entries = offsets.length - 1;
-  for (let e = 0; e < entries; e++) {
+  const singular: number[] = [];
+  for (let e = from; e < to; e++) {
     const start = offsets[e]!;
     const end = offsets[e + 1]!;
     gram.fill(0);
@@ -198,14 +268,10 @@ function solveSide(grouped: Grouped, fixed: Float64Array, target: Float64Array, 
     }
     const regularisation = lambda * (end - start);
     for (let a = 0; a < rank; a++) gram[a * rank + a]! += regularisation;
-    if (!choleskySolveInPlace(gram, rhs, rank)) {
-      // Singular only when lambda is 0 and the entry has fewer ratings than the rank: solve the
-      // minimum-norm least-squares problem instead, as a rank-deficient ridge with a vanishing penalty.
-      target.set(minimumNormSolve(grouped, e, fixed, rank), e * rank);
-      continue;
-    }
-    target.set(rhs, e * rank);
+    if (choleskySolveInPlace(gram, rhs, rank)) target.set(rhs, e * rank);
+    else singular.push(e);
   }
+  return singular;
 }
 
 /**

@@ -1,5 +1,5 @@
-import { appNameOf, type DataSource, type EngineContext, type EngineEvent, type EvalFold, jsonString, z } from 'pio-deploy/engine';
-import type { Rating } from './als.js';
+import { appNameOf, type DataSource, type EngineContext, type EngineEvent, type EvalFold, type FindEventsQuery, jsonString, z } from 'pio-deploy/engine';
+import type { Rating, RatingColumns } from './als.js';
 
 export interface Query {
   user: string;
@@ -12,7 +12,8 @@ export interface ActualResult {
 }
 
 export interface TrainingData {
-  ratings: Rating[];
+  /** Columns when read for training (compact: no object per rating), `Rating`s in evaluation folds. */
+  ratings: readonly Rating[] | RatingColumns;
 }
 
 export const dataSourceParams = z.object({
@@ -32,8 +33,8 @@ export class RatingsDataSource implements DataSource<TrainingData, null, Query, 
   constructor(readonly params: DataSourceParams) {}
 
   async readTraining(ctx: EngineContext): Promise<TrainingData> {
-    const ratings = await this.readRatings(ctx);
-    ctx.log.info(`Read ${ratings.length} ratings.`);
+    const ratings = await this.readRatingColumns(ctx);
+    ctx.log.info(`Read ${ratings.size} ratings.`);
     return { ratings };
   }
 
@@ -59,17 +60,43 @@ export class RatingsDataSource implements DataSource<TrainingData, null, Query, 
     });
   }
 
-  private async readRatings(ctx: EngineContext): Promise<Rating[]> {
-    const ratings: Rating[] = [];
-    const events = ctx.events.stream({
+  /**
+   * One columnar read (binary COPY, ids interned) in `find`'s order, so users and items are numbered,
+   * and the model and the evaluation folds come out, as from an event-by-event read.
+   */
+  private async readRatingColumns(ctx: EngineContext): Promise<RatingColumns> {
+    const query = {
       appName: appNameOf(this.params.appName),
       entityType: 'user',
       eventNames: ['rate', 'buy'],
       targetEntityType: 'item',
-    });
-    for await (const event of events) ratings.push(toRating(event));
-    return ratings;
+    };
+    const columns = await ctx.events.readColumns({ ...query, numericProperty: 'rating', ordered: true });
+    const buy = columns.eventNames.indexOf('buy');
+    // The value column becomes the ratings in place: no copy of the read.
+    const rating = columns.value;
+    for (let i = 0; i < columns.size; i++) {
+      if (columns.event[i] === buy) rating[i] = BUY_RATING;
+      // A `rate` without a numeric rating, or an event without a target: read event by event to name it.
+      if (!Number.isFinite(rating[i]) || (columns.target[i] as number) < 0) return failOnInvalidEvent(ctx, query);
+    }
+    return { size: columns.size, user: columns.entity, item: columns.target, rating, userIds: columns.entityIds, itemIds: columns.targetIds };
   }
+
+  private async readRatings(ctx: EngineContext): Promise<Rating[]> {
+    const { size, user, item, rating, userIds, itemIds } = await this.readRatingColumns(ctx);
+    return Array.from({ length: size }, (_, i) => ({
+      user: userIds[user[i] as number] as string,
+      item: itemIds[item[i] as number] as string,
+      rating: rating[i] as number,
+    }));
+  }
+}
+
+/** Throws `toRating`'s error for the first event that is no rating. */
+async function failOnInvalidEvent(ctx: EngineContext, query: FindEventsQuery): Promise<never> {
+  for await (const event of ctx.events.stream(query)) toRating(event);
+  throw new Error('The rating events changed while they were read; train again.');
 }
 
 function toRating(event: EngineEvent): Rating {

@@ -38,6 +38,9 @@ export function memoryEventStore(input: ImportEvent[], now = Date.now()): EventS
     async *stream(query) {
       yield* matching(query);
     },
+    async readColumns() {
+      throw new Error('readColumns: not in the in-memory store (the Universal Recommender does not use it)');
+    },
     async findByEntity(query) {
       const found = matching(query);
       return (query.latest ?? true) ? found.reverse() : found;
