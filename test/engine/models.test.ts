@@ -71,6 +71,10 @@ describe('model versions (pio-deploy models) and the promotion gate', () => {
       engineInformation: { instanceId: string; pinned: boolean };
     };
     expect(status.engineInformation).toMatchObject({ instanceId: ids.first!.id, pinned: true });
+    // /readyz and /metrics say so too.
+    expect(await (await fetch(`${server.url}/readyz`)).json()).toEqual({ status: 'ready', engineInstanceId: ids.first!.id, pinned: true });
+    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    expect(metrics).toContain(`pio_serving_engine_instance{engine_instance="${ids.first!.id}",pinned="true"} 1`);
     expect((await models(ctx, ['list'])).stdout).toMatch(new RegExp(`${ids.first!.id}.*serving \\(pinned\\)`));
 
     // A new training does not replace a pinned model.
@@ -83,6 +87,7 @@ describe('model versions (pio-deploy models) and the promotion gate', () => {
     await waitFor(async () => (Math.abs((await valueOf(server.url)) - second) < 1e-9 ? true : undefined), 5000, 'the newest model');
     const html = await (await fetch(server.url)).text();
     expect(html).toContain('latest completed training');
+    expect(await (await fetch(`${server.url}/readyz`)).json()).toMatchObject({ status: 'ready', pinned: false });
 
     // A new deploy starts on the pin.
     expect((await models(ctx, ['pin', ids.first!.id])).exitCode).toBe(0);

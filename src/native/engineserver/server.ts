@@ -102,7 +102,7 @@ export function createEngineServer(options: EngineServerOptions): EngineServer {
   // Upstream reads the body as text whatever the content type (BEHAVIOUR.md#serving-a-query).
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => done(null, body));
-  observed.attach(app, () => state);
+  observed.attach(app, () => state, () => watcher?.servingPolicy());
 
   app.setErrorHandler((error: FastifyError | Error, request, reply) => {
     const { code, statusCode } = error as Partial<FastifyError>;

@@ -17,8 +17,11 @@ export interface TracedCall {
 /** What the engine server and `pio deploy` report to metrics, logs and traces. */
 export interface EngineObservability {
   readonly settings: ObservabilitySettings;
-  /** Adds `/healthz`, `/readyz`, `/metrics` and the request hooks; `current` is the serving state. */
-  attach(app: FastifyInstance, current: () => ServingState): void;
+  /**
+   * Adds `/healthz`, `/readyz`, `/metrics` and the request hooks; `current` is the serving state, `policy`
+   * whether it is pinned (`pio-deploy models pin`), once the model watcher knows.
+   */
+  attach(app: FastifyInstance, current: () => ServingState, policy?: () => ServingPolicyView | undefined): void;
   /** The serving state to answer with (timed and traced when those are on). */
   instrument(state: ServingState): ServingState;
   /** Times a model load (initial or hot swap). */
@@ -30,6 +33,11 @@ export interface EngineObservability {
   feedbackCall: (() => TracedCall) | undefined;
   /** The server's logger options, with trace ids on every line when tracing is on. */
   logger<T>(options: T): T;
+}
+
+/** What the model watcher says of the serving instance (structural: observability sits below the engine server). */
+export interface ServingPolicyView {
+  pinned: boolean;
 }
 
 const QUERIES_ROUTE = '/queries.json';
@@ -51,15 +59,16 @@ export function createEngineObservability(options: {
   const swaps = new Counter({ name: 'pio_hot_swaps_total', help: 'Hot swaps to a newer engine instance (polls and /reload)', registers });
   const feedbackFailures = new Counter({ name: 'pio_feedback_failures_total', help: 'Feedback events the Event Server did not store', registers });
   let current: (() => ServingState) | undefined;
+  let pinned = (): boolean => false;
   new Gauge({
     name: 'pio_serving_engine_instance',
-    help: 'The engine instance answering queries (value 1)',
-    labelNames: ['engine_instance'],
+    help: 'The engine instance answering queries (value 1); pinned="true" when `pio-deploy models pin` chose it',
+    labelNames: ['engine_instance', 'pinned'],
     registers,
     collect() {
       this.reset();
       const state = current?.();
-      if (state) this.set({ engine_instance: state.instance.id }, 1);
+      if (state) this.set({ engine_instance: state.instance.id, pinned: String(pinned()) }, 1);
     },
   });
   new Gauge({
@@ -78,13 +87,15 @@ export function createEngineObservability(options: {
 
   return {
     settings,
-    attach(app, serving) {
+    attach(app, serving, policy) {
       current = serving;
+      pinned = () => policy?.()?.pinned ?? false;
       registerObservability(app, {
         settings,
         registry,
         readiness: async () => (serving() === undefined ? 'no model is loaded' : options.ready?.()),
         logFields: () => ({ engineInstanceId: serving().instance.id }),
+        readyFields: () => ({ engineInstanceId: serving().instance.id, pinned: pinned() }),
       });
       if (registry) {
         app.addHook('onResponse', (request, reply, done) => {

@@ -15,6 +15,8 @@ export interface ObservedServer {
   readiness: Readiness;
   /** Extra fields of the request log line (the engine server adds the serving instance). */
   logFields?: (() => Record<string, unknown>) | undefined;
+  /** Extra fields of a ready `/readyz` answer (the engine server: the serving instance, pinned or not). */
+  readyFields?: (() => Record<string, unknown>) | undefined;
 }
 
 const READINESS_TIMEOUT_MS = 2_000;
@@ -49,7 +51,8 @@ export function registerObservability(app: FastifyInstance, server: ObservedServ
   app.get('/healthz', async (_request, reply) => reply.type('application/json').send({ status: 'alive' }));
   app.get('/readyz', async (_request, reply) => {
     const reason = await checkReadiness(server.readiness);
-    return reply.code(reason === undefined ? 200 : 503).type('application/json').send(reason === undefined ? { status: 'ready' } : { status: 'not ready', reason });
+    const body = reason === undefined ? { status: 'ready', ...server.readyFields?.() } : { status: 'not ready', reason };
+    return reply.code(reason === undefined ? 200 : 503).type('application/json').send(body);
   });
   if (registry) {
     app.get('/metrics', async (_request, reply) => reply.type(registry.contentType).send(await registry.metrics()));
