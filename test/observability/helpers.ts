@@ -7,6 +7,8 @@ import { PIO_BIN } from '../pio/helpers.js';
 export interface EventServerProcess {
   url: string;
   port: number;
+  /** The `pio eventserver` process (for its RSS). */
+  pid: number;
   output(): string;
   stop(): Promise<void>;
 }
@@ -28,6 +30,7 @@ export async function startEventServerProcess(ctx: EngineTestContext, env: Recor
   await waitFor(async () => ((await fetch(`${url}/readyz`).catch(() => undefined))?.status === 200 ? true : undefined), 30_000, 'the event server');
   return {
     url,
+    pid: child.pid!,
     port,
     output: () => output,
     async stop() {
