@@ -1,12 +1,10 @@
-import { execa, type ResultPromise } from 'execa';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../../src/lib/net.js';
-import { createEngineTestContext, deploy, descendantPids, query, waitFor, type DeployedEngine, type EngineTestContext } from '../engine/helpers.js';
+import { createEngineTestContext, deploy, descendantPids, query, type DeployedEngine, type EngineTestContext } from '../engine/helpers.js';
 import { createAppWithKey, http, type TestApp } from '../eventserver/helpers.js';
-import { PIO_BIN } from '../pio/helpers.js';
+import { startEventServerProcess, type EventServerProcess } from '../observability/helpers.js';
 import { hostileCases, importCases, resolveCase, type HostileCase } from '../../bench/reliability/corpus.mjs';
 import { runCases, samplePeakRss, statusClass } from '../../bench/reliability/send.mjs';
 
@@ -23,31 +21,8 @@ const SERVER_KEY = 'hostile-server-key';
 let ctx: EngineTestContext;
 let app: TestApp;
 let engine: DeployedEngine;
-let eventServer: { url: string; process: ResultPromise; output: () => string };
+let eventServer: EventServerProcess;
 
-async function startEventServer(): Promise<typeof eventServer> {
-  const port = await freePort();
-  const child = execa(PIO_BIN, ['eventserver', '--ip', '127.0.0.1', '--port', String(port), '--stats'], {
-    env: ctx.env,
-    extendEnv: false,
-    reject: false,
-    stdin: 'ignore',
-    buffer: false,
-  });
-  let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const url = `http://127.0.0.1:${port}`;
-  await waitFor(
-    async () => {
-      if (child.exitCode !== null) throw new Error(`pio eventserver exited:\n${output}`);
-      return (await fetch(url).catch(() => undefined))?.status === 200 ? true : undefined;
-    },
-    20_000,
-    'the Event Server',
-  );
-  return { url, process: child, output: () => output };
-}
 
 beforeAll(async () => {
   ctx = await createEngineTestContext();
@@ -56,7 +31,7 @@ beforeAll(async () => {
   expect(train.exitCode, train.stdout + train.stderr).toBe(0);
   app = await createAppWithKey(ctx.storage, 'hostile');
   engine = await deploy(ctx, ['--', '--driver-memory', `${HEAP_CAP_MB}m`], { env: { PIO_SERVER_ACCESS_KEY: SERVER_KEY } });
-  eventServer = await startEventServer();
+  eventServer = await startEventServerProcess(ctx, {}, ['--stats']);
 }, 120_000);
 
 afterAll(async () => {

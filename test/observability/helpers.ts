@@ -7,16 +7,21 @@ import { PIO_BIN } from '../pio/helpers.js';
 export interface EventServerProcess {
   url: string;
   port: number;
-  /** The `pio eventserver` process (for its RSS). */
+  /** The `pio eventserver` process (its pid for RSS, its exit code to see it is still up). */
   pid: number;
+  process: ResultPromise;
   output(): string;
   stop(): Promise<void>;
 }
 
-/** `pio eventserver` on a free port, waited for until `/readyz` answers 200. */
-export async function startEventServerProcess(ctx: EngineTestContext, env: Record<string, string> = {}): Promise<EventServerProcess> {
+/** `pio eventserver [args]` on a free port, waited for until `/readyz` answers 200 (failing at once if it exits). */
+export async function startEventServerProcess(
+  ctx: EngineTestContext,
+  env: Record<string, string> = {},
+  args: readonly string[] = [],
+): Promise<EventServerProcess> {
   const port = await freePort();
-  const child: ResultPromise = execa(PIO_BIN, ['eventserver', '--ip', '127.0.0.1', '--port', String(port)], {
+  const child: ResultPromise = execa(PIO_BIN, ['eventserver', '--ip', '127.0.0.1', '--port', String(port), ...args], {
     env: { ...ctx.env, ...env },
     extendEnv: false,
     reject: false,
@@ -27,10 +32,18 @@ export async function startEventServerProcess(ctx: EngineTestContext, env: Recor
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const url = `http://127.0.0.1:${port}`;
-  await waitFor(async () => ((await fetch(`${url}/readyz`).catch(() => undefined))?.status === 200 ? true : undefined), 30_000, 'the event server');
+  await waitFor(
+    async () => {
+      if (child.exitCode !== null) throw new Error(`pio eventserver exited:\n${output}`);
+      return (await fetch(`${url}/readyz`).catch(() => undefined))?.status === 200 ? true : undefined;
+    },
+    30_000,
+    'the event server',
+  );
   return {
     url,
     pid: child.pid!,
+    process: child,
     port,
     output: () => output,
     async stop() {
