@@ -8,6 +8,7 @@
 // Usage (after `npm run build`):  node bench/engines/run.mjs [--quick] [--no-write]
 // It starts its own embedded PostgreSQL in a temp dir, uses the real `bin/pio` throughout and prints a
 // table; without --no-write (and without --quick) it also replaces the Engines section of BENCHMARKS.md.
+import { startQueryCeiling } from './lib/start-ceiling.mjs';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -15,7 +16,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort, startBenchPostgres } from '../eventserver/lib/postgres.mjs';
-import { rssMb, sampleRss, sleep, spawnNode, stopChild, waitFor } from '../eventserver/lib/process.mjs';
+import { rssMb, sampleRss, stopChild, waitFor } from '../eventserver/lib/process.mjs';
 import { httpLoad } from '../lib/load.mjs';
 import { machineSummary, markdownTable, writeBenchmarkSection } from '../lib/report.mjs';
 import { syntheticRatingEvents } from './lib/ratings.mjs';
@@ -145,15 +146,9 @@ async function main() {
 
     const sample = await waitFor(`${serverUrl}/queries.json`, { method: 'POST', body: queryBody(1) });
     results.sampleAnswer = sample.text;
-    const ceiling = spawnNode([join(ROOT, 'bench/engines/lib/ceiling.mjs'), sample.text], process.env);
+    const ceiling = await startQueryCeiling(sample.text);
     children.push(ceiling);
-    let ceilingPort;
-    for (let waited = 0; !ceilingPort; waited += 10) {
-      ceilingPort = /^(\d+)$/m.exec(ceiling.output())?.[1];
-      if (waited > 10_000) throw new Error('the ceiling server did not start');
-      await sleep(10);
-    }
-    const ceilingUrl = `http://127.0.0.1:${ceilingPort}/queries.json`;
+    const ceilingUrl = ceiling.url;
     const engineUrl = `${serverUrl}/queries.json`;
 
     log('warm-up');

@@ -11,6 +11,7 @@
 // leaves the event table without PIO's optional entityId/entityType indexes, so every history read scans it.)
 // It starts its own embedded PostgreSQL, drives the real `bin/pio` (`app new`, `import`, `build`, `train`,
 // `deploy`) and prints a table; without --no-write and --quick it replaces the UR section of BENCHMARKS.md.
+import { startQueryCeiling } from '../engines/lib/start-ceiling.mjs';
 import { spawn } from 'node:child_process';
 import { createWriteStream, existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -20,7 +21,7 @@ import { once } from 'node:events';
 import pg from 'pg';
 import { fileURLToPath } from 'node:url';
 import { freePort, startBenchPostgres } from '../eventserver/lib/postgres.mjs';
-import { rssMb, sampleRss, sleep, spawnNode, stopChild, waitFor } from '../eventserver/lib/process.mjs';
+import { rssMb, sampleRss, stopChild, waitFor } from '../eventserver/lib/process.mjs';
 import { httpLoad } from '../lib/load.mjs';
 import { machineSummary, markdownTable, writeBenchmarkSection } from '../lib/report.mjs';
 import { INDICATOR_MIX, shapeOf, syntheticShopEvents } from './lib/events.mjs';
@@ -215,15 +216,9 @@ async function main() {
     results.startupMs = secondsSince(started) * 1000;
     results.rssServing = await rssMb(server.child.pid);
 
-    const ceiling = spawnNode([join(ROOT, 'bench/engines/lib/ceiling.mjs'), sample.text], process.env);
+    const ceiling = await startQueryCeiling(sample.text);
     children.push(ceiling);
-    let ceilingPort;
-    for (let waited = 0; !ceilingPort; waited += 10) {
-      ceilingPort = /^(\d+)$/m.exec(ceiling.output())?.[1];
-      if (waited > 10_000) throw new Error('the ceiling server did not start');
-      await sleep(10);
-    }
-    const ceilingUrl = `http://127.0.0.1:${ceilingPort}/queries.json`;
+    const ceilingUrl = ceiling.url;
     const engineUrl = `${serverUrl}/queries.json`;
     const isAnswer = (status, text) => status === 200 && Array.isArray(JSON.parse(text).itemScores);
     const load = (target, total, isValid) => httpLoad({ url: target, concurrency: CONCURRENCY, total, bodyFor: queryBody, isValid });
