@@ -50,13 +50,18 @@ const stored = async (ids: readonly string[]) =>
 
 describe('group commit batching', () => {
   it('commits the inserts of one event-loop turn together, and the ones that arrive meanwhile in the next batch', async () => {
-    const { writer, batches } = recordingWriter();
+    const { writer, batches, hold } = recordingWriter();
+    // The first batch is held before its COPY so that the later turns surely arrive while it commits,
+    // however fast PostgreSQL answers on this machine.
+    const release = hold(scope);
     const first = Array.from({ length: 20 }, (_, i) => writer.insert(scope, event(`a${i}`)));
     // Arrive while the first batch commits (after this turn), in two separate turns.
     await new Promise((resolve) => setImmediate(resolve));
     const second = Array.from({ length: 5 }, (_, i) => writer.insert(scope, event(`b${i}`)));
     await new Promise((resolve) => setImmediate(resolve));
     const third = Array.from({ length: 7 }, (_, i) => writer.insert(scope, event(`c${i}`)));
+    expect(batches).toEqual([20]);
+    release();
     const ids = await Promise.all([...first, ...second, ...third]);
     expect(batches).toEqual([20, 12]);
     expect(new Set(ids).size).toBe(32);
