@@ -6,7 +6,9 @@
 //   2. time from starting `pio deploy` to the first answered query, serving the largest model,
 //   3. query throughput and p50/p99 at concurrency 32 against the HTTP ceiling (a bare node:http server
 //      answering the same JSON), and the engine server's RSS.
-// Usage (after `npm run build`):  node bench/ur/run.mjs [--quick] [--no-write] [--sizes a,b,c] [--cpu-prof DIR]
+// Usage (after `npm run build`):  node bench/ur/run.mjs [--quick] [--no-write] [--sizes a,b,c] [--serve N] [--cpu-prof DIR]
+// (--serve N deploys the model trained on N events for steps 2 and 3: default 1,000,000 when that size is
+// trained, the goals' model, else the largest.)
 // (--cpu-prof writes V8 CPU profiles of the deploy process, i.e. the engine server, into DIR; --no-index
 // leaves the event table without PIO's optional entityId/entityType indexes, so every history read scans it.)
 // It starts its own embedded PostgreSQL, drives the real `bin/pio` (`app new`, `import`, `build`, `train`,
@@ -37,7 +39,13 @@ const sizesArg = args.includes('--sizes') ? args[args.indexOf('--sizes') + 1] : 
 const eventIndex = !args.includes('--no-index');
 const cpuProfDir = args.includes('--cpu-prof') ? resolve(args[args.indexOf('--cpu-prof') + 1]) : undefined;
 const write = !args.includes('--no-write') && !quick && sizesArg === undefined && cpuProfDir === undefined && eventIndex;
-const sizes = (sizesArg ?? (quick ? '20000,50000,100000' : '100000,300000,1000000')).split(',').map(Number);
+const sizes = (sizesArg ?? (quick ? '20000,50000,100000' : '100000,300000,1000000,3000000,10000000')).split(',').map(Number);
+const serveArg = args.includes('--serve') ? Number(args[args.indexOf('--serve') + 1]) : undefined;
+const servedSize = serveArg ?? (sizes.includes(1_000_000) ? 1_000_000 : Math.max(...sizes));
+if (!sizes.includes(servedSize)) {
+  console.error(`--serve ${serveArg}: that size is not trained; give one of --sizes ${sizes.join(',')}.`);
+  process.exit(2);
+}
 const config = quick ? { requests: 2_000, warmup: 300, rounds: 1 } : { requests: 2_000, warmup: 300, rounds: 2 };
 /** Goals on this machine, by event count. */
 const GOALS = { 1_000_000: { seconds: 15, rssMb: 350 }, 10_000_000: { seconds: 150, rssMb: 1536 } };
@@ -172,11 +180,10 @@ async function main() {
     log('pio build');
     results.build = await pio(['build'], { cwd: engineDir, env: baseEnv });
 
-    /** @type {{ cwd: string, env: Record<string, string> }} */
-    let at = { cwd: engineDir, env: baseEnv };
+    const envOf = (events) => ({ cwd: engineDir, env: { ...baseEnv, PIO_EVENTSERVER_APP_NAME: `ur${events}` } });
     for (const events of sizes) {
       const appName = `ur${events}`;
-      at = { cwd: engineDir, env: { ...baseEnv, PIO_EVENTSERVER_APP_NAME: appName } };
+      const at = envOf(events);
       const created = await pio(['app', 'new', appName], at);
       const appId = /ID: (\d+)/.exec(created.output)?.[1];
       if (!appId) throw new Error(`pio app new printed no app ID:\n${created.output}`);
@@ -194,7 +201,8 @@ async function main() {
       log(`${events} events: train ${train.seconds.toFixed(2)} s, peak RSS ${train.peakRssMb.toFixed(0)} MB`);
     }
     results.exponent = results.trains.length > 1 ? growthExponent(results.trains) : Number.NaN;
-    results.served = sizes.at(-1);
+    results.served = servedSize;
+    const at = envOf(servedSize);
 
     const { users, items, categories } = shapeOf(results.served);
     const queryBody = (i) => {
@@ -328,7 +336,7 @@ if (write) {
     `Measured by \`node bench/ur/run.mjs\` (after \`npm run build\`) on ${new Date().toISOString().slice(0, 10)}, ${machine}.`,
     'One run: its own embedded PostgreSQL and an upstream-style UR engine directory (engine.json with',
     '`engineFactory: com.actionml.RecommendationEngine`, run on the native port), driven by the real `bin/pio`',
-    '(`build`, then per size `app new`, `import`, `train`; `deploy` of the largest model). Seeded synthetic shop',
+    `(\`build\`, then per size \`app new\`, \`import\`, \`train\`; \`deploy\` of the ${results.served.toLocaleString('en-US')}-event model). Seeded synthetic shop`,
     `events: ${mix}; items Zipf-distributed (s = 1), users Zipf (s = 0.6), ~20 events per user and ~40 per item,`,
     'then a `$set` of categories and availability dates per item. Train time is the wall time of `pio train` as a',
     'process (start, reading events and item properties from PostgreSQL, CCO/LLR, model stored); peak RSS is its',

@@ -36,6 +36,7 @@ const noEvents: EventStore = {
     throw new Error('no columns');
   },
   findByEntity: async () => [],
+  latestTargets: async () => [],
   aggregateProperties: async () => new Map(),
 };
 const silent = { debug() {}, info() {}, warn() {}, error() {} };

@@ -92,6 +92,22 @@ export interface FindByEntityQuery extends Omit<FindEventsQuery, 'entityType' | 
   latest?: boolean | undefined;
 }
 
+/** `latestTargets`: one entity's newest events of some names, only their targets. */
+export interface LatestTargetsQuery {
+  appName: string;
+  channelName?: string | undefined;
+  entityType: string;
+  entityId: string;
+  /** The names to read, each with the most events to return (undefined = all of them). */
+  eventNames: ReadonlyArray<{ name: string; limit?: number | undefined }>;
+}
+
+/** An event of `latestTargets`. */
+export interface TargetOfEvent {
+  event: string;
+  targetEntityId: string;
+}
+
 /** `readColumns`'s filters (as `find`'s, without limit and order) and the numeric property to read. */
 export interface ReadColumnsQuery extends ColumnQuery {
   appName: string;
@@ -130,6 +146,12 @@ export interface EventStore {
   readColumns(query: ReadColumnsQuery): Promise<EventColumns>;
   /** Low-latency lookup of one entity's events for use inside `predict`/`serve`. */
   findByEntity(query: FindByEntityQuery): Promise<EngineEvent[]>;
+  /**
+   * The targets of one entity's newest events (events without a target left out), newest first, at most
+   * each name's limit: a realtime user history read at query time without decoding whole events.
+   * Concurrent reads share one statement.
+   */
+  latestTargets(query: LatestTargetsQuery): Promise<TargetOfEvent[]>;
   /** Entity properties derived from `$set`/`$unset`/`$delete` (BEHAVIOUR.md#property-aggregation). */
   aggregateProperties(query: AggregatePropertiesQuery): Promise<Map<string, PropertyMap>>;
 }

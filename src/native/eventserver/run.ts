@@ -3,7 +3,7 @@ import { isStorageUnavailable, openStorage, resolveStorageSettings, type GroupCo
 import { UserError } from '../../lib/errors.js';
 import { pioLogger } from '../console/index.js';
 import { loadPlugins } from './plugins.js';
-import { capYoungGeneration } from './semi-space-cap.js';
+import { capYoungGeneration } from '../../lib/semi-space-cap.js';
 
 export interface RunEventServerOptions {
   ip: string;

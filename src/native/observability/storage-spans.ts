@@ -51,6 +51,12 @@ export function traceEventStore(events: EventStore): EventStore {
         { ...DB, 'pio.app': query.appName, 'pio.entity_type': query.entityType },
         () => events.findByEntity(query),
       ),
+    latestTargets: (query) =>
+      inSpan(
+        'events.latestTargets (user history)',
+        { ...DB, 'pio.app': query.appName, 'pio.entity_type': query.entityType },
+        () => events.latestTargets(query),
+      ),
     aggregateProperties: (query) => inSpan('events.aggregateProperties', { ...DB, 'pio.app': query.appName }, () => events.aggregateProperties(query)),
   };
 }

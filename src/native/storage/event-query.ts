@@ -13,6 +13,7 @@ export function buildEventQuery(query: EventQuery, options: { order: boolean }):
   if (query.untilTime) conditions.push(`eventtime < ${bind(toUtcWallClock(query.untilTime))}`);
   if (query.entityType !== undefined) conditions.push(`entitytype = ${bind(query.entityType)}`);
   if (query.entityId !== undefined) conditions.push(`entityid = ${bind(query.entityId)}`);
+  if (query.entityIds !== undefined) conditions.push(`entityid = ANY(${bind(query.entityIds)}::text[])`);
   if (query.eventNames && query.eventNames.length > 0) {
     conditions.push(`(${query.eventNames.map((name) => `event = ${bind(name)}`).join(' OR ')})`);
   }

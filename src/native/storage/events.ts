@@ -5,13 +5,14 @@ import { readEventColumns } from './event-columns.js';
 import { copyRowsInTransaction, importRowsOf } from './event-copy.js';
 import { EventIdConflictError } from './errors.js';
 import { buildEventQuery } from './event-query.js';
+import { latestTargetsQuery } from './latest-targets.js';
 import { EVENT_COLUMN_LIST, fromEventRow, type StoredRow } from './event-rows.js';
 import { streamEvents } from './event-stream.js';
 import { createGroupCommitWriter } from './group-commit.js';
 import { insertEventsOnce } from './insert-once.js';
 import { explainMissingTable } from './missing-table.js';
 import type { Database } from './pool.js';
-import type { AggregateQuery, EventInput, EventQuery, EventScope, EventsRepository, InsertOutcome } from './types.js';
+import type { AggregateQuery, EventInput, EventQuery, EventScope, EventsRepository, InsertOutcome, TargetEvent } from './types.js';
 
 /** What the repository's methods share: the pool and how a scope names its table. */
 interface EventTables {
@@ -57,7 +58,7 @@ function tableMethods({ db, tableName }: EventTables, indexed: boolean): TableMe
   };
 }
 
-type ReadMethods = Pick<EventsRepository, 'get' | 'find' | 'stream' | 'readColumns' | 'count' | 'aggregateProperties'>;
+type ReadMethods = Pick<EventsRepository, 'get' | 'find' | 'latestTargets' | 'stream' | 'readColumns' | 'count' | 'aggregateProperties'>;
 
 function readMethods({ db, tableName, explain, guarded }: EventTables): ReadMethods {
   const select = (table: string, sql: string, params: unknown[]) =>
@@ -74,6 +75,12 @@ function readMethods({ db, tableName, explain, guarded }: EventTables): ReadMeth
       guarded(scope, async (table) => {
         const { clause, params } = buildEventQuery(query, { order: true });
         return (await select(table, clause, params)).rows.map(fromEventRow);
+      }),
+    latestTargets: (scope, query) =>
+      guarded(scope, async (table) => {
+        if (query.entityIds.length === 0 || query.eventNames.length === 0) return [];
+        const { text, values } = latestTargetsQuery(table, query);
+        return (await db.query<TargetEvent>(text, values)).rows;
       }),
     stream,
     readColumns: (scope, query = {}) => guarded(scope, (table) => readEventColumns(db, table, query)),

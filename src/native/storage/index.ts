@@ -24,3 +24,4 @@ export type { EmbeddedConnection, EmbeddedStatus } from './embedded.js';
 export { ensureEmbeddedPostgres, stopEmbeddedPostgres, embeddedPostgresStatus } from './embedded-on-demand.js';
 export { generateAccessKey, generateEventId, generateInstanceId } from './ids.js';
 export { CopyRowWriter, writeImportRow } from './copy-rows.js';
+export { createEntityReadBatcher, type ReadOneEntity } from './entity-read-batch.js';

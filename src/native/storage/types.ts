@@ -74,6 +74,8 @@ export interface EventQuery {
   untilTime?: Date | undefined;
   entityType?: string | undefined;
   entityId?: string | undefined;
+  /** Any of these entity ids (with `entityId`, both must match); an empty array matches nothing. */
+  entityIds?: readonly string[] | undefined;
   /** Any of these event names (empty array or undefined = all). */
   eventNames?: readonly string[] | undefined;
   targetEntityType?: string | null | undefined;
@@ -82,6 +84,21 @@ export interface EventQuery {
   limit?: number | undefined;
   /** `true` = newest first. Order is eventTime, then id (deterministic ties). */
   reversed?: boolean | undefined;
+}
+
+/** What `events.latestTargets` reads: the newest events' targets of some entities. */
+export interface LatestTargetsQuery {
+  entityType: string;
+  entityIds: readonly string[];
+  /** Event names to read, each with the most events to return per entity (undefined = all). */
+  eventNames: ReadonlyArray<{ name: string; limit?: number | undefined }>;
+}
+
+/** One event of `latestTargets`: only what a realtime history needs. */
+export interface TargetEvent {
+  entityId: string;
+  event: string;
+  targetEntityId: string;
 }
 
 /** What `events.readColumns` reads: the event filters, plus the one numeric property to decode. */
@@ -214,6 +231,12 @@ export interface EventsRepository {
   /** true when a row was deleted. */
   delete(scope: EventScope, eventId: string): Promise<boolean>;
   find(scope: EventScope, query?: EventQuery): Promise<StoredEvent[]>;
+  /**
+   * The targets of some entities' newest events (events without a target are left out), newest first per
+   * entity, at most the given number per event name: a realtime user history (the Universal
+   * Recommender's) without decoding whole rows.
+   */
+  latestTargets(scope: EventScope, query: LatestTargetsQuery): Promise<TargetEvent[]>;
   /** Streams matching events through a server-side cursor (constant memory; for export and bulk reads). */
   stream(scope: EventScope, query?: EventQuery): AsyncIterable<StoredEvent>;
   /**

@@ -4,15 +4,28 @@ import type {
   EventStore,
   FindByEntityQuery,
   FindEventsQuery,
+  LatestTargetsQuery,
   PropertyMap,
 } from '../engine/types.js';
-import type { EventQuery, EventScope, Storage, StoredEvent } from '../storage/index.js';
+import { createEntityReadBatcher, type EventQuery, type EventScope, type Storage, type StoredEvent, type TargetEvent } from '../storage/index.js';
 
 /**
  * The engines' view of the event store (BEHAVIOUR.md#engine-event-store) over the runtime's storage: app and channel names
  * resolve to a table once per process; unknown names throw upstream's messages.
  */
 export function createEventStore(storage: Pick<Storage, 'apps' | 'channels' | 'events'>): EventStore {
+  // Realtime reads (a user's history per query) from concurrent queries share one statement.
+  const kindOf = (scope: EventScope, query: unknown) => JSON.stringify([storage.events.tableName(scope), query]);
+  const findOneEntity = createEntityReadBatcher<EventQuery, StoredEvent>({
+    kindOf,
+    readMany: (scope, query, entityIds) => storage.events.find(scope, { ...query, entityIds }),
+    entityOf: (event) => event.entityId,
+  });
+  const latestTargetsOfOne = createEntityReadBatcher<Omit<LatestTargetsQuery, 'appName' | 'channelName' | 'entityId'>, TargetEvent>({
+    kindOf,
+    readMany: (scope, query, entityIds) => storage.events.latestTargets(scope, { ...query, entityIds }),
+    entityOf: (event) => event.entityId,
+  });
   const scopes = new Map<string, Promise<EventScope>>();
 
   const resolveScope = (appName: string, channelName: string | undefined): Promise<EventScope> => {
@@ -63,7 +76,16 @@ export function createEventStore(storage: Pick<Storage, 'apps' | 'channels' | 'e
     async findByEntity(query: FindByEntityQuery) {
       const scope = await resolveScope(query.appName, query.channelName);
       const { latest, ...rest } = query;
-      return (await storage.events.find(scope, toQuery({ ...rest, reversed: latest ?? true }))).map(toEngineEvent);
+      const eventQuery = toQuery({ ...rest, reversed: latest ?? true });
+      // A limit is per entity: such a read goes alone.
+      if (query.limit !== undefined && query.limit >= 0) return (await storage.events.find(scope, eventQuery)).map(toEngineEvent);
+      const { entityId: _entityId, ...kind } = eventQuery;
+      return (await findOneEntity(scope, kind, query.entityId)).map(toEngineEvent);
+    },
+    async latestTargets(query: LatestTargetsQuery) {
+      const scope = await resolveScope(query.appName, query.channelName);
+      const targets = await latestTargetsOfOne(scope, { entityType: query.entityType, eventNames: query.eventNames }, query.entityId);
+      return targets.map(({ event, targetEntityId }) => ({ event, targetEntityId }));
     },
     async aggregateProperties(query: AggregatePropertiesQuery) {
       const scope = await resolveScope(query.appName, query.channelName);

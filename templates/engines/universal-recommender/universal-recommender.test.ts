@@ -84,9 +84,9 @@ describe('UR integration test, in process', () => {
     expect(await engine.answer('{"user": "u1"}')).not.toBe(withoutHistory);
     const failing = () => Promise.reject(new Error('connection reset'));
     const stalling = () => new Promise<never>(() => undefined);
-    for (const findByEntity of [failing, stalling]) {
+    for (const latestTargets of [failing, stalling]) {
       const lines: string[] = [];
-      const ctx = { ...testContext({ ...memoryEventStore([]), findByEntity }, lines), mode: 'deploy' as const };
+      const ctx = { ...testContext({ ...memoryEventStore([]), latestTargets }, lines), mode: 'deploy' as const };
       const prediction = await engine.algorithm.predict(engine.served, engine.algorithm.queryFromJson({ user: 'u1' }), ctx);
       expect(renderPredictionJson(engine.algorithm.predictionToJson(prediction))).toBe(withoutHistory);
       expect(lines).toEqual([expect.stringMatching(/^(Error|Timeout) when reading recent events of user u1/)]);

@@ -58,7 +58,12 @@ export const deploy: CommandDefinition = {
         options.pollInterval !== undefined
           ? pollInterval(options.pollInterval, true)
           : pollInterval(process.env.PIO_ENGINE_POLL_INTERVAL, false);
-      const { runDeploy } = await import('../../engineserver/deploy.js');
+      const [{ runDeploy }, { capYoungGeneration }] = await Promise.all([
+        import('../../engineserver/deploy.js'),
+        import('../../../lib/semi-space-cap.js'),
+      ]);
+      // Keeps RSS under query load near the model's own size (BENCHMARKS.md); the process is ours alone.
+      capYoungGeneration();
       const server = await runDeploy(
         {
           engineDir: globals.engineDir,

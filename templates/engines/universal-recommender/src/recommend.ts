@@ -1,15 +1,18 @@
-import type { EngineEvent } from 'pio-deploy/engine';
+import type { TargetOfEvent } from 'pio-deploy/engine';
 import { isoNow, parseEsDate } from './dates.js';
 import { DEFAULT_MAX_QUERY_EVENTS, type AlgorithmParams, type FieldRule, type ResolvedSettings } from './params.js';
 import type { ItemScore, Query } from './query.js';
 import type { DateFilter, Searcher, TermsClause } from './searcher.js';
+
+/** A user's events as a query uses them: the event name and its target (the item). */
+export type UserHistory = ReadonlyArray<Pick<TargetOfEvent, 'event'> & { targetEntityId?: string | undefined }>;
 
 export interface RecommendInput {
   searcher: Searcher;
   params: AlgorithmParams;
   settings: ResolvedSettings;
   /** The query user's events of the query's event names, newest first (empty without a user). */
-  history: EngineEvent[];
+  history: UserHistory;
   now?: Date;
 }
 

@@ -1,11 +1,11 @@
-import { javaDouble, type Algorithm, type EngineContext, type EngineEvent, type Json, type JsonObject, type PredictionJson } from 'pio-deploy/engine';
+import { javaDouble, type Algorithm, type EngineContext, type Json, type JsonObject, type PredictionJson } from 'pio-deploy/engine';
 import { crossOccurrence, downsample, seededRandom, type Correlators } from './cco.js';
 import { deserializeUrModel, serializeUrModel, type UrModel } from './model.js';
-import { algorithmParams, resolveSettings, type AlgorithmParams, type ResolvedSettings } from './params.js';
+import { algorithmParams, DEFAULT_MAX_QUERY_EVENTS, resolveSettings, type AlgorithmParams, type ResolvedSettings } from './params.js';
 import type { PreparedData } from './preparator.js';
 import { querySchema, type PredictedResult, type Query } from './query.js';
 import { computeRanks } from './rankings.js';
-import { recommend } from './recommend.js';
+import { recommend, type UserHistory } from './recommend.js';
 import { shortestFloatDecimal } from './float-format.js';
 import { SearchIndex } from './search-index.js';
 import { Searcher } from './searcher.js';
@@ -74,16 +74,24 @@ export class UrAlgorithm implements Algorithm<PreparedData, ServedModel, Query, 
     return { model, searcher: new Searcher(new SearchIndex(model, this.params.numShards, this.settings.dateNames, sortByRanks)) };
   }
 
-  private async recentHistory(served: ServedModel, query: Query, ctx: EngineContext): Promise<EngineEvent[]> {
+  /**
+   * The user's events of the query's event names, newest first, as much of them as the query uses: an
+   * indicator's first `maxItemsPerUser` (with a target) for its clause, every blacklisting event.
+   * Upstream reads them all (`LEventStore.findByEntity`, no limit); the answer is the same.
+   */
+  private async recentHistory(served: ServedModel, query: Query, ctx: EngineContext): Promise<UserHistory> {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<'timeout'>((resolve) => (timer = setTimeout(resolve, HISTORY_TIMEOUT_MS, 'timeout')));
+    const { indicators, blacklistEvents } = this.settings;
     try {
-      const read = ctx.events.findByEntity({
+      const read = ctx.events.latestTargets({
         appName: this.params.appName ?? served.model.appName,
         entityType: 'user',
         entityId: query.user!,
-        eventNames: query.eventNames ?? this.settings.modelEventNames,
-        latest: true,
+        eventNames: (query.eventNames ?? this.settings.modelEventNames).map((name) => ({
+          name,
+          limit: blacklistEvents.includes(name) ? undefined : (indicators.get(name)?.maxItemsPerUser ?? DEFAULT_MAX_QUERY_EVENTS),
+        })),
       });
       read.catch(() => undefined); // a late failure after the timeout must not go unhandled
       const result = await Promise.race([read, timeout]);

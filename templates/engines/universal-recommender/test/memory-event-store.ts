@@ -45,6 +45,18 @@ export function memoryEventStore(input: ImportEvent[], now = Date.now()): EventS
       const found = matching(query);
       return (query.latest ?? true) ? found.reverse() : found;
     },
+    async latestTargets(query) {
+      const counts = new Map<string, number>();
+      const newestFirst = matching({ appName: query.appName, entityType: query.entityType, entityId: query.entityId }).reverse();
+      return newestFirst.flatMap((e) => {
+        const wanted = query.eventNames.filter((entry) => entry.name === e.event);
+        if (wanted.length === 0 || e.targetEntityId === undefined) return [];
+        const most = Math.max(...wanted.map((entry) => entry.limit ?? Infinity));
+        const seen = (counts.get(e.event) ?? 0) + 1;
+        counts.set(e.event, seen);
+        return seen <= most ? [{ event: e.event, targetEntityId: e.targetEntityId }] : [];
+      });
+    },
     async aggregateProperties(query) {
       const result = new Map<string, PropertyMap>();
       for (const e of matching({ appName: query.appName, entityType: query.entityType })) {

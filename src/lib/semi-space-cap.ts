@@ -2,7 +2,7 @@ import { PerformanceObserver } from 'node:perf_hooks';
 import v8 from 'node:v8';
 
 /**
- * Semi-space size the Event Server's young generation stops growing at (V8's own cap is 16 MB). Measured
+ * Semi-space size a server process's young generation (pio eventserver, pio deploy) stops growing at (V8's own cap is 16 MB). Measured
  * with bench/eventserver at c=32: RSS under load 103 MB uncapped, 92 MB at 8 MB, 84 MB at 4 MB; 4 MB cost
  * about 6% more server CPU per event, 8 MB nothing measurable.
  */

@@ -1,6 +1,6 @@
 import v8 from 'node:v8';
 import { afterEach, describe, expect, it } from 'vitest';
-import { capYoungGeneration } from '../../src/native/eventserver/semi-space-cap.js';
+import { capYoungGeneration } from '../../src/lib/semi-space-cap.js';
 
 const MB = 1024 * 1024;
 
