@@ -108,8 +108,8 @@ describe('entity read batching', () => {
       read(scope, { ...history('u9'), eventNames: ['buy'] }),
     ]);
     expect(statements).toHaveLength(2);
-    expect(views!.every((e) => e.event === 'view') && views!.length).toBe(5);
-    expect(buys!.every((e) => e.event === 'buy') && buys!.length).toBe(4);
+    expect(views.every((e) => e.event === 'view') && views.length).toBe(5);
+    expect(buys.every((e) => e.event === 'buy') && buys.length).toBe(4);
   });
 
   it('rejects every read of a failed statement, and reads again afterwards', async () => {
