@@ -101,9 +101,10 @@ async function analyze(url) {
   }
 }
 
-function startDeploy(port, { cwd, env }) {
+function startDeploy(port, { cwd, env }, engineInstanceId) {
   const profile = cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`] : [];
-  const child = spawn(process.execPath, [...profile, PIO, 'deploy', '--ip', '127.0.0.1', '--port', String(port)], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const argv = [...profile, PIO, 'deploy', '--ip', '127.0.0.1', '--port', String(port), '--engine-instance-id', engineInstanceId];
+  const child = spawn(process.execPath, argv, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout.on('data', (chunk) => (output += chunk));
   child.stderr.on('data', (chunk) => (output += chunk));
@@ -158,7 +159,7 @@ async function main() {
   const work = await mkdtemp(join(tmpdir(), 'pio-bench-ur-'));
   const engineDir = join(work, 'ur');
   const children = [];
-  /** @type {{ trains: Array<{ events: number, importSeconds: number, seconds: number, peakRssMb: number, read: string | undefined }>, [measure: string]: any }} */
+  /** @type {{ trains: Array<{ events: number, instance: string, importSeconds: number, seconds: number, peakRssMb: number, read: string | undefined }>, [measure: string]: any }} */
   const results = { trains: [] };
   try {
     // An upstream UR engine directory: engine.json only, run on the native runtime's port.
@@ -197,7 +198,10 @@ async function main() {
       log(`${events} events: pio train`);
       const train = await pio(['train'], at);
       const read = /Read (.*) events, (\d+) users, (\d+) items/.exec(train.output);
-      results.trains.push({ events, importSeconds: imported.seconds, seconds: train.seconds, peakRssMb: train.peakRssMb, read: read?.[0] });
+      // Every size trains the same engine, so pio deploy alone would serve the newest training: name it.
+      const instance = /EngineWorkflow\.train \(engine instance ([0-9a-f-]{36})\)/.exec(train.output)?.[1];
+      if (!instance) throw new Error(`pio train printed no engine instance id:\n${train.output.slice(-2000)}`);
+      results.trains.push({ events, instance, importSeconds: imported.seconds, seconds: train.seconds, peakRssMb: train.peakRssMb, read: read?.[0] });
       log(`${events} events: train ${train.seconds.toFixed(2)} s, peak RSS ${train.peakRssMb.toFixed(0)} MB`);
     }
     results.exponent = results.trains.length > 1 ? growthExponent(results.trains) : Number.NaN;
@@ -216,7 +220,8 @@ async function main() {
     const port = await freePort();
     const serverUrl = `http://127.0.0.1:${port}`;
     const started = process.hrtime.bigint();
-    const server = startDeploy(port, at);
+    const servedInstance = results.trains.find((t) => t.events === servedSize)?.instance ?? "";
+    const server = startDeploy(port, at, servedInstance);
     children.push(server);
     const sample = await waitFor(`${serverUrl}/queries.json`, { method: 'POST', body: queryBody(1), timeoutMs: 120_000 }).catch((error) => {
       throw new Error(`${error.message}\n${server.output().slice(-2000)}`);

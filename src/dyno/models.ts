@@ -6,7 +6,8 @@ import { openStorage, resolveStorageSettings, type EngineInstance, type Storage 
 import { engineIdentityOf, locateEngine, readEngineVariant, type EngineIdentity } from '../native/workflow/engine-variant.js';
 import { GATE_SCORE_ENV_KEY } from '../native/workflow/promotion.js';
 import { servingTarget, type ServingTarget } from '../native/workflow/select-instance.js';
-import { prepareRuntime } from './runtime-config.js';
+import type { DistributionKind } from '../config/storage-env.js';
+import { prepareRuntime, type RuntimeContext } from './runtime-config.js';
 
 /**
  * `pio-deploy models …` (`heroku run pio-deploy models …`): the app's engine instances and which one
@@ -17,18 +18,33 @@ import { prepareRuntime } from './runtime-config.js';
 interface ModelsContext {
   storage: Storage;
   engine: EngineIdentity;
+  kind: DistributionKind;
 }
 
 async function withModels<T>(appDir: string, env: NodeJS.ProcessEnv, output: Output, work: (context: ModelsContext) => Promise<T>): Promise<T> {
-  const runtime = await prepareRuntime(appDir, env, output);
-  const location = await locateEngine({ engineDir: appDir, variant: variantFromPioOpts(runtime.config.values.PIO_OPTS) });
+  return withRuntimeModels(await prepareRuntime(appDir, env, output), work);
+}
+
+async function withRuntimeModels<T>(runtime: RuntimeContext, work: (context: ModelsContext) => Promise<T>): Promise<T> {
+  const location = await locateEngine({ engineDir: runtime.appDir, variant: variantFromPioOpts(runtime.config.values.PIO_OPTS) });
   const engine = engineIdentityOf(await readEngineVariant(location));
   const storage = await openStorage(resolveStorageSettings(runtime.childEnv), { applicationName: 'pio-deploy-models' });
   try {
-    return await work({ storage, engine });
+    return await work({ storage, engine, kind: runtime.kind });
   } finally {
     await storage.close();
   }
+}
+
+/**
+ * The engine instance pinned for the app's engine, if any (and still there): what an Apache
+ * distribution's `pio deploy`, which knows nothing of pins, is told to serve with `--engine-instance-id`.
+ */
+export async function pinnedInstanceId(runtime: RuntimeContext): Promise<string | undefined> {
+  return withRuntimeModels(runtime, async ({ storage, engine }) => {
+    const target = await servingTarget(storage, engine);
+    return target?.pinned ? target.instance.id : undefined;
+  });
 }
 
 const ofEngine = (instance: EngineInstance, engine: EngineIdentity) =>
@@ -78,7 +94,12 @@ export async function listModels(appDir: string, env: NodeJS.ProcessEnv, output:
 async function pinInstance(context: ModelsContext, instance: EngineInstance, output: Output, verb: string): Promise<void> {
   await context.storage.servingPins.set(context.engine, instance.id);
   output.topic(`${verb} engine instance ${instance.id} (${instance.status}, trained ${instance.startTime.toISOString()})`);
-  output.detail('Every web dyno serves it within one poll interval (PIO_ENGINE_POLL_INTERVAL); new trainings do not replace it.');
+  if (context.kind === 'apache') {
+    // Apache PredictionIO's engine server has no model poll: the pin reaches it as --engine-instance-id.
+    output.detail('Web dynos serve it from their next start (pio deploy --engine-instance-id): restart them, e.g. heroku ps:restart web.');
+  } else {
+    output.detail('Every web dyno serves it within one poll interval (PIO_ENGINE_POLL_INTERVAL); new trainings do not replace it.');
+  }
   output.detail('pio-deploy models unpin returns to the newest completed training.');
 }
 

@@ -4,11 +4,14 @@ import type { DistributionKind } from '../config/storage-env.js';
 import { nodeOptionsWithHeap } from '../config/memory.js';
 import { planSparkMemory, sparkArgs, type SparkMemoryPlan } from '../config/spark-args.js';
 import { UserError } from '../lib/errors.js';
+import { redactSecrets } from '../lib/redact.js';
+import { errorMessage } from '../native/workflow/errors.js';
 import { pathExists } from '../lib/fs-checks.js';
 import type { Output } from '../lib/output.js';
 import { appRole, type AppRole } from '../config/app-role.js';
 import { runChild } from './run-child.js';
-import { prepareRuntime } from './runtime-config.js';
+import { pinnedInstanceId } from './models.js';
+import { prepareRuntime, type RuntimeContext } from './runtime-config.js';
 import { NO_TRAINED_INSTANCE, untrainedEngineError, untrainedReasons } from './untrained.js';
 
 export type WebMode = AppRole;
@@ -68,7 +71,13 @@ export function requirePort(config: PioDeployConfig): number {
  * the native pio takes it from PIO_EVENTSERVER_ACCESS_KEY in its environment. Apache's `pio deploy`
  * reads it only from `--accesskey`, so for that distribution it still goes there.
  */
-export function webArgv(mode: WebMode, config: PioDeployConfig, memory: SparkMemoryPlan, kind: DistributionKind = 'native'): string[] {
+export function webArgv(
+  mode: WebMode,
+  config: PioDeployConfig,
+  memory: SparkMemoryPlan,
+  kind: DistributionKind = 'native',
+  pinnedInstanceId?: string,
+): string[] {
   const port = requirePort(config);
   if (mode === 'eventserver') return ['eventserver', '--ip', '0.0.0.0', '--port', String(port)];
   const feedback = feedbackTarget(config);
@@ -82,15 +91,34 @@ export function webArgv(mode: WebMode, config: PioDeployConfig, memory: SparkMem
         ...(kind === 'apache' ? ['--accesskey', feedback.accessKey] : []),
       ]
     : [];
+  // An --engine-instance-id in PIO_OPTS wins over the pin.
+  const pinArgs = pinnedInstanceId !== undefined && !config.values.PIO_OPTS.includes('--engine-instance-id') ? ['--engine-instance-id', pinnedInstanceId] : [];
   return [
     'deploy',
     '--port',
     String(port),
+    ...pinArgs,
     ...config.values.PIO_OPTS,
     ...feedbackArgs,
     '--',
     ...sparkArgs(config.values.PIO_SPARK_OPTS, config, memory),
   ];
+}
+
+/**
+ * The pin (`pio-deploy models pin`) for Apache PredictionIO's `pio deploy`, which selects the newest
+ * training itself; the native engine server reads the pin on its own (and follows it while running). A
+ * database that cannot be read here leaves the choice to pio deploy, which then says what is wrong.
+ */
+async function apachePin(runtime: RuntimeContext, output: Output): Promise<string | undefined> {
+  try {
+    const pinned = await pinnedInstanceId(runtime);
+    if (pinned) output.detail(`Serving the pinned engine instance ${pinned} (pio-deploy models unpin returns to the newest training)`);
+    return pinned;
+  } catch (error) {
+    output.warn(`Could not read the serving pin (${redactSecrets(errorMessage(error), runtime.secrets)}); pio deploy serves the newest training.`);
+    return undefined;
+  }
 }
 
 /**
@@ -102,7 +130,7 @@ export async function runWeb(appDir: string, env: NodeJS.ProcessEnv, output: Out
   const runtime = await prepareRuntime(appDir, env, output);
   const mode = await webMode(appDir, runtime.config);
   const memory = await planSparkMemory(runtime.config);
-  const argv = webArgv(mode, runtime.config, memory, runtime.kind);
+  const argv = webArgv(mode, runtime.config, memory, runtime.kind, mode === 'engine' && runtime.kind === 'apache' ? await apachePin(runtime, output) : undefined);
   let childEnv = runtime.childEnv;
   if (mode === 'engine') {
     if (memory.warning) output.warn(memory.warning);

@@ -5,8 +5,10 @@ import { shardOf } from './murmur3.js';
 
 /**
  * One keyword field as flat posting lists: a term's documents are `docs[offsets[slot]..offsets[slot + 1])`,
- * ascending. Per term and shard its document frequency, and per shard how many documents have the
- * field at all, the two counts BM25's idf needs (Elasticsearch computes idf per shard).
+ * grouped by shard (shard 0's first, each group ascending), so a group is the run of documents sharing
+ * one BM25 term score. Per term and shard its document frequency (the group's length), and per shard how
+ * many documents have the field at all: the two counts BM25's idf needs (Elasticsearch computes idf per
+ * shard).
  */
 export interface KeywordField {
   slots: Map<string, number>;
@@ -188,6 +190,8 @@ class KeywordFieldBuilder {
     const docFreq = new Int32Array(numSlots * numShards);
     const docCount = new Int32Array(numShards);
     const seen = new Uint8Array(shards.length);
+    const shardCursor = new Int32Array(numShards);
+    let scratch = new Int32Array(0);
     for (let slot = 0; slot < numSlots; slot++) {
       const start = offsets[slot]!;
       const end = offsets[slot + 1]!;
@@ -205,6 +209,17 @@ class KeywordFieldBuilder {
           seen[doc] = 1;
           docCount[shards[doc]!]!++;
         }
+      }
+      // Group by shard, keeping each group ascending (a stable counting sort).
+      if (numShards > 1 && end - start > 1) {
+        if (scratch.length < end - start) scratch = new Int32Array(Math.max(end - start, 2 * scratch.length));
+        let next = 0;
+        for (let shard = 0; shard < numShards; shard++) {
+          shardCursor[shard] = next;
+          next += docFreq[slot * numShards + shard]!;
+        }
+        for (let at = start; at < end; at++) scratch[shardCursor[shards[docs[at]!]!]!++] = docs[at]!;
+        docs.set(scratch.subarray(0, end - start), start);
       }
     }
     return { slots: this.slots, offsets, docs, docFreq, docCount };

@@ -52,7 +52,6 @@ export class Searcher {
   private readonly excludedStamp: Int32Array;
   private readonly mustStamp: Int32Array;
   private readonly mustMatched: Int32Array;
-  private readonly shardScores: Float64Array;
   /** The documents scored so far by the query, and by the clause (each document once). */
   private readonly scored: Int32Array;
   private readonly inClause: Int32Array;
@@ -67,7 +66,6 @@ export class Searcher {
     this.excludedStamp = new Int32Array(size);
     this.mustStamp = new Int32Array(size);
     this.mustMatched = new Int32Array(size);
-    this.shardScores = new Float64Array(index.numShards);
     this.scored = new Int32Array(size);
     this.inClause = new Int32Array(size);
   }
@@ -114,7 +112,8 @@ export class Searcher {
    * scratch space, valid until the next query).
    */
   private score(should: TermsClause[], stamp: number): Int32Array {
-    const { index, total, clauseSum, scoredStamp, clauseStamp, shardScores, scored, inClause } = this;
+    const { index, total, clauseSum, scoredStamp, clauseStamp, scored, inClause } = this;
+    const numShards = index.numShards;
     let scoredCount = 0;
     for (const clause of should) {
       let inClauseCount = 0;
@@ -122,20 +121,24 @@ export class Searcher {
       if (!field) continue;
       const boost = Math.fround(clause.boost ?? 1);
       const clauseMark = this.nextStamp();
+      const { docs, docFreq, docCount, offsets } = field;
       for (const term of new Set(clause.values)) {
         const slot = field.slots.get(term);
         if (slot === undefined) continue;
-        for (let shard = 0; shard < index.numShards; shard++) {
-          shardScores[shard] = termScore(bm25Idf(field.docFreq[slot * index.numShards + shard]!, field.docCount[shard]!), boost);
-        }
-        for (let at = field.offsets[slot]!, end = field.offsets[slot + 1]!; at < end; at++) {
-          const doc = field.docs[at]!;
-          if (clauseStamp[doc] !== clauseMark) {
-            clauseStamp[doc] = clauseMark;
-            clauseSum[doc] = 0;
-            inClause[inClauseCount++] = doc;
+        // The term's documents come grouped by shard: one term score per group.
+        let at = offsets[slot]!;
+        for (let shard = 0; shard < numShards; shard++) {
+          const frequency = docFreq[slot * numShards + shard]!;
+          if (frequency === 0) continue;
+          const termValue = termScore(bm25Idf(frequency, docCount[shard]!), boost);
+          for (const end = at + frequency; at < end; at++) {
+            const doc = docs[at]!;
+            if (clauseStamp[doc] !== clauseMark) {
+              clauseStamp[doc] = clauseMark;
+              clauseSum[doc] = termValue;
+              inClause[inClauseCount++] = doc;
+            } else clauseSum[doc]! += termValue;
           }
-          clauseSum[doc]! += shardScores[index.shards[doc]!]!;
         }
       }
       for (let i = 0; i < inClauseCount; i++) {
