@@ -30,8 +30,8 @@ export function storageEnv(databaseUrl: string, pioHome: string): Record<string,
   return { DATABASE_URL: databaseUrl, PIO_HOME: pioHome, PIO_POSTGRES_OPTIONAL_SSL: 'true' };
 }
 
-export async function openTestStorage(databaseUrl: string, pioHome: string): Promise<Storage> {
-  return openStorage(resolveStorageSettings(storageEnv(databaseUrl, pioHome)));
+export async function openTestStorage(databaseUrl: string, pioHome: string, extraEnv: Record<string, string> = {}): Promise<Storage> {
+  return openStorage(resolveStorageSettings({ ...storageEnv(databaseUrl, pioHome), ...extraEnv }));
 }
 
 export async function createAppWithKey(storage: Storage, name: string, events: string[] = []): Promise<TestApp> {
@@ -47,6 +47,8 @@ export async function createAppWithKey(storage: Storage, name: string, events: s
 /** A real Event Server on 127.0.0.1 with an ephemeral port, backed by a fresh test database. */
 export async function startTestEventServer(
   options: Omit<EventServerOptions, 'storage'> = {},
+  /** Storage settings on top of the test database's, e.g. PIO_STORAGE_SOURCES_PGSQL_INDEX. */
+  storageEnvExtra: Record<string, string> = {},
 ): Promise<TestEventServer> {
   const database = await createTestDatabase('pio_es');
   const pioHome = await mkdtemp(join(tmpdir(), 'pio-es-home-'));
@@ -55,7 +57,7 @@ export async function startTestEventServer(
   let main: TestApp;
   let port: number;
   try {
-    storage = await openTestStorage(database.url, pioHome);
+    storage = await openTestStorage(database.url, pioHome, storageEnvExtra);
     main = await createAppWithKey(storage, 'main');
     app = await buildEventServer({ accessKeyCacheMillis: 0, ...options, storage });
     await app.listen({ host: '127.0.0.1', port: 0 });

@@ -25,6 +25,8 @@ export type DecodedEvent = Omit<EventInput, 'tags'> &
 export interface DecodeOptions {
   /** The time of receipt: `creationTime`, and `eventTime` when absent (default: now). */
   now?: Date | undefined;
+  /** The event table's `maxKeyLength` (storage `events.maxKeyLength`): longer keys are refused. */
+  maxKeyLength?: number | undefined;
 }
 
 /**
@@ -94,7 +96,7 @@ function decodeNode(node: JsonNode, knownPlain: boolean, options: DecodeOptions)
   if (targetEntityId !== undefined) decoded.targetEntityId = targetEntityId;
   if (prId !== undefined) decoded.prId = prId;
   validateEvent(decoded);
-  validateStorable(decoded);
+  validateStorable(decoded, options.maxKeyLength);
   return decoded;
 }
 

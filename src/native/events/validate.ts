@@ -92,12 +92,16 @@ export interface StorableEvent extends ValidatableEvent {
 }
 
 const TEXT_FIELDS = ['eventId', 'event', 'entityType', 'entityId', 'targetEntityType', 'targetEntityId', 'prId'] as const;
+/** The columns that are `varchar(255)` in the INDEX=enabled layout. */
+const KEY_FIELDS = ['event', 'entityType', 'entityId'] as const;
 
 /**
  * What upstream's rules leave to the database (which then fails with a 500): text it cannot store as
- * received and over-long event ids. Runs after `validateEvent`, so upstream's messages come first.
+ * received, over-long event ids, and (given the table's `maxKeyLength`, 255 with INDEX=enabled) an
+ * event name, entity type or entity id longer than its column. Runs after `validateEvent`, so upstream's
+ * messages come first.
  */
-export function validateStorable(e: StorableEvent): void {
+export function validateStorable(e: StorableEvent, maxKeyLength?: number): void {
   for (const field of TEXT_FIELDS) {
     const value = e[field];
     if (value === undefined) continue;
@@ -106,4 +110,13 @@ export function validateStorable(e: StorableEvent): void {
   }
   const idProblem = e.eventId === undefined ? undefined : eventIdProblem(e.eventId);
   if (idProblem !== undefined) throw new InvalidEventError('unstorable', idProblem);
+  if (maxKeyLength === undefined) return;
+  for (const field of KEY_FIELDS) {
+    if (e[field].length > maxKeyLength) {
+      throw new InvalidEventError(
+        'unstorable',
+        `The field ${field} is ${e[field].length} characters long; the event table stores at most ${maxKeyLength} (varchar(${maxKeyLength}) with PIO_STORAGE_SOURCES_PGSQL_INDEX=enabled)`,
+      );
+    }
+  }
 }

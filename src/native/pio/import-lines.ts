@@ -38,11 +38,15 @@ export interface DecodedChunk {
  * COPY rows of every line of `files`, in order, as UTF-8 buffers of about a read chunk each. Throws
  * `ImportLineError` at the first invalid line, naming the file's part when there are several files.
  */
-export async function* decodeImportFiles(files: readonly string[], chunkBytes = 1024 * 1024): AsyncGenerator<DecodedChunk> {
+export async function* decodeImportFiles(
+  files: readonly string[],
+  chunkBytes = 1024 * 1024,
+  maxKeyLength?: number,
+): AsyncGenerator<DecodedChunk> {
   const progress: ImportProgress = { lines: 0, events: 0 };
   const seenIds = new Map<string, string>();
   for (const file of files) {
-    const lines = new LineDecoder(file, files.length > 1 ? `${basename(file)} ` : '', seenIds);
+    const lines = new LineDecoder(file, files.length > 1 ? `${basename(file)} ` : '', seenIds, maxKeyLength);
     const text = new StringDecoder('utf8');
     const stream = createReadStream(file, { highWaterMark: chunkBytes });
     const before = { ...progress };
@@ -68,7 +72,7 @@ class LineDecoder {
   events = 0;
   private pending = '';
   private readonly writer = new CopyRowWriter();
-  private readonly encoder = new ImportRowEncoder(this.writer);
+  private readonly encoder: ImportRowEncoder;
 
   constructor(
     private readonly file: string,
@@ -76,7 +80,10 @@ class LineDecoder {
     private readonly label: string,
     /** eventId → where it was first seen, across all files of one import. */
     private readonly seenIds: Map<string, string>,
-  ) {}
+    maxKeyLength: number | undefined,
+  ) {
+    this.encoder = new ImportRowEncoder(this.writer, maxKeyLength);
+  }
 
   /** The COPY rows of the chunk's complete lines (all remaining lines when `isLast`). */
   push(chunk: string, isLast: boolean): Buffer[] {

@@ -25,7 +25,11 @@ export class ImportRowEncoder {
   private now = new Date();
   private nowMillis = this.now.getTime();
 
-  constructor(private readonly writer: CopyRowWriter) {}
+  constructor(
+    private readonly writer: CopyRowWriter,
+    /** The event table's `maxKeyLength`: longer keys go to the complete decoder, which refuses them. */
+    private readonly maxKeyLength?: number,
+  ) {}
 
   /** The receipt time (`creationTime`, and `eventTime` when absent) of the following lines. */
   setNow(now: Date): void {
@@ -36,7 +40,7 @@ export class ImportRowEncoder {
   /** Writes the row of one non-blank line; throws `InvalidEventError` for an invalid event (writing nothing). */
   encode(line: string): void {
     if (this.writeCommon(line)) return;
-    const event = decodeEventJson(line, { now: this.now });
+    const event = decodeEventJson(line, { now: this.now, maxKeyLength: this.maxKeyLength });
     this.eventId = event.eventId === '' ? undefined : event.eventId;
     writeImportRow(this.writer, event);
   }
@@ -55,6 +59,8 @@ export class ImportRowEncoder {
     const value = parsed as Record<string, unknown>;
     const { event, entityType, entityId, targetEntityType, targetEntityId, eventId, prId, properties, eventTime } = value;
     if (typeof event !== 'string' || typeof entityType !== 'string' || typeof entityId !== 'string') return false;
+    const longest = this.maxKeyLength;
+    if (longest !== undefined && (event.length > longest || entityType.length > longest || entityId.length > longest)) return false;
     if (!isOptionalString(targetEntityType) || !isOptionalString(targetEntityId)) return false;
     if (!isOptionalString(eventId) || !isOptionalString(prId) || !isOptionalString(eventTime)) return false;
     // Validation (validate.ts), as acceptance only.

@@ -17,6 +17,8 @@ export interface ImportRowSourceOptions {
   onProgress?: ((progress: ImportProgress) => void) | undefined;
   /** Bytes per read (default 1 MiB). */
   chunkBytes?: number | undefined;
+  /** The event table's `maxKeyLength` (storage `events.maxKeyLength`): a line with a longer key is refused. */
+  maxKeyLength?: number | undefined;
 }
 
 /** The files an input path names: itself, or a directory's files except hidden ones and `_SUCCESS` markers. */
@@ -36,7 +38,7 @@ export async function listInputFiles(input: string): Promise<string[]> {
  * rolls back).
  */
 export async function* importRowSource(files: readonly string[], options: ImportRowSourceOptions = {}): AsyncGenerator<Buffer> {
-  for await (const { rows, progress } of decodeImportFiles(files, options.chunkBytes)) {
+  for await (const { rows, progress } of decodeImportFiles(files, options.chunkBytes, options.maxKeyLength)) {
     options.onProgress?.(progress);
     yield* rows;
   }

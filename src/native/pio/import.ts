@@ -43,7 +43,7 @@ export async function runImport(storage: Storage, options: { appid: number; inpu
     progress.update(current);
   };
   try {
-    await storage.events.importRows(scope, importRowSource(files, { onProgress }));
+    await storage.events.importRows(scope, importRowSource(files, { onProgress, maxKeyLength: storage.events.maxKeyLength }));
   } catch (error) {
     progress.done();
     const lineError = findLineError(error, ImportLineError);

@@ -70,9 +70,12 @@ export const createModelsTable = (table: string) => `CREATE TABLE IF NOT EXISTS 
   id varchar(100) NOT NULL PRIMARY KEY,
   models bytea NOT NULL)`;
 
+/** The length of the key text columns (event, entityType, entityId) of the INDEX=enabled layout. */
+export const INDEXED_KEY_LENGTH = 255;
+
 /** The event table; with INDEX=enabled the key text columns are varchar(255) plus two indexes. */
 export function createEventTable(table: string, indexed: boolean): string[] {
-  const keyType = indexed ? 'varchar(255)' : 'text';
+  const keyType = indexed ? `varchar(${INDEXED_KEY_LENGTH})` : 'text';
   const create = `CREATE TABLE IF NOT EXISTS ${table} (
   id varchar(32) NOT NULL PRIMARY KEY,
   event ${keyType} NOT NULL,

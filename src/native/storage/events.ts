@@ -1,6 +1,6 @@
 import { PropertyAggregator } from './aggregate.js';
 import { eventIdFor } from './copy-rows.js';
-import { createEventTable, eventTableName } from './ddl.js';
+import { createEventTable, eventTableName, INDEXED_KEY_LENGTH } from './ddl.js';
 import { readEventColumns } from './event-columns.js';
 import { copyRowsInTransaction, importRowsOf } from './event-copy.js';
 import { EventIdConflictError } from './errors.js';
@@ -39,11 +39,12 @@ export function createEventsRepository(db: Database, namespace: string, options:
   return { ...tableMethods(tables, options.indexed), ...readMethods(tables), ...writeMethods(tables) };
 }
 
-type TableMethods = Pick<EventsRepository, 'tableName' | 'init' | 'remove' | 'exists'>;
+type TableMethods = Pick<EventsRepository, 'tableName' | 'maxKeyLength' | 'init' | 'remove' | 'exists'>;
 
 function tableMethods({ db, tableName }: EventTables, indexed: boolean): TableMethods {
   return {
     tableName,
+    maxKeyLength: indexed ? INDEXED_KEY_LENGTH : undefined,
     async init(scope) {
       const table = tableName(scope);
       await db.ddl(table, createEventTable(table, indexed));

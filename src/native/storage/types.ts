@@ -209,6 +209,11 @@ export interface GroupCommitObserver {
 export interface EventsRepository {
   /** The table name for a scope, e.g. `pio_event_1` or `pio_event_1_2`. */
   tableName(scope: EventScope): string;
+  /**
+   * The longest `event`, `entityType` and `entityId` the tables store, in characters: 255 with
+   * INDEX=enabled (`varchar(255)` columns), undefined (no limit) for the `text` layout.
+   */
+  readonly maxKeyLength: number | undefined;
   /** CREATE TABLE IF NOT EXISTS (+ indexes when INDEX=enabled). */
   init(scope: EventScope): Promise<void>;
   /** DROP TABLE; fails if it does not exist (as upstream). */

@@ -109,7 +109,7 @@ export function registerEventRoutes(app: FastifyInstance, context: EventServerCo
   const { storage, plugins } = context;
 
   app.post('/events.json', { onRequest: authenticate, bodyLimit: context.limits.eventBody }, async (request, reply) => {
-    const event = decodeOr400(() => decodeEventJson(jsonText(request)));
+    const event = decodeOr400(() => decodeEventJson(jsonText(request), { maxKeyLength: storage.events.maxKeyLength }));
     const { info, eventId } = await context.withCurrentAuth(request, async (auth) => {
       if (!isAllowed(auth, event.event)) throw HttpAnswer.message(403, MESSAGES.eventNotAllowed(event.event));
       const accepted: EventInfo = { appId: auth.appId, channelId: auth.channelId, event };
@@ -206,7 +206,7 @@ export function registerEventRoutes(app: FastifyInstance, context: EventServerCo
     const now = new Date();
     const decoded = body.map((element): DecodedEvent | string => {
       try {
-        return decodeEvent(element, { now });
+        return decodeEvent(element, { now, maxKeyLength: storage.events.maxKeyLength });
       } catch (error) {
         if (!isInvalidEventError(error)) throw error;
         return `{"status":400,"message":${JSON.stringify(error.message)}}`;

@@ -44,9 +44,9 @@ function convert(target: WebhookTarget, request: FastifyRequest): EventJson | un
  * A converted event that does not decode is the server's fault (500), not the client's; text the
  * database cannot store (a NUL the client sent) is the client's (400).
  */
-function decodeConverted(eventJson: EventJson): DecodedEvent {
+function decodeConverted(eventJson: EventJson, maxKeyLength: number | undefined): DecodedEvent {
   try {
-    return decodeEvent(eventJson as JsonNode);
+    return decodeEvent(eventJson as JsonNode, { maxKeyLength });
   } catch (error) {
     if (isInvalidEventError(error) && error.kind === 'unstorable') throw HttpAnswer.message(400, error.message);
     throw error;
@@ -66,7 +66,7 @@ export function registerWebhookRoutes(app: FastifyInstance, context: EventServer
     const target = targetOf(request);
     const eventJson = convert(target, request);
     if (eventJson === undefined) return sendMessage(reply, 404, MESSAGES.webhookNotSupported(target.name));
-    const event = decodeConverted(eventJson);
+    const event = decodeConverted(eventJson, context.storage.events.maxKeyLength);
     // As upstream, plugins do not see webhook events; `--stats` counts them.
     const { auth, eventId } = await context.withCurrentAuth(request, async (current) => ({
       auth: current,

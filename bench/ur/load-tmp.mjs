@@ -1,0 +1,22 @@
+import { readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { httpLoad } from '../lib/load.mjs';
+import { freePort } from '../eventserver/lib/postgres.mjs';
+import { rssMb, sampleRss, stopChild, waitFor } from '../eventserver/lib/process.mjs';
+const k = JSON.parse(readFileSync('/tmp/urkeep.json', 'utf8'));
+const port = await freePort();
+const prof = process.argv.includes('--prof') ? ['--cpu-prof', '--cpu-prof-dir=/tmp/urprof2'] : [];
+const child = spawn(process.execPath, [...prof, '/work/main/bin/pio', 'deploy', '--ip', '127.0.0.1', '--port', String(port), '--engine-instance-id', k.instance], { cwd: k.cwd, env: k.env, stdio: ['ignore', 'pipe', 'pipe'] });
+let out = ''; child.stdout.on('data', (c) => (out += c)); child.stderr.on('data', (c) => (out += c));
+const { users, items, categories } = k;
+const queryBody = (i) => { const q = (i * 7919) % 1000; if (i % 3 === 0) return JSON.stringify({ item: `i${q % items}` }); if (i % 3 === 1) return JSON.stringify({ user: `u${q % users}` }); return JSON.stringify({ user: `u${q % users}`, fields: [{ name: 'categories', values: [`c${i % categories}`], bias: -1 }] }); };
+const url = `http://127.0.0.1:${port}/queries.json`;
+await waitFor(url, { method: 'POST', body: queryBody(1), timeoutMs: 60000 }).catch((e) => { console.log(out); throw e; });
+const mode = process.argv.find((a) => a.startsWith('--only='))?.slice(7);
+const body = mode === 'item' ? (i) => queryBody(i * 3) : mode === 'user' ? (i) => queryBody(i * 3 + 1) : queryBody;
+const isValid = (s, t) => s === 200 && t.includes('itemScores');
+await httpLoad({ url, concurrency: 32, total: 300, bodyFor: body, isValid });
+const rss = sampleRss(child.pid, 50);
+for (let r = 0; r < 2; r++) { const x = await httpLoad({ url, concurrency: 32, total: 2000, bodyFor: body, isValid }); console.log(`${x.perSecond.toFixed(0)} req/s p50 ${x.p50.toFixed(2)} p99 ${x.p99.toFixed(2)} fail ${x.failures}`); }
+console.log('rss idle', (await rssMb(child.pid)).toFixed(0), 'load max', (await rss.stop()).toFixed(0));
+console.log(out.split("\n").filter(l=>l.includes("STATS")).join("\n")); await stopChild({ child, exited: new Promise((r) => child.on('exit', r)), output: () => out });
