@@ -38,6 +38,8 @@ export { jsonString, jsonScalarToString } from './json.js';
 export { javaDouble } from './java-double.js';
 export { seededRandom, gaussian } from './random.js';
 export { appNameOf } from './app-name.js';
+/** How many threads a training should use: the cgroup CPU quota (a dyno's share), at most the machine's CPUs. */
+export { cpuQuota } from '../../lib/cpu-quota.js';
 /** Java's `Double.toString(double)`, e.g. for a value an engine prints as upstream's would. */
 export { javaDoubleToString as javaDoubleString } from '../../lib/java-number.js';
 export { z } from 'zod';

@@ -1,7 +1,6 @@
-import { z, type Algorithm, type EngineContext, type Json } from 'pio-deploy/engine';
+import { cpuQuota, z, type Algorithm, type EngineContext, type Json } from 'pio-deploy/engine';
 import { recommendItems, trainAls, type AlsModel, type ItemScore } from './als.js';
 import { trainAlsParallel } from './als-parallel.js';
-import { cpuQuota } from './cpu-quota.js';
 import type { Query, TrainingData } from './data-source.js';
 
 export interface PredictedResult {

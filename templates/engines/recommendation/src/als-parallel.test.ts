@@ -1,9 +1,8 @@
-import type { EngineContext } from 'pio-deploy/engine';
+import { cpuQuota, type EngineContext } from 'pio-deploy/engine';
 import { describe, expect, it } from 'vitest';
 import { AlsAlgorithm, alsParams } from './als-algorithm.js';
 import { trainAls, type Rating } from './als.js';
 import { splitByRatings, trainAlsParallel } from './als-parallel.js';
-import { cpuQuota } from './cpu-quota.js';
 
 const ratings: Rating[] = [];
 for (let u = 0; u < 300; u++) for (let i = 0; i < 80; i++) if ((u * 7 + i * 3) % 5 < 2) ratings.push({ user: `u${u}`, item: `i${(i * 13) % 80}`, rating: ((u * i) % 5) + 1 });
@@ -52,8 +51,3 @@ describe('AlsAlgorithm on large data', () => {
   });
 });
 
-describe('cpuQuota', () => {
-  it('is at least one CPU', () => {
-    expect(cpuQuota()).toBeGreaterThanOrEqual(1);
-  });
-});
