@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 // Universal Recommender benchmark, one run on this machine measures
 //   1. `pio train` as a whole process (wall time and peak RSS) on synthetic shop events at growing sizes
-//      (default 100k, 300k, 1M events; `--sizes 100000,1000000,3000000` for others), and the growth
+//      (default 100k, 300k, 1M, 3M, 10M events; `--sizes 100000,1000000` for others), and the growth
 //      exponent of train time in the event count,
-//   2. time from starting `pio deploy` to the first answered query, serving the largest model,
+//   2. time from starting `pio deploy` to the first answered query, serving the 1M-event model (--serve),
+//      measured right after its training,
 //   3. query throughput and p50/p99 at concurrency 32 against the HTTP ceiling (a bare node:http server
 //      answering the same JSON), and the engine server's RSS.
 // Usage (after `npm run build`):  node bench/ur/run.mjs [--quick] [--no-write] [--sizes a,b,c] [--serve N] [--cpu-prof DIR]
@@ -182,6 +183,68 @@ async function main() {
     results.build = await pio(['build'], { cwd: engineDir, env: baseEnv });
 
     const envOf = (events) => ({ cwd: engineDir, env: { ...baseEnv, PIO_EVENTSERVER_APP_NAME: `ur${events}` } });
+    /** Steps 2 and 3 on the model of `servedSize`, measured right after its training, before larger apps fill the database's cache. */
+    async function measureServing() {
+      results.served = servedSize;
+      const at = envOf(servedSize);
+
+      const { users, items, categories } = shapeOf(results.served);
+      const queryBody = (i) => {
+        const k = (i * 7919) % 1000;
+        if (i % 3 === 0) return JSON.stringify({ item: `i${k % items}` });
+        if (i % 3 === 1) return JSON.stringify({ user: `u${k % users}` });
+        return JSON.stringify({ user: `u${k % users}`, fields: [{ name: 'categories', values: [`c${i % categories}`], bias: -1 }] });
+      };
+
+      log('deploy to first answered query');
+      const port = await freePort();
+      const serverUrl = `http://127.0.0.1:${port}`;
+      const started = process.hrtime.bigint();
+      const servedInstance = results.trains.find((t) => t.events === servedSize)?.instance ?? "";
+      const server = startDeploy(port, at, servedInstance);
+      children.push(server);
+      const sample = await waitFor(`${serverUrl}/queries.json`, { method: 'POST', body: queryBody(1), timeoutMs: 120_000 }).catch((error) => {
+        throw new Error(`${error.message}\n${server.output().slice(-2000)}`);
+      });
+      results.startupMs = secondsSince(started) * 1000;
+      results.rssServing = await rssMb(server.child.pid);
+
+      const ceiling = await startQueryCeiling(sample.text);
+      children.push(ceiling);
+      const ceilingUrl = ceiling.url;
+      const engineUrl = `${serverUrl}/queries.json`;
+      const isAnswer = (status, text) => status === 200 && Array.isArray(JSON.parse(text).itemScores);
+      const load = (target, total, isValid) => httpLoad({ url: target, concurrency: CONCURRENCY, total, bodyFor: queryBody, isValid });
+      // One query at a time first: each answer's own latency, the user-history read included.
+      const timeoutsOf = () => server.output().split('Timeout when reading recent events').length - 1;
+      log('one at a time');
+      const single = await httpLoad({ url: engineUrl, concurrency: 1, total: 150, bodyFor: queryBody, isValid: isAnswer });
+      const singleTimeouts = timeoutsOf();
+      log('warm-up');
+      await load(engineUrl, config.warmup, isAnswer);
+      await load(ceilingUrl, config.warmup, (status) => status === 200);
+      /** @type {{ engine: import('../lib/load.mjs').LoadSummary | undefined, ceiling: import('../lib/load.mjs').LoadSummary | undefined }} */
+      const best = { engine: undefined, ceiling: undefined };
+      let invalid = 0;
+      let rssLoad = 0;
+      for (let round = 0; round < config.rounds; round++) {
+        log(`round ${round + 1}`);
+        const rss = sampleRss(server.child.pid, 50);
+        const engine = await load(engineUrl, config.requests, isAnswer);
+        rssLoad = Math.max(rssLoad, await rss.stop());
+        invalid += engine.failures;
+        const bare = await load(ceilingUrl, config.requests, (status) => status === 200);
+        if (!best.engine || engine.perSecond > best.engine.perSecond) best.engine = engine;
+        if (!best.ceiling || bare.perSecond > best.ceiling.perSecond) best.ceiling = bare;
+      }
+      // Upstream's 200 ms history timeout answers without the user's history: such answers are cheaper and
+      // not the realtime answers the benchmark is about, so they are counted.
+      const historyTimeouts = timeoutsOf() - singleTimeouts;
+      Object.assign(results, { single, singleTimeouts, engine: best.engine, ceiling: best.ceiling, invalid, historyTimeouts, rssLoad, sampleAnswer: sample.text });
+      // The larger trainings that follow get the machine to themselves.
+      await stopChild(server);
+      await stopChild(ceiling);
+    }
     for (const events of sizes) {
       const appName = `ur${events}`;
       const at = envOf(events);
@@ -198,69 +261,16 @@ async function main() {
       log(`${events} events: pio train`);
       const train = await pio(['train'], at);
       const read = /Read (.*) events, (\d+) users, (\d+) items/.exec(train.output);
+      const correlated = /Correlated .* \(\d+ threads?\)/.exec(train.output);
+      if (correlated) log(`${events} events: ${correlated[0]}`);
       // Every size trains the same engine, so pio deploy alone would serve the newest training: name it.
       const instance = /EngineWorkflow\.train \(engine instance ([0-9a-f-]{36})\)/.exec(train.output)?.[1];
       if (!instance) throw new Error(`pio train printed no engine instance id:\n${train.output.slice(-2000)}`);
       results.trains.push({ events, instance, importSeconds: imported.seconds, seconds: train.seconds, peakRssMb: train.peakRssMb, read: read?.[0] });
       log(`${events} events: train ${train.seconds.toFixed(2)} s, peak RSS ${train.peakRssMb.toFixed(0)} MB`);
+      if (events === servedSize) await measureServing();
     }
     results.exponent = results.trains.length > 1 ? growthExponent(results.trains) : Number.NaN;
-    results.served = servedSize;
-    const at = envOf(servedSize);
-
-    const { users, items, categories } = shapeOf(results.served);
-    const queryBody = (i) => {
-      const k = (i * 7919) % 1000;
-      if (i % 3 === 0) return JSON.stringify({ item: `i${k % items}` });
-      if (i % 3 === 1) return JSON.stringify({ user: `u${k % users}` });
-      return JSON.stringify({ user: `u${k % users}`, fields: [{ name: 'categories', values: [`c${i % categories}`], bias: -1 }] });
-    };
-
-    log('deploy to first answered query');
-    const port = await freePort();
-    const serverUrl = `http://127.0.0.1:${port}`;
-    const started = process.hrtime.bigint();
-    const servedInstance = results.trains.find((t) => t.events === servedSize)?.instance ?? "";
-    const server = startDeploy(port, at, servedInstance);
-    children.push(server);
-    const sample = await waitFor(`${serverUrl}/queries.json`, { method: 'POST', body: queryBody(1), timeoutMs: 120_000 }).catch((error) => {
-      throw new Error(`${error.message}\n${server.output().slice(-2000)}`);
-    });
-    results.startupMs = secondsSince(started) * 1000;
-    results.rssServing = await rssMb(server.child.pid);
-
-    const ceiling = await startQueryCeiling(sample.text);
-    children.push(ceiling);
-    const ceilingUrl = ceiling.url;
-    const engineUrl = `${serverUrl}/queries.json`;
-    const isAnswer = (status, text) => status === 200 && Array.isArray(JSON.parse(text).itemScores);
-    const load = (target, total, isValid) => httpLoad({ url: target, concurrency: CONCURRENCY, total, bodyFor: queryBody, isValid });
-    // One query at a time first: each answer's own latency, the user-history read included.
-    const timeoutsOf = () => server.output().split('Timeout when reading recent events').length - 1;
-    log('one at a time');
-    const single = await httpLoad({ url: engineUrl, concurrency: 1, total: 150, bodyFor: queryBody, isValid: isAnswer });
-    const singleTimeouts = timeoutsOf();
-    log('warm-up');
-    await load(engineUrl, config.warmup, isAnswer);
-    await load(ceilingUrl, config.warmup, (status) => status === 200);
-    /** @type {{ engine: import('../lib/load.mjs').LoadSummary | undefined, ceiling: import('../lib/load.mjs').LoadSummary | undefined }} */
-    const best = { engine: undefined, ceiling: undefined };
-    let invalid = 0;
-    let rssLoad = 0;
-    for (let round = 0; round < config.rounds; round++) {
-      log(`round ${round + 1}`);
-      const rss = sampleRss(server.child.pid, 50);
-      const engine = await load(engineUrl, config.requests, isAnswer);
-      rssLoad = Math.max(rssLoad, await rss.stop());
-      invalid += engine.failures;
-      const bare = await load(ceilingUrl, config.requests, (status) => status === 200);
-      if (!best.engine || engine.perSecond > best.engine.perSecond) best.engine = engine;
-      if (!best.ceiling || bare.perSecond > best.ceiling.perSecond) best.ceiling = bare;
-    }
-    // Upstream's 200 ms history timeout answers without the user's history: such answers are cheaper and
-    // not the realtime answers the benchmark is about, so they are counted.
-    const historyTimeouts = timeoutsOf() - singleTimeouts;
-    Object.assign(results, { single, singleTimeouts, engine: best.engine, ceiling: best.ceiling, invalid, historyTimeouts, rssLoad, sampleAnswer: sample.text });
   } finally {
     for (const child of children) await stopChild(child).catch(() => undefined);
     await postgres.stop();

@@ -1,5 +1,7 @@
-import { cooccurrenceLlr } from './llr.js';
+import { correlateRange, type CcoInput, type PackedCorrelators } from './cco-kernel.js';
 import type { BinaryMatrix } from './preparator.js';
+
+export type { CcoInput, PackedCorrelators } from './cco-kernel.js';
 
 /**
  * Correlated cross-occurrence (Mahout's `SimilarityAnalysis` as UR 0.7.3 calls it): downsample each
@@ -75,11 +77,50 @@ function transpose(matrix: BinaryMatrix, numItems: number): BinaryMatrix {
   return { rowPtr: colPtr, cols: rowsOut };
 }
 
+/** The inputs of `correlateRange` for A and B, in the given kind of memory. */
+export function ccoInput(
+  a: BinaryMatrix,
+  b: BinaryMatrix,
+  numItems: number,
+  numUsers: number,
+  settings: CorrelatorSettings,
+  selfPairs: boolean,
+  orderRank: Int32Array,
+  copy: (array: Int32Array) => Int32Array = (array) => array,
+): CcoInput {
+  const aByItem = transpose(a, numItems);
+  return {
+    aByItemPtr: copy(aByItem.rowPtr),
+    aByItemRows: copy(aByItem.cols),
+    bRowPtr: copy(b.rowPtr),
+    bCols: copy(b.cols),
+    countsA: copy(columnCounts(a, numItems)),
+    countsB: copy(columnCounts(b, numItems)),
+    numItems,
+    numUsers,
+    maxCorrelatorsPerItem: settings.maxCorrelatorsPerItem,
+    minLLR: settings.minLLR ?? Number.NaN,
+    selfPairs: selfPairs ? 1 : 0,
+    orderRank: copy(orderRank),
+  };
+}
+
+/** Packed ranges as the map the model is built from (every row item of A with a count). */
+export function unpackCorrelators(input: CcoInput, parts: readonly PackedCorrelators[]): Correlators {
+  const result: Correlators = new Map();
+  for (const { from, offsets, items } of [...parts].sort((x, y) => x.from - y.from)) {
+    for (let i = 0; i + 1 < offsets.length; i++) {
+      if (input.countsA[from + i] === 0) continue;
+      result.set(from + i, Array.from(items.subarray(offsets[i], offsets[i + 1])));
+    }
+  }
+  return result;
+}
+
 /**
- * LLR(A'B) for downsampled A and B over the same user rows. `rowItems` are the items of A that get a
- * row (every column of the raw primary matrix). `selfPairs` false skips (a, a), as for A'A.
- * `itemOrder` breaks LLR ties at the top-k boundary deterministically (upstream's order there is
- * a hash-map iteration order).
+ * LLR(A'B) for downsampled A and B over the same user rows (one thread). `selfPairs` false skips
+ * (a, a), as for A'A. `orderRank` breaks LLR ties at the top-k boundary deterministically (upstream's
+ * order there is a hash-map iteration order).
  */
 export function crossOccurrence(
   a: BinaryMatrix,
@@ -88,42 +129,16 @@ export function crossOccurrence(
   numUsers: number,
   settings: CorrelatorSettings,
   selfPairs: boolean,
-  itemOrder: (x: number, y: number) => number,
+  orderRank: Int32Array,
 ): Correlators {
-  const countsA = columnCounts(a, numItems);
-  const countsB = columnCounts(b, numItems);
-  const aByItem = transpose(a, numItems);
-  const cooccurrences = new Int32Array(numItems);
-  const touched: number[] = [];
-  const result: Correlators = new Map();
-  for (let itemA = 0; itemA < numItems; itemA++) {
-    if (countsA[itemA] === 0) continue;
-    for (let k = aByItem.rowPtr[itemA]!; k < aByItem.rowPtr[itemA + 1]!; k++) {
-      const row = aByItem.cols[k]!;
-      for (let j = b.rowPtr[row]!; j < b.rowPtr[row + 1]!; j++) {
-        const itemB = b.cols[j]!;
-        if (cooccurrences[itemB] === 0) touched.push(itemB);
-        cooccurrences[itemB]!++;
-      }
-    }
-    const candidates: Array<[number, number]> = [];
-    for (const itemB of touched) {
-      const both = cooccurrences[itemB]!;
-      cooccurrences[itemB] = 0;
-      if (!selfPairs && itemB === itemA) continue;
-      // Row item first: the argument order decides the summation order inside the LLR.
-      const llr = cooccurrenceLlr(countsA[itemA]!, countsB[itemB]!, both, numUsers);
-      if (settings.minLLR !== undefined && llr < settings.minLLR) continue;
-      candidates.push([itemB, llr]);
-    }
-    touched.length = 0;
-    candidates.sort((x, y) => y[1] - x[1] || itemOrder(x[0], y[0]));
-    // A zero score is not stored in Mahout's sparse result, so it is no correlator.
-    const kept = candidates.slice(0, settings.maxCorrelatorsPerItem).filter(([, llr]) => llr !== 0);
-    result.set(
-      itemA,
-      kept.map(([item]) => item),
-    );
-  }
-  return result;
+  const input = ccoInput(a, b, numItems, numUsers, settings, selfPairs, orderRank);
+  return unpackCorrelators(input, [correlateRange(input, 0, numItems)]);
+}
+
+/** Each item's place in the order of its id (compared as strings, as the tie-break needs). */
+export function idOrderRank(ids: readonly string[]): Int32Array {
+  const order = Int32Array.from(ids, (_, i) => i).sort((x, y) => (ids[x]! < ids[y]! ? -1 : ids[x]! > ids[y]! ? 1 : 0));
+  const rank = new Int32Array(ids.length);
+  order.forEach((item, place) => (rank[item] = place));
+  return rank;
 }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { bm25Idf, termScore } from './bm25.js';
 import { javaDoubleString } from 'pio-deploy/engine';
 import { shortestFloatDecimal } from './float-format.js';
-import { logLikelihoodRatio } from './llr.js';
+import { logLikelihoodRatio } from './cco-kernel.js';
 import { murmur3, shardOf } from './murmur3.js';
 
 describe('logLikelihoodRatio (Mahout evaluation order)', () => {

@@ -1,7 +1,8 @@
-import { javaDouble, type Algorithm, type EngineContext, type Json, type JsonObject, type PredictionJson } from 'pio-deploy/engine';
-import { crossOccurrence, downsample, seededRandom, type Correlators } from './cco.js';
+import { cpuQuota, javaDouble, type Algorithm, type EngineContext, type Json, type JsonObject, type PredictionJson } from 'pio-deploy/engine';
+import { crossOccurrence, downsample, idOrderRank, seededRandom, type Correlators } from './cco.js';
+import { crossOccurrenceParallel } from './cco-parallel.js';
 import { deserializeUrModel, serializeUrModel, type UrModel } from './model.js';
-import { algorithmParams, DEFAULT_MAX_QUERY_EVENTS, resolveSettings, type AlgorithmParams, type ResolvedSettings } from './params.js';
+import { algorithmParams, DEFAULT_MAX_QUERY_EVENTS, resolveSettings, type AlgorithmParams, type IndicatorSettings, type ResolvedSettings } from './params.js';
 import type { PreparedData } from './preparator.js';
 import { querySchema, type PredictedResult, type Query } from './query.js';
 import { computeRanks } from './rankings.js';
@@ -9,6 +10,9 @@ import { recommend, type UserHistory } from './recommend.js';
 import { shortestFloatDecimal } from './float-format.js';
 import { SearchIndex } from './search-index.js';
 import { Searcher } from './searcher.js';
+
+/** Below this many interactions (all indicators) worker threads cost more to start than they save. */
+const PARALLEL_MIN_INTERACTIONS = 300_000;
 
 /** Upstream reads the user's history with a 200 ms timeout and answers without it when late. */
 export const HISTORY_TIMEOUT_MS = 200;
@@ -113,7 +117,7 @@ async function trainModel(ctx: EngineContext, data: PreparedData, params: Algori
   const numItems = data.items.size;
   const seed = params.seed ?? Math.floor(Math.random() * 2 ** 31);
   const itemIds = data.items.ids;
-  const itemOrder = (a: number, b: number) => (itemIds[a]! < itemIds[b]! ? -1 : itemIds[a]! > itemIds[b]! ? 1 : 0);
+  const orderRank = idOrderRank(itemIds);
   const [primary, ...secondaries] = data.matrices;
   const indicatorOf = (eventName: string) => {
     const indicator = settings.indicators.get(eventName);
@@ -122,14 +126,24 @@ async function trainModel(ctx: EngineContext, data: PreparedData, params: Algori
   };
   const primarySettings = indicatorOf(primary!.eventName);
   const a = downsample(primary!.matrix, primarySettings.maxInteractions, numItems, seededRandom(seed));
+  const interactions = data.matrices.reduce((sum, { matrix }) => sum + matrix.cols.length, 0);
+  const threads = interactions >= PARALLEL_MIN_INTERACTIONS ? cpuQuota() : 1;
+  const correlate = (b: typeof a, settingsB: IndicatorSettings, selfPairs: boolean) =>
+    threads > 1
+      ? crossOccurrenceParallel(a, b, numItems, data.userRows, settingsB, selfPairs, orderRank, threads)
+      : Promise.resolve(crossOccurrence(a, b, numItems, data.userRows, settingsB, selfPairs, orderRank));
+  const started = performance.now();
   const correlators: Array<{ name: string; lists: Correlators }> = [
-    { name: primary!.eventName, lists: crossOccurrence(a, a, numItems, data.userRows, primarySettings, false, itemOrder) },
+    { name: primary!.eventName, lists: await correlate(a, primarySettings, false) },
   ];
-  secondaries.forEach(({ eventName, matrix }, i) => {
+  for (const [i, { eventName, matrix }] of secondaries.entries()) {
     const settingsB = indicatorOf(eventName);
     const b = downsample(matrix, settingsB.maxInteractions, numItems, seededRandom(seed + i + 1));
-    correlators.push({ name: eventName, lists: crossOccurrence(a, b, numItems, data.userRows, settingsB, true, itemOrder) });
-  });
+    correlators.push({ name: eventName, lists: await correlate(b, settingsB, true) });
+  }
+  ctx.log.info(
+    `Correlated ${correlators.length} indicator(s) over ${numItems} items in ${((performance.now() - started) / 1000).toFixed(1)} s (${threads} thread${threads === 1 ? '' : 's'})`,
+  );
 
   // Documents: every item of the primary matrix, every item with properties, every ranked item.
   const withProperties = params.recsModel !== 'collabFiltering';
