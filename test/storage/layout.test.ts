@@ -165,6 +165,6 @@ describe('PostgreSQL layout (BEHAVIOUR.md#table-names, BEHAVIOUR.md#table-ddl)',
     const indexes = await fixture.sql<{ indexname: string }>(
       `SELECT indexname FROM pg_indexes WHERE tablename = 'acme_ev_4' ORDER BY indexname`,
     );
-    expect(indexes.map((i) => i.indexname)).toEqual(['acme_ev_4_pkey', 'idx_acme_ev_4_ei', 'idx_acme_ev_4_et']);
+    expect(indexes.map((i) => i.indexname)).toEqual(['acme_ev_4_pkey', 'idx_acme_ev_4_ei', 'idx_acme_ev_4_et', 'idx_acme_ev_4_history']);
   });
 });

@@ -73,7 +73,12 @@ export const createModelsTable = (table: string) => `CREATE TABLE IF NOT EXISTS 
 /** The length of the key text columns (event, entityType, entityId) of the INDEX=enabled layout. */
 export const INDEXED_KEY_LENGTH = 255;
 
-/** The event table; with INDEX=enabled the key text columns are varchar(255) plus two indexes. */
+/**
+ * The event table; with INDEX=enabled the key text columns are varchar(255) plus upstream's two indexes
+ * and ours, `_history`: one entity's events in time order, so a user-history read (`findByEntity`, latest N)
+ * walks N index entries instead of fetching and sorting all the entity's rows (bench/scale/event-store.mjs:
+ * p99 9.2 → 0.7 ms at 1M events). Its key fits a btree entry whatever the text (at most 2,200 bytes).
+ */
 export function createEventTable(table: string, indexed: boolean): string[] {
   const keyType = indexed ? `varchar(${INDEXED_KEY_LENGTH})` : 'text';
   const create = `CREATE TABLE IF NOT EXISTS ${table} (
@@ -95,6 +100,7 @@ export function createEventTable(table: string, indexed: boolean): string[] {
     create,
     `CREATE INDEX IF NOT EXISTS idx_${table}_ei ON ${table} (entityId)`,
     `CREATE INDEX IF NOT EXISTS idx_${table}_et ON ${table} (entityType)`,
+    `CREATE INDEX IF NOT EXISTS idx_${table}_history ON ${table} (entityId, entityType, eventTime, id)`,
   ];
 }
 
