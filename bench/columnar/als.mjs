@@ -14,7 +14,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { loadavg } from 'node:os';
-import { machineSummary, markdownTable, writeBenchmarkSection } from '../lib/report.mjs';
+import { growthExponent, machineSummary, markdownTable, writeBenchmarkSection } from '../lib/report.mjs';
 
 const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
 const { values } = parseArgs({
@@ -45,6 +45,8 @@ if (values.child) {
     await build({ entryPoints: [entry], bundle: true, platform: 'node', format: 'esm', outfile, logLevel: 'silent' });
     const sizes = (values.ratings ?? (values.quick ? '1000000' : '1000000,20000000')).split(',').map(Number);
     const rows = [['Ratings', 'Threads', 'Train', 'Peak RSS', 'Held-out RMSE', 'Speed-up']];
+    /** @type {Map<number, Array<[number, number]>>} training seconds by thread count, for the growth exponent */
+    const byThreads = new Map();
     for (const n of sizes) {
       let single;
       for (const workers of values.workers.split(',').map(Number)) {
@@ -54,6 +56,7 @@ if (values.child) {
         });
         const result = JSON.parse(out);
         single ??= result.ms;
+        byThreads.set(workers, [...(byThreads.get(workers) ?? []), [n, result.ms / 1000]]);
         rows.push([
           n.toLocaleString('en-US'),
           String(workers),
@@ -66,7 +69,13 @@ if (values.child) {
       }
     }
     const table = markdownTable(rows);
-    console.log(table);
+    const exponents =
+      sizes.length > 1
+        ? `Growth exponent of training time (log-log slope over ${sizes.map((n) => n.toLocaleString('en-US')).join(', ')} ratings): ` +
+          [...byThreads].map(([threads, points]) => `${growthExponent(points).toFixed(2)} on ${threads} thread${threads === 1 ? '' : 's'}`).join(', ') +
+          '.'
+        : '';
+    console.log(`${table}\n${exponents}`);
     if (values.write) {
       await writeBenchmarkSection(ROOT, 'scale-als', [
         '### ALS training (recommendation template)',
@@ -77,6 +86,7 @@ if (values.child) {
         '',
         table,
         '',
+        ...(exponents ? [exponents, ''] : []),
         ...(sizes.includes(20_000_000) ? [] : ['The 20M-rating goal (< 120 s, < 1 GB) is not measured in this run: `--ratings 20000000` on a quiet machine.', '']),
         `Machine: ${machineSummary()}, load average ${loadavg()[0].toFixed(1)} when it ended (shared with other work).`,
       ]);

@@ -28,3 +28,21 @@ export async function writeBenchmarkSection(root, name, lines) {
   const updated = pattern.test(existing) ? existing.replace(pattern, () => section) : `${existing.trimEnd()}\n\n${section}\n`;
   await writeFile(path, updated);
 }
+
+/**
+ * How cost grows with size: the least-squares slope of log(cost) over log(size) (1 = linear).
+ * @param {Array<[number, number]>} points [size, cost] pairs
+ */
+export function growthExponent(points) {
+  const xs = points.map(([size]) => Math.log(size));
+  const ys = points.map(([, cost]) => Math.log(cost));
+  const mx = xs.reduce((a, b) => a + b, 0) / xs.length;
+  const my = ys.reduce((a, b) => a + b, 0) / ys.length;
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < xs.length; i++) {
+    num += (xs[i] - mx) * (ys[i] - my);
+    den += (xs[i] - mx) ** 2;
+  }
+  return num / den;
+}
