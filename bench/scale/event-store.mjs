@@ -25,6 +25,7 @@ import { parseArgs } from 'node:util';
 import pg from 'pg';
 import copyStreams from 'pg-copy-streams';
 import { timeCommand } from '../lib/time-command.mjs';
+import { zipf } from '../lib/zipf.mjs';
 import { rawHttpLoad } from '../lib/load.mjs';
 import { machineSummary, markdownTable, writeBenchmarkSection } from '../lib/report.mjs';
 import { freePort, startBenchPostgres } from '../eventserver/lib/postgres.mjs';
@@ -58,23 +59,7 @@ async function loadModules() {
   const storage = await import('../../dist/native/storage/index.js');
   const { seededRandom } = await import('../../dist/native/engine/index.js');
   /** A seeded sampler of 0..n-1 with P(k) ∝ 1/(k+1)^s. */
-  const seededZipf = (n, s, seed) => {
-    const random = seededRandom(seed);
-    const cdf = new Float64Array(n);
-    let total = 0;
-    for (let k = 0; k < n; k++) cdf[k] = total += 1 / (k + 1) ** s;
-    return () => {
-      const x = random() * total;
-      let lo = 0;
-      let hi = n - 1;
-      while (lo < hi) {
-        const mid = (lo + hi) >>> 1;
-        if (cdf[mid] < x) lo = mid + 1;
-        else hi = mid;
-      }
-      return lo;
-    };
-  };
+  const seededZipf = (n, s, seed) => zipf(n, s, seededRandom(seed));
   return { ...storage, seededZipf };
 }
 

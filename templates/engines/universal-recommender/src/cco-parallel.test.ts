@@ -30,16 +30,18 @@ describe('crossOccurrence on worker threads', () => {
     ['A\'A, default settings', a, false, { maxInteractions: 500, maxCorrelatorsPerItem: 50, minLLR: undefined }],
     ["A'B with a minimum LLR and few correlators", b, true, { maxInteractions: 500, maxCorrelatorsPerItem: 5, minLLR: 2 }],
   ])('gives the same correlators as one thread: %s', async (_name, other, selfPairs, settings) => {
-    const single = crossOccurrence(a, other, items, users, settings, selfPairs, orderRank);
+    const problem = { a, b: other, numItems: items, numUsers: users, settings, selfPairs, orderRank };
+    const single = crossOccurrence(problem);
     expect(single.size).toBeGreaterThan(items / 2);
     for (const workers of [2, 3]) {
-      const parallel = await crossOccurrenceParallel(a, other, items, users, settings, selfPairs, orderRank, workers);
+      const parallel = await crossOccurrenceParallel(problem, workers);
       expect([...parallel.entries()]).toEqual([...single.entries()]);
     }
   });
 
   it('cuts the items into consecutive chunks of about equal work', () => {
-    const input = ccoInput(a, b, items, users, { maxInteractions: 500, maxCorrelatorsPerItem: 50, minLLR: undefined }, true, orderRank);
+    const settings = { maxInteractions: 500, maxCorrelatorsPerItem: 50, minLLR: undefined };
+    const input = ccoInput({ a, b, numItems: items, numUsers: users, settings, selfPairs: true, orderRank });
     const chunks = chunksByWork(input, 8);
     expect(chunks[0]![0]).toBe(0);
     expect(chunks.at(-1)![1]).toBe(items);

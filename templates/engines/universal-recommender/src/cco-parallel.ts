@@ -1,7 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import { cooccurrenceLlr, correlateRange, entropy2, entropy4, logLikelihoodRatio, xLogX, type CcoInput, type PackedCorrelators } from './cco-kernel.js';
-import { ccoInput, unpackCorrelators, type Correlators, type CorrelatorSettings } from './cco.js';
-import type { BinaryMatrix } from './preparator.js';
+import { ccoInput, unpackCorrelators, type CcoProblem, type Correlators } from './cco.js';
 
 /**
  * `crossOccurrence` on worker threads: the matrices live in shared memory and the row items are cut
@@ -32,17 +31,8 @@ parentPort.on('message', ({ from, to }) => {
 });
 `;
 
-export async function crossOccurrenceParallel(
-  a: BinaryMatrix,
-  b: BinaryMatrix,
-  numItems: number,
-  numUsers: number,
-  settings: CorrelatorSettings,
-  selfPairs: boolean,
-  orderRank: Int32Array,
-  workerCount: number,
-): Promise<Correlators> {
-  const input = ccoInput(a, b, numItems, numUsers, settings, selfPairs, orderRank, shared);
+export async function crossOccurrenceParallel(problem: CcoProblem, workerCount: number): Promise<Correlators> {
+  const input = ccoInput(problem, shared);
   const chunks = chunksByWork(input, workerCount * CHUNKS_PER_WORKER);
   const workers = Array.from({ length: Math.min(workerCount, chunks.length) }, () => new Worker(workerSource(), { eval: true, workerData: input }));
   try {

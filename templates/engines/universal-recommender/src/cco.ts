@@ -77,15 +77,22 @@ function transpose(matrix: BinaryMatrix, numItems: number): BinaryMatrix {
   return { rowPtr: colPtr, cols: rowsOut };
 }
 
-/** The inputs of `correlateRange` for A and B, in the given kind of memory. */
+/** One LLR(A'B): downsampled A and B over the same user rows, and how to keep the correlators. */
+export interface CcoProblem {
+  a: BinaryMatrix;
+  b: BinaryMatrix;
+  numItems: number;
+  numUsers: number;
+  settings: CorrelatorSettings;
+  /** false skips (a, a), as for A'A. */
+  selfPairs: boolean;
+  /** Each item's place in item-id order (`idOrderRank`): breaks LLR ties at the top-k boundary deterministically. */
+  orderRank: Int32Array;
+}
+
+/** The inputs of `correlateRange` for a problem, in the given kind of memory. */
 export function ccoInput(
-  a: BinaryMatrix,
-  b: BinaryMatrix,
-  numItems: number,
-  numUsers: number,
-  settings: CorrelatorSettings,
-  selfPairs: boolean,
-  orderRank: Int32Array,
+  { a, b, numItems, numUsers, settings, selfPairs, orderRank }: CcoProblem,
   copy: (array: Int32Array) => Int32Array = (array) => array,
 ): CcoInput {
   const aByItem = transpose(a, numItems);
@@ -118,21 +125,12 @@ export function unpackCorrelators(input: CcoInput, parts: readonly PackedCorrela
 }
 
 /**
- * LLR(A'B) for downsampled A and B over the same user rows (one thread). `selfPairs` false skips
- * (a, a), as for A'A. `orderRank` breaks LLR ties at the top-k boundary deterministically (upstream's
- * order there is a hash-map iteration order).
+ * LLR(A'B) on one thread. The tie order stands in for upstream's, which is a hash map's iteration
+ * order there.
  */
-export function crossOccurrence(
-  a: BinaryMatrix,
-  b: BinaryMatrix,
-  numItems: number,
-  numUsers: number,
-  settings: CorrelatorSettings,
-  selfPairs: boolean,
-  orderRank: Int32Array,
-): Correlators {
-  const input = ccoInput(a, b, numItems, numUsers, settings, selfPairs, orderRank);
-  return unpackCorrelators(input, [correlateRange(input, 0, numItems)]);
+export function crossOccurrence(problem: CcoProblem): Correlators {
+  const input = ccoInput(problem);
+  return unpackCorrelators(input, [correlateRange(input, 0, problem.numItems)]);
 }
 
 /** Each item's place in the order of its id (compared as strings, as the tie-break needs). */

@@ -128,10 +128,10 @@ async function trainModel(ctx: EngineContext, data: PreparedData, params: Algori
   const a = downsample(primary!.matrix, primarySettings.maxInteractions, numItems, seededRandom(seed));
   const interactions = data.matrices.reduce((sum, { matrix }) => sum + matrix.cols.length, 0);
   const threads = interactions >= PARALLEL_MIN_INTERACTIONS ? cpuQuota() : 1;
-  const correlate = (b: typeof a, settingsB: IndicatorSettings, selfPairs: boolean) =>
-    threads > 1
-      ? crossOccurrenceParallel(a, b, numItems, data.userRows, settingsB, selfPairs, orderRank, threads)
-      : Promise.resolve(crossOccurrence(a, b, numItems, data.userRows, settingsB, selfPairs, orderRank));
+  const correlate = (b: typeof a, settings: IndicatorSettings, selfPairs: boolean) => {
+    const problem = { a, b, numItems, numUsers: data.userRows, settings, selfPairs, orderRank };
+    return threads > 1 ? crossOccurrenceParallel(problem, threads) : Promise.resolve(crossOccurrence(problem));
+  };
   const started = performance.now();
   const correlators: Array<{ name: string; lists: Correlators }> = [
     { name: primary!.eventName, lists: await correlate(a, primarySettings, false) },
