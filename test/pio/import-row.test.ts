@@ -91,7 +91,7 @@ describe('import fast path', () => {
       const { bytes, fast } = fastRow(line);
       expect(fast).toBe(true);
       const [row] = readRows(bytes);
-      expect(row![0]).toMatch(/^[0-9a-f]{12}4[0-9a-f]{3}[89ab][0-9a-f]{15}$/);
+      expect(row![0]).toMatch(/^[0-9a-f]{12}7[0-9a-f]{3}[89ab][0-9a-f]{15}$/);
       expect(row!.slice(1)).toEqual(['$set', 'user', 'u1', null, null, null, now.getTime(), 'UTC', null, null, now.getTime(), 'UTC']);
       expect(readRows(completeRow(line))[0]!.slice(1)).toEqual(row!.slice(1));
     }

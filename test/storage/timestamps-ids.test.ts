@@ -58,25 +58,37 @@ describe('parseUtcWallClock', () => {
 });
 
 describe('generateEventId', () => {
-  it('makes 32 lowercase hex digits of a version 4 UUID, all different', () => {
+  it('makes 32 lowercase hex digits of a version 7 UUID, all different, even within one millisecond', () => {
     const ids = new Set<string>();
     for (let i = 0; i < 20_000; i++) {
-      const id = generateEventId();
-      expect(id).toMatch(/^[0-9a-f]{12}4[0-9a-f]{3}[89ab][0-9a-f]{15}$/);
+      const id = generateEventId(1_796_400_000_000);
+      expect(id).toMatch(/^[0-9a-f]{12}7[0-9a-f]{3}[89ab][0-9a-f]{15}$/);
       ids.add(id);
     }
     expect(ids.size).toBe(20_000);
   });
 
-  it('uses every variant digit and random digits elsewhere', () => {
+  it('starts with the Unix time in milliseconds, so ids sort by the time they were made', () => {
+    const at = Date.UTC(2026, 11, 4, 12);
+    expect(generateEventId(at).slice(0, 12)).toBe(at.toString(16).padStart(12, '0'));
+    const made = [at - 86_400_000, at - 1, at, at + 1].map((time) => generateEventId(time));
+    expect([...made].sort()).toEqual(made);
+    // Without a time given, now.
+    const before = Date.now();
+    const id = generateEventId();
+    expect(Number.parseInt(id.slice(0, 12), 16)).toBeGreaterThanOrEqual(before);
+    expect(Number.parseInt(id.slice(0, 12), 16)).toBeLessThanOrEqual(Date.now());
+  });
+
+  it('uses every variant digit and random digits after the time', () => {
     const variants = new Set<string>();
-    const firstDigits = new Set<string>();
+    const randomDigits = new Set<string>();
     for (let i = 0; i < 2000; i++) {
-      const id = generateEventId();
+      const id = generateEventId(1_796_400_000_000);
       variants.add(id[16]!);
-      firstDigits.add(id[0]!);
+      randomDigits.add(id[20]!);
     }
     expect([...variants].sort()).toEqual(['8', '9', 'a', 'b']);
-    expect(firstDigits.size).toBe(16);
+    expect(randomDigits.size).toBe(16);
   });
 });
