@@ -11,7 +11,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import copyStreams from 'pg-copy-streams';
-import { machineSummary, markdownTable, writeBenchmarkSection } from '../lib/report.mjs';
+import { machineSummary, markdownTable, median, writeBenchmarkSection } from '../lib/report.mjs';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const { ensureEmbeddedPostgres, stopEmbeddedPostgres, openStorage, resolveStorageSettings } = await import('../../dist/native/storage/index.js');
@@ -26,7 +26,6 @@ const ITEMS = Math.max(1, Math.round(EVENTS / 50));
 // The recommendation template's read: rate and buy events of users on items, with the rating.
 const QUERY = { entityType: 'user', eventNames: ['rate', 'buy'], targetEntityType: 'item', numericProperty: 'rating' };
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const mb = (bytes) => `${(bytes / 2 ** 20).toFixed(0)} MB`;
 
 /** The same COPY, read with nothing but a byte count: what the wire and the server cost. */

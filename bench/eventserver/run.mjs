@@ -25,7 +25,7 @@ import { convertToCopyText, EVENT_COLUMNS as COLUMNS, importVsCopyRounds, writeI
 import { operationLoad, rawHttpLoad as httpLoad } from '../lib/load.mjs';
 import { freePort, startBenchPostgres } from './lib/postgres.mjs';
 import { rssMb, sampleRss, sleep, spawnNode, stopChild, waitFor } from './lib/process.mjs';
-import { machineSummary, markdownTable, writeBenchmarkSection } from '../lib/report.mjs';
+import { machineSummary, markdownTable, median, writeBenchmarkSection } from '../lib/report.mjs';
 
 const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
 const PIO = join(ROOT, 'bin/pio');
@@ -46,7 +46,6 @@ if (!existsSync(join(ROOT, 'dist/native/pio/main.js'))) {
 const { openStorage, resolveStorageSettings } = await import('../../dist/native/storage/index.js');
 
 const log = (line) => process.stderr.write(`bench: ${line}\n`);
-const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 function eventBody(i) {
   const second = String(i % 60).padStart(2, '0');

@@ -46,3 +46,11 @@ export function growthExponent(points) {
   }
   return num / den;
 }
+
+/**
+ * The middle value (the upper one of an even count), leaving `values` unsorted.
+ * @param {readonly number[]} values
+ */
+export function median(values) {
+  return /** @type {number} */ ([...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]);
+}

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { rawHttpLoad } from '../lib/load.mjs';
-import { machineSummary, markdownTable, writeBenchmarkSection } from '../lib/report.mjs';
+import { machineSummary, markdownTable, median, writeBenchmarkSection } from '../lib/report.mjs';
 import { freePort, startBenchPostgres } from '../eventserver/lib/postgres.mjs';
 import { sleep, spawnNode, stopChild, waitFor } from '../eventserver/lib/process.mjs';
 
@@ -32,7 +32,6 @@ if (!existsSync(join(ROOT, 'dist/native/pio/main.js'))) {
 const { openStorage, resolveStorageSettings } = await import('../../dist/native/storage/index.js');
 
 const log = (line) => process.stderr.write(`bench: ${line}\n`);
-const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const body = (i) => JSON.stringify({ event: 'rate', entityType: 'user', entityId: `u${i}`, targetEntityType: 'item', targetEntityId: `i${i % 1000}`, properties: { rating: (i % 5) + 1 } });
 
 async function main() {

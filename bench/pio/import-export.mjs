@@ -7,6 +7,7 @@
 //   - pio export of the imported events (wall time, CPU and peak RSS) and `pio version` startup.
 // Usage (after `npm run build`):  node bench/pio/import-export.mjs [--events N] [--rounds R]
 // Starts its own embedded PostgreSQL in a temp dir (or uses BENCH_DATABASE_URL) and prints a table.
+import { median } from '../lib/report.mjs';
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -26,7 +27,6 @@ const N = Number(values.events);
 const ROUNDS = Number(values.rounds);
 const log = (line) => process.stderr.write(`bench: ${line}\n`);
 const seconds = (start) => Number(process.hrtime.bigint() - start) / 1e9;
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const load = () => loadavg().map((x) => x.toFixed(1)).join(' ');
 
 const { decodeEventJson } = await import('../../dist/native/events/index.js');

@@ -27,7 +27,7 @@ import copyStreams from 'pg-copy-streams';
 import { timeCommand } from '../lib/time-command.mjs';
 import { zipf } from '../lib/zipf.mjs';
 import { rawHttpLoad } from '../lib/load.mjs';
-import { machineSummary, markdownTable, writeBenchmarkSection } from '../lib/report.mjs';
+import { machineSummary, markdownTable, median, writeBenchmarkSection } from '../lib/report.mjs';
 import { freePort, startBenchPostgres } from '../eventserver/lib/postgres.mjs';
 import { sleep, spawnNode, stopChild, waitFor } from '../eventserver/lib/process.mjs';
 
@@ -59,7 +59,6 @@ const HISTORY_INDEX = (table) => `CREATE INDEX IF NOT EXISTS idx_${table}_histor
 
 const log = (line) => process.stderr.write(`bench: ${line}\n`);
 const secondsSince = (start) => Number(process.hrtime.bigint() - start) / 1e9;
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const fmt = (n) => n.toLocaleString('en-US');
 
 async function loadModules() {

@@ -146,7 +146,7 @@ async function main() {
   const work = await mkdtemp(join(tmpdir(), 'pio-bench-ur-'));
   const engineDir = join(work, 'ur');
   const children = [];
-  /** @type {{ trains: Array<{ events: number, instance: string, importSeconds: number, seconds: number, peakRssMb: number, read: string | undefined }>, [measure: string]: any }} */
+  /** @type {{ trains: Array<{ events: number, instance: string, correlation: string, importSeconds: number, seconds: number, peakRssMb: number, read: string | undefined }>, [measure: string]: any }} */
   const results = { trains: [] };
   try {
     // An upstream UR engine directory: engine.json only, run on the native runtime's port.
@@ -252,12 +252,20 @@ async function main() {
       log(`${events} events: pio train`);
       const train = await pio(['train'], at);
       const read = /Read (.*) events, (\d+) users, (\d+) items/.exec(train.output);
-      const correlated = /Correlated .* \(\d+ threads?\)/.exec(train.output);
+      const correlated = /Correlated .* in ([\d.]+) s \((\d+) threads?\)/.exec(train.output);
       if (correlated) log(`${events} events: ${correlated[0]}`);
       // Every size trains the same engine, so pio deploy alone would serve the newest training: name it.
       const instance = /EngineWorkflow\.train \(engine instance ([0-9a-f-]{36})\)/.exec(train.output)?.[1];
       if (!instance) throw new Error(`pio train printed no engine instance id:\n${train.output.slice(-2000)}`);
-      results.trains.push({ events, instance, importSeconds: imported.seconds, seconds: train.seconds, peakRssMb: train.peakRssMb, read: read?.[0] });
+      results.trains.push({
+        events,
+        instance,
+        importSeconds: imported.seconds,
+        seconds: train.seconds,
+        peakRssMb: train.peakRssMb,
+        read: read?.[0],
+        correlation: correlated ? `${correlated[1]} s on ${correlated[2]} thread${correlated[2] === '1' ? '' : 's'}` : 'not logged',
+      });
       log(`${events} events: train ${train.seconds.toFixed(2)} s, peak RSS ${train.peakRssMb.toFixed(0)} MB`);
       if (events === servedSize) await measureServing();
     }
@@ -288,6 +296,7 @@ function report(r) {
     ]);
   }
   rows.push(['Growth exponent of train time (log-log slope)', fmt(r.exponent, 2), '', '']);
+  for (const t of r.trains) rows.push([`  of which the correlation step, ${t.events.toLocaleString('en-US')} events`, t.correlation, '', '']);
   for (const t of r.trains) rows.push([`  pio import, ${t.events.toLocaleString('en-US')} events`, `${fmt(t.importSeconds, 2)} s`, '', '']);
   const served = r.served.toLocaleString('en-US');
   rows.push(
@@ -365,19 +374,16 @@ if (write) {
     table,
     '',
     'Reading the rows: train time grows linearly in the events (the read from PostgreSQL, the property aggregation and',
-    'the correlation pass are each linear; the correlation pass runs on `cpuQuota()` worker threads and takes 0.7 s of',
-    'the 1M training, 1.6 s of the 3M one). Serving is measured right after the 1M training, before the larger apps fill',
-    "the database's cache. Every user query reads the user's history at query time (UR's realtime history) with the",
-    "engine API's `latestTargets`: three columns, each indicator cut at its `maxItemsPerUser` in PostgreSQL, and the reads of",
-    'concurrent queries batched into one statement (in two runs of this script before and after that change: 895 → 1,226 req/s);',
-    "the event table has PIO's optional indexes (`PIO_STORAGE_SOURCES_PGSQL_INDEX=enabled`, the platform's default) and",
-    'statistics (`ANALYZE` after the import). The user queries go to the 1,000 most active users (hundreds to 1,800',
-    'events each): such a query scores about 22,700 postings (counted with an instrumented build), touching 13,300 of the 25,000 items, where an item query',
-    "scores about 12,000. The server is CPU-bound on one core (BM25 scoring about 30 %, garbage collection 10 %, the",
-    'socket writes 8 %); the c=32 goals (p99 < 10 ms, i.e. more than 3,200 answers per second, and 0.4 of a bare server',
-    'answering fixed bytes) are not met on this 2-core machine, where PostgreSQL and the load generator share the other core.',
-    'The `pio import` rows include the INDEX=enabled layout\'s three indexes: upstream\'s two and our `_history` index, which',
-    'makes the import of 1M events 1.65 times and of 10M events 1.85 times as long as before it (9.3 → 15.4 s, 178 → 330 s, in runs of this script).',
+    'the correlation step are each linear; the correlation step runs on `cpuQuota()` worker threads). Serving is measured',
+    "right after the served size's training, before the larger apps fill the database's cache. Every user query reads the",
+    "user's history at query time (UR's realtime history) with the engine API's `latestTargets`: three columns, each",
+    'indicator cut at its `maxItemsPerUser` in PostgreSQL, and the reads of concurrent queries batched into one statement;',
+    "the event table has PIO's optional indexes (`PIO_STORAGE_SOURCES_PGSQL_INDEX=enabled`, the platform's default, with",
+    'our history index) and statistics (`ANALYZE` after the import). The user queries go to the 1,000 most active users',
+    '(hundreds to thousands of events each), so they score far more postings than an item query: compare the two rows',
+    'measured apart. The c=32 goals (p99 < 10 ms, i.e. more than 3,200 answers per second, and 0.4 of a bare server',
+    'answering fixed bytes) mean a CPU cost per query this 2-core machine, where PostgreSQL and the load generator',
+    'share the cores with the server, does not reach.',
   ]);
   log('updated BENCHMARKS.md');
 }
